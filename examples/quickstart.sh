@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's quick start: borgops on the guide's example, with local repositories under a
+# temporary directory, no root needed. Run it with `npm run demo` (which builds first).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=${BORGOPS_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/borgops-quickstart.XXXXXX")}
+borgops() { node "$here/../dist/reconcile/cli/main.js" "$@"; }
+step() { printf '\n\033[1m$ borgops %s\033[0m\n' "$*"; }
+
+# A config repository made from examples/clan-storagebox; the Storage Box destination is
+# pointed at a local repository so the demo needs no network and no SSH key.
+mkdir -p "$work/config" "$work/root" "$work/repos"
+cp -r "$here/clan-storagebox/." "$work/config/"
+node -e '
+  const fs = require("node:fs");
+  const [file, repo] = process.argv.slice(1);
+  const inventory = JSON.parse(fs.readFileSync(file, "utf8"));
+  const destination = inventory.instances.borgbackup.roles.client.machines.jon.settings.destinations.storagebox;
+  destination.repo = repo;
+  delete destination.rsh;
+  fs.writeFileSync(file, JSON.stringify(inventory, null, 2) + "\n");
+' "$work/config/inventory.json" "$work/repos/storagebox"
+git -C "$work/config" init -q --initial-branch=main
+git -C "$work/config" add -A
+git -C "$work/config" -c user.name=demo -c user.email=demo@borgops.invalid commit -q -m 'jon backs up to storagebox'
+
+common=(--source "$work/config" --machine jon --root "$work/root")
+step validate "${common[@]}"
+borgops validate "${common[@]}"
+step state list jon "${common[@]}"
+borgops state list jon "${common[@]}"
+
+printf '\nconfig repository: %s\nroot: %s\nrepositories: %s\n' "$work/config" "$work/root" "$work/repos"

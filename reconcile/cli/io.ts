@@ -1,0 +1,19 @@
+/** Where a command writes: human output to stdout, diagnostics to stderr (logs go through pino). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdout is a terminal (progress, colours, confirmation prompts). */
+  interactive: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY),
+  };
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}

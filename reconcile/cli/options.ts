@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+
+/** Options every command accepts (design.md: the command line). */
+export interface GlobalOptions {
+  source: string;
+  ref: string;
+  worktree: boolean;
+  machine: string;
+  root: string;
+  stateDir: string;
+  json: boolean;
+  logLevel: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--source <dir>', 'config repository (a local git repository, bare or not)', '.')
+    .option('--ref <rev>', 'commit, branch or tag to read the declarations at', 'HEAD')
+    .option('--worktree', 'read the working tree instead of a commit (uncommitted edits included)', false)
+    .option('--machine <name>', 'the machine to act for (default: this host name)')
+    .option('--root <dir>', 'prefix for every host path borgops reads or writes, like a chroot', '/')
+    .option('--state-dir <dir>', 'borgops state (default: <root>/var/lib/borgops)')
+    .option('--json', 'print machine-readable JSON on stdout', false)
+    .option(
+      '--log-level <level>',
+      'pino log level on stderr (fatal, error, warn, info, debug, trace, silent)',
+      'warn',
+    );
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  const raw = command.optsWithGlobals<Partial<GlobalOptions> & Record<string, unknown>>();
+  const root = resolve(raw.root ?? '/');
+  return {
+    source: raw.source ?? '.',
+    ref: raw.ref ?? 'HEAD',
+    worktree: raw.worktree ?? false,
+    machine: raw.machine ?? hostname().split('.')[0] ?? 'localhost',
+    root,
+    stateDir: raw.stateDir === undefined ? resolve(root, 'var/lib/borgops') : resolve(raw.stateDir),
+    json: raw.json ?? false,
+    logLevel: raw.logLevel ?? 'warn',
+  };
+}

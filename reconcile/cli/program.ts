@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { BorgopsError, exitCodeOf } from '../../src/errors.js';
+import { redactUrl } from '../../src/log.js';
+import { registerSchema } from './commands/schema.js';
+import { registerState } from './commands/state.js';
+import { registerValidate } from './commands/validate.js';
+import type { Io } from './io.js';
+import { addGlobalOptions } from './options.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('borgops')
+    .description('GitOps for BorgBackup: clan-style backup declarations in git, converged on every machine')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  addGlobalOptions(program);
+  registerValidate(program, io, setExit);
+  registerSchema(program, io);
+  registerState(program, io);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the one place errors become messages and codes. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    if (error instanceof BorgopsError) {
+      io.err(`borgops: ${redactUrl(error.shortMessage)}\n`);
+      for (const line of error.details) io.err(`  ${redactUrl(line)}\n`);
+      return exitCodeOf[error.code];
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.err(`borgops: internal error: ${redactUrl(message)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import { type LoadResult, loadDeclarations } from '../src/config/load.js';
+import type { Declarations } from '../src/config/model.js';
+import { formatProblem, type Problem } from '../src/config/problem.js';
+import { BorgopsError } from '../src/errors.js';
+import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../src/git/source.js';
+
+export interface SourceOptions {
+  source: string;
+  ref: string;
+  worktree: boolean;
+}
+
+export interface LoadedSource {
+  snapshot: ConfigSnapshot;
+  result: LoadResult;
+}
+
+/** Reads the config repository at a ref (or its worktree) and validates it. */
+export async function loadSource(options: SourceOptions): Promise<LoadedSource> {
+  const source = await openSource(options.source);
+  const snapshot = options.worktree ? await readWorktree(source) : await readAtCommit(source, options.ref);
+  return {
+    snapshot,
+    result: loadDeclarations(snapshot.files, snapshot.worktree ? undefined : snapshot.commit),
+  };
+}
+
+/** Valid declarations, or an E_CONFIG error listing every problem: nothing acts on an invalid set. */
+export function requireValid(loaded: LoadedSource): { declarations: Declarations; warnings: Problem[] } {
+  const { declarations, problems } = loaded.result;
+  if (!declarations) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    throw new BorgopsError(
+      'E_CONFIG',
+      `the declarations${describe(loaded.snapshot)} are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); run \`borgops validate\``,
+      { details: problems.map(formatProblem) },
+    );
+  }
+  return { declarations, warnings: problems };
+}
+
+export function describe(snapshot: ConfigSnapshot): string {
+  if (snapshot.worktree) return ' in the working tree';
+  return snapshot.commit ? ` at ${snapshot.commit.slice(0, 12)}` : '';
+}

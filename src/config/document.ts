@@ -1,0 +1,116 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Problem } from './problem.js';
+
+/** A parsed JSON or YAML file that can tell the line of any path in it. */
+export interface ParsedFile {
+  file: string;
+  value: unknown;
+  lineOf(path: readonly PropertyKey[], which?: 'key' | 'value'): number;
+}
+
+export type ParseResult = { ok: true; parsed: ParsedFile } | { ok: false; problems: Problem[] };
+
+function jsonSyntaxProblem(file: string, text: string, error: unknown): Problem {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message);
+  let line = 1;
+  if (position?.[1] !== undefined) {
+    line = text.slice(0, Number(position[1])).split('\n').length;
+  }
+  const lineMatch = /line (\d+)/.exec(message);
+  if (position === null && lineMatch?.[1] !== undefined) line = Number(lineMatch[1]);
+  // V8 quotes the whole input in some messages; never echo file contents (they may hold secrets)
+  const reason = message
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .replace(/, ".*" is not valid JSON$/s, '');
+  return { file, line, path: '', message: `invalid JSON: ${reason}`, severity: 'error' };
+}
+
+/**
+ * Parses JSON and YAML with one parser so both get line numbers; a `.json` file must also be
+ * strict JSON. Duplicate keys are errors in both (JSON.parse would silently keep the last).
+ */
+export function parseFile(file: string, text: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const problems: Problem[] = [];
+  if (file.endsWith('.json')) {
+    try {
+      JSON.parse(text);
+    } catch (error: unknown) {
+      // V8's messages are the clearest for JSON when they say where; otherwise the YAML parser's line is used
+      if (/position \d+/.test(error instanceof Error ? error.message : ''))
+        return { ok: false, problems: [jsonSyntaxProblem(file, text, error)] };
+      if (doc.errors.length === 0) return { ok: false, problems: [jsonSyntaxProblem(file, text, error)] };
+    }
+  }
+  // a syntax error makes the parser report follow-on errors; the first one is the one to fix
+  for (const error of doc.errors.slice(0, 1)) {
+    const offset = error.pos[0];
+    const line = lineCounter.linePos(offset).line;
+    const reason =
+      error.code === 'DUPLICATE_KEY'
+        ? `duplicate key: ${duplicateKeyName(text, error.pos)}`
+        : firstLine(error.message);
+    problems.push({ file, line, path: '', message: `invalid ${kindOf(file)}: ${reason}`, severity: 'error' });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  return {
+    ok: true,
+    parsed: {
+      file,
+      value,
+      lineOf(path, which = 'key') {
+        let node: unknown = doc.contents;
+        let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
+        for (const segment of path) {
+          if (isMap(node)) {
+            const pair = node.items.find(
+              (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+            );
+            if (!pair) return line;
+            const keyNode = pair.key;
+            if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);
+            node = pair.value;
+            if (which === 'value' && isNodeWithRange(node)) line = lineAt(node.range[0]);
+          } else if (isSeq(node) && typeof segment === 'number') {
+            const item = node.items[segment];
+            if (!item) return line;
+            node = item;
+            if (isNodeWithRange(node)) line = lineAt(node.range[0]);
+          } else {
+            return line;
+          }
+        }
+        return line;
+      },
+    },
+  };
+}
+
+function isNodeWithRange(node: unknown): node is Node & { range: [number, number, number] } {
+  return (
+    typeof node === 'object' &&
+    node !== null &&
+    'range' in node &&
+    Array.isArray((node as { range: unknown }).range)
+  );
+}
+
+function kindOf(file: string): string {
+  return file.endsWith('.json') ? 'JSON' : 'YAML';
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message;
+}
+
+function duplicateKeyName(text: string, pos: [number, number]): string {
+  const end = text.indexOf(':', pos[0]);
+  const raw = text.slice(pos[0], end === -1 ? pos[1] : end).trim();
+  return raw.length > 0 && raw.length < 80 && !raw.includes('\n') ? raw : 'a key appears twice in one object';
+}

@@ -1,0 +1,27 @@
+/** Where declarations live in a config repository (design.md: the config repository). */
+export const INVENTORY_FILES = ['inventory.json', 'inventory.yaml'] as const;
+
+const stateFile = /^machines\/([^/]+)\/state\.(json|yaml)$/;
+const publicKeyFile = /^machines\/([^/]+)\/borgbackup\.ssh\.pub$/;
+const misnamed = /^(inventory\.yml|machines\/[^/]+\/state\.yml)$/;
+
+export type ConfigFile =
+  | { kind: 'inventory'; path: string }
+  | { kind: 'state'; path: string; machine: string }
+  | { kind: 'public-key'; path: string; machine: string }
+  | { kind: 'misnamed'; path: string };
+
+export function classify(path: string): ConfigFile | undefined {
+  if ((INVENTORY_FILES as readonly string[]).includes(path)) return { kind: 'inventory', path };
+  const state = stateFile.exec(path);
+  if (state?.[1]) return { kind: 'state', path, machine: state[1] };
+  const key = publicKeyFile.exec(path);
+  if (key?.[1]) return { kind: 'public-key', path, machine: key[1] };
+  if (misnamed.test(path)) return { kind: 'misnamed', path };
+  return undefined;
+}
+
+/** True for paths the loader reads, so a git tree listing can be filtered before reading blobs. */
+export function isConfigPath(path: string): boolean {
+  return classify(path) !== undefined;
+}

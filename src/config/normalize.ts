@@ -1,0 +1,150 @@
+import { compareStrings } from '../util/compare.js';
+import { DEFAULTS, durationSeconds } from './defaults.js';
+import { deepMerge } from './merge.js';
+import type {
+  ClientConfig,
+  Declarations,
+  MachineStates,
+  ResolvedDestination,
+  ServerConfig,
+} from './model.js';
+import type { ClientSettings, Inventory, ServerSettings } from './schema.js';
+
+export const MODULE_NAME = 'borgbackup';
+
+/** A warning found while normalizing, located by its path in the inventory. */
+export interface NormalizeProblem {
+  at: PropertyKey[];
+  path: string;
+  message: string;
+  severity: 'warning';
+}
+
+function serverConfig(machine: string, instance: string, settings: ServerSettings = {}): ServerConfig {
+  return {
+    machine,
+    instance,
+    address: settings.address ?? machine,
+    ...(settings.port === undefined ? {} : { port: settings.port }),
+    directory: settings.directory ?? DEFAULTS.serverDirectory,
+    appendOnly: settings.appendOnly ?? false,
+    ...(settings.quota === undefined ? {} : { quota: settings.quota }),
+    ...(settings.hostKey === undefined ? {} : { hostKey: settings.hostKey }),
+  };
+}
+
+/** clan's repository string for a server destination; the forced command picks the client's directory. */
+export function serverRepo(server: ServerConfig): string {
+  return server.port === undefined
+    ? `${DEFAULTS.serverUser}@${server.address}:.`
+    : `ssh://${DEFAULTS.serverUser}@${server.address}:${server.port}/./`;
+}
+
+function clientConfig(
+  machine: string,
+  instance: string,
+  settings: ClientSettings,
+  servers: readonly ServerConfig[],
+  warn: (at: PropertyKey[], message: string) => void,
+): ClientConfig {
+  const destinations = new Map<string, ResolvedDestination>();
+  for (const server of servers) {
+    if (server.machine === machine) continue;
+    destinations.set(server.machine, {
+      key: server.machine,
+      name: server.machine,
+      repo: serverRepo(server),
+      knownHosts: server.hostKey ? [`${server.address} ${server.hostKey}`] : [],
+      server: {
+        machine: server.machine,
+        address: server.address,
+        ...(server.port === undefined ? {} : { port: server.port }),
+        directory: server.directory,
+      },
+    });
+  }
+  for (const [key, destination] of Object.entries(settings.destinations ?? {})) {
+    if (destinations.has(key)) {
+      warn(
+        ['instances', instance, 'roles', 'client', 'machines', machine, 'settings', 'destinations', key],
+        `destination "${key}" overrides the server "${key}" of instance "${instance}"`,
+      );
+    }
+    destinations.set(key, {
+      key,
+      name: destination.name ?? key,
+      repo: destination.repo,
+      ...(destination.rsh === undefined ? {} : { rsh: destination.rsh }),
+      knownHosts: destination.knownHosts ?? [],
+    });
+  }
+  const startAt = settings.startAt ?? DEFAULTS.startAt;
+  return {
+    machine,
+    instance,
+    destinations: [...destinations.values()].sort((a, b) => compareStrings(a.name, b.name)),
+    exclude: settings.exclude ?? [],
+    startAt: typeof startAt === 'string' ? [startAt] : startAt,
+    staggerSeconds: durationSeconds(settings.stagger ?? DEFAULTS.stagger),
+    ...(settings.maxAge === undefined ? {} : { maxAgeSeconds: durationSeconds(settings.maxAge) }),
+    encryption: {
+      mode: settings.encryption?.mode ?? DEFAULTS.encryptionMode,
+      ...(settings.encryption?.passCommand === undefined
+        ? {}
+        : { passCommand: settings.encryption.passCommand }),
+    },
+    compression: settings.compression ?? DEFAULTS.compression,
+    keep: settings.prune?.keep ?? { ...DEFAULTS.keep },
+    lockWait: settings.lockWait ?? DEFAULTS.lockWait,
+  };
+}
+
+/** Merges role and machine settings, applies clan's defaults and adds servers as destinations. */
+export function normalize(
+  inventory: Inventory,
+  states: Record<string, MachineStates>,
+  publicKeys: Declarations['publicKeys'],
+  commit: string | undefined,
+): { declarations: Omit<Declarations, 'inventoryFile'>; problems: NormalizeProblem[] } {
+  const problems: NormalizeProblem[] = [];
+  const warn = (at: PropertyKey[], message: string) =>
+    problems.push({ at, path: at.map(String).join('.'), message, severity: 'warning' });
+  const machines = new Set<string>([...Object.keys(inventory.machines ?? {}), ...Object.keys(states)]);
+  const clients: ClientConfig[] = [];
+  const servers: ServerConfig[] = [];
+
+  for (const [instance, declared] of Object.entries(inventory.instances).sort(([a], [b]) =>
+    compareStrings(a, b),
+  )) {
+    for (const role of [declared.roles.client, declared.roles.server]) {
+      for (const machine of Object.keys(role?.machines ?? {})) machines.add(machine);
+    }
+    if (declared.module.name !== MODULE_NAME) continue;
+    const serverRole = declared.roles.server;
+    const instanceServers = Object.entries(serverRole?.machines ?? {})
+      .sort(([a], [b]) => compareStrings(a, b))
+      .map(([machine, entry]) =>
+        serverConfig(machine, instance, deepMerge(serverRole?.settings, entry.settings) ?? {}),
+      );
+    servers.push(...instanceServers);
+    const clientRole = declared.roles.client;
+    for (const [machine, entry] of Object.entries(clientRole?.machines ?? {}).sort(([a], [b]) =>
+      compareStrings(a, b),
+    )) {
+      const settings = deepMerge(clientRole?.settings, entry.settings) ?? {};
+      clients.push(clientConfig(machine, instance, settings, instanceServers, warn));
+    }
+  }
+
+  return {
+    declarations: {
+      ...(commit === undefined ? {} : { commit }),
+      machines: [...machines].sort(),
+      clients,
+      servers,
+      states,
+      publicKeys,
+    },
+    problems,
+  };
+}

@@ -1,0 +1,220 @@
+import { posix } from 'node:path';
+import { compareStrings } from '../util/compare.js';
+import type { ParsedFile } from './document.js';
+import type { Declarations } from './model.js';
+import { archivePrefix, isSafeName, NAME_RULE } from './names.js';
+import { MODULE_NAME } from './normalize.js';
+import { dottedPath, type Problem, type Severity } from './problem.js';
+import type { Inventory } from './schema.js';
+
+export interface RuleInput {
+  inventory: Inventory;
+  inventoryFile: ParsedFile;
+  stateFiles: ReadonlyMap<string, ParsedFile>;
+  /** Machines with a state file, valid or not. */
+  machinesWithStateFiles: ReadonlySet<string>;
+  declarations: Omit<Declarations, 'inventoryFile'>;
+}
+
+/** The same repository written two ways must compare equal (trailing slashes, `.` segments). */
+export function repositoryKey(repo: string): string {
+  if (repo.startsWith('/')) return posix.normalize(repo).replace(/\/+$/, '') || '/';
+  return repo.replace(/\/+$/, '');
+}
+
+/** Cross-field rules that a schema cannot express; every finding at once. */
+export function checkRules(input: RuleInput): Problem[] {
+  const { inventory, inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
+  const problems: Problem[] = [];
+  const at = (
+    file: ParsedFile,
+    path: PropertyKey[],
+    severity: Severity,
+    message: string,
+    which: 'key' | 'value' = 'key',
+  ) =>
+    problems.push({
+      file: file.file,
+      line: file.lineOf(path, which),
+      path: dottedPath(path),
+      message,
+      severity,
+    });
+  /** Reports an unsafe name; returns whether the name is safe (later checks of an unsafe one would only add noise). */
+  const checkName = (file: ParsedFile, path: PropertyKey[], what: string): boolean => {
+    const name = String(path.at(-1));
+    if (isSafeName(name)) return true;
+    at(
+      file,
+      path,
+      'error',
+      `${what} name "${name}" is not safe in file, unit and archive names: use ${NAME_RULE}`,
+    );
+    return false;
+  };
+
+  for (const machine of Object.keys(inventory.machines ?? {}))
+    checkName(inventoryFile, ['machines', machine], 'machine');
+
+  const clientOf = new Map<string, string>();
+  const clientMachines = new Set<string>();
+  for (const [instance, declared] of Object.entries(inventory.instances).sort(([a], [b]) =>
+    compareStrings(a, b),
+  )) {
+    const base = ['instances', instance];
+    checkName(inventoryFile, base, 'instance');
+    if (declared.module.name !== MODULE_NAME) {
+      at(
+        inventoryFile,
+        [...base, 'module', 'name'],
+        'error',
+        `unknown module "${declared.module.name}"; accepted: "${MODULE_NAME}"`,
+        'value',
+      );
+    }
+    for (const roleName of ['client', 'server'] as const) {
+      const role = declared.roles[roleName];
+      const roleDestinations =
+        roleName === 'client' ? declared.roles.client?.settings?.destinations : undefined;
+      for (const key of Object.keys(roleDestinations ?? {})) {
+        checkName(
+          inventoryFile,
+          [...base, 'roles', roleName, 'settings', 'destinations', key],
+          'destination',
+        );
+      }
+      for (const [machine, entry] of Object.entries(role?.machines ?? {})) {
+        const machinePath = [...base, 'roles', roleName, 'machines', machine];
+        if (!checkName(inventoryFile, machinePath, 'machine') || roleName !== 'client') continue;
+        clientMachines.add(machine);
+        const destinations = (entry.settings as { destinations?: Record<string, unknown> } | undefined)
+          ?.destinations;
+        for (const key of Object.keys(destinations ?? {})) {
+          checkName(inventoryFile, [...machinePath, 'settings', 'destinations', key], 'destination');
+        }
+        const previous = clientOf.get(machine);
+        if (previous !== undefined && declared.module.name === MODULE_NAME) {
+          at(
+            inventoryFile,
+            machinePath,
+            'error',
+            `machine "${machine}" is already a client of instance "${previous}"; a machine may be a client of one borgbackup instance`,
+          );
+        } else if (declared.module.name === MODULE_NAME) {
+          clientOf.set(machine, instance);
+        }
+        if (!machinesWithStateFiles.has(machine)) {
+          at(
+            inventoryFile,
+            machinePath,
+            'warning',
+            `machine "${machine}" has the client role but no machines/${machine}/state.json or state.yaml; it backs up nothing and gets no jobs`,
+          );
+        }
+      }
+    }
+  }
+
+  for (const [machine, file] of stateFiles) {
+    if (!isSafeName(machine)) {
+      at(file, [], 'error', `machine directory name "${machine}" is not safe: use ${NAME_RULE}`);
+    }
+    const folders = new Map<string, string>();
+    for (const [state, declared] of Object.entries(declarations.states[machine]?.states ?? {})) {
+      checkName(file, ['state', state], 'state');
+      for (const [index, folder] of (declared.folders ?? []).entries()) {
+        const other = folders.get(posix.normalize(folder));
+        if (other !== undefined && other !== state) {
+          at(
+            file,
+            ['state', state, 'folders', index],
+            'warning',
+            `folder ${folder} is also a folder of state "${other}"`,
+            'value',
+          );
+        }
+        folders.set(posix.normalize(folder), state);
+      }
+    }
+    if (!clientMachines.has(machine)) {
+      at(
+        file,
+        ['state'],
+        'warning',
+        `machine "${machine}" has states but is not a client of any borgbackup instance; nothing backs them up`,
+      );
+    }
+  }
+
+  checkDestinations(input, at);
+  return problems;
+}
+
+type At = (
+  file: ParsedFile,
+  path: PropertyKey[],
+  severity: Severity,
+  message: string,
+  which?: 'key' | 'value',
+) => void;
+
+function checkDestinations(input: RuleInput, at: At): void {
+  const { inventoryFile, declarations } = input;
+  // repository → archive prefix → who writes it; server destinations are per-client repositories
+  const writers = new Map<string, Map<string, string>>();
+  const seen = new Set<string>();
+  for (const client of declarations.clients) {
+    // a machine that is a client twice is reported once, by checkRules
+    if (seen.has(client.machine)) continue;
+    seen.add(client.machine);
+    const machinePath = ['instances', client.instance, 'roles', 'client', 'machines', client.machine];
+    const names = new Map<string, string>();
+    for (const destination of client.destinations) {
+      const destinationPath = [...machinePath, 'settings', 'destinations', destination.key];
+      const clash = names.get(destination.name);
+      if (clash !== undefined) {
+        at(
+          inventoryFile,
+          [...destinationPath, 'name'],
+          'error',
+          `destination name "${destination.name}" is already used by destination "${clash}"`,
+        );
+      }
+      names.set(destination.name, destination.key);
+      if (destination.server) {
+        if (!declarations.publicKeys[client.machine]) {
+          at(
+            inventoryFile,
+            machinePath,
+            'warning',
+            `server "${destination.server.machine}" cannot authorize machine "${client.machine}" until machines/${client.machine}/borgbackup.ssh.pub is committed (\`borgops keys show\` on ${client.machine})`,
+          );
+        }
+        continue;
+      }
+      const repo = repositoryKey(destination.repo);
+      const prefix = archivePrefix(client.machine, destination.name);
+      const byPrefix = writers.get(repo) ?? new Map<string, string>();
+      const other = byPrefix.get(prefix);
+      if (other !== undefined) {
+        at(
+          inventoryFile,
+          destinationPath,
+          'error',
+          `archive prefix "${prefix}" of ${client.machine}/${destination.name} collides with ${other} in repository ${destination.repo}: their archives would be pruned together; rename a destination`,
+        );
+      } else {
+        byPrefix.set(prefix, `${client.machine}/${destination.name}`);
+      }
+      writers.set(repo, byPrefix);
+    }
+    if (client.destinations.length === 0) {
+      at(
+        inventoryFile,
+        machinePath,
+        'warning',
+        `machine "${client.machine}" has no destinations (declare settings.destinations or a server role); nothing is backed up`,
+      );
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { isConfigPath } from '../config/files.js';
+import { BorgopsError, errorMessage } from '../errors.js';
+
+/** A local config repository, bare or not, possibly a subdirectory of a larger repository. */
+export interface GitSource {
+  dir: string;
+  git: SimpleGit;
+  bare: boolean;
+  /** The subdirectory of the repository the config lives in ('' or 'sub/dir/'). */
+  prefix: string;
+}
+
+export interface ConfigSnapshot {
+  /** The commit read; for a worktree read, the HEAD commit the worktree is based on (if any). */
+  commit?: string;
+  worktree: boolean;
+  files: Map<string, string>;
+}
+
+/** The environment git runs with: the caller's GIT_DIR, pager or editor must never leak in. */
+export function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = { LC_ALL: 'C' };
+  for (const key of ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'TMPDIR']) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+function gitFor(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir }).env(gitEnv());
+}
+
+export async function openSource(dir: string): Promise<GitSource> {
+  const absolute = resolve(dir);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new BorgopsError('E_GIT', `config source ${absolute} does not exist or is not a directory`);
+  }
+  const git = gitFor(absolute);
+  let bare: boolean;
+  let prefix: string;
+  try {
+    const [isBare, showPrefix] = (
+      await git.raw(['rev-parse', '--is-bare-repository', '--show-prefix'])
+    ).split('\n');
+    bare = isBare === 'true';
+    prefix = bare ? '' : (showPrefix ?? '');
+  } catch (error: unknown) {
+    const reason = /not a git repository/i.test(errorMessage(error))
+      ? 'is not a git repository'
+      : `cannot be read by git: ${errorMessage(error).trim()}`;
+    throw new BorgopsError('E_GIT', `config source ${absolute} ${reason}`, { cause: error });
+  }
+  return { dir: absolute, git, bare, prefix };
+}
+
+export async function resolveCommit(source: GitSource, ref: string): Promise<string> {
+  if (ref.startsWith('-')) throw new BorgopsError('E_USAGE', `invalid ref "${ref}"`);
+  // simple-git does not reject a failing command that printed nothing, so an empty answer is the failure
+  const verify = (rev: string) =>
+    source.git
+      .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', rev])
+      .then((out) => out.trim())
+      .catch(() => '');
+  const commit = await verify(`${ref}^{commit}`);
+  if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;
+  const hint = (await verify('HEAD')) === '' ? ' (the repository has no commits yet)' : '';
+  throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
+}
+
+/** Paths (relative to the config directory) of the config files in a commit. */
+async function listConfigPaths(source: GitSource, commit: string): Promise<string[]> {
+  const args = ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit];
+  if (source.prefix !== '') args.push('--', source.prefix);
+  const output = await source.git.raw(args);
+  return output
+    .split('\0')
+    .filter((path) => path.startsWith(source.prefix))
+    .map((path) => path.slice(source.prefix.length))
+    .filter(isConfigPath);
+}
+
+/**
+ * Reads blobs with one `git cat-file --batch` process (simple-git cannot feed stdin), so a
+ * thousand machines cost one process, not a thousand.
+ */
+async function readBlobs(
+  source: GitSource,
+  commit: string,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  if (paths.length === 0) return files;
+  const input = paths.map((path) => `${commit}:${source.prefix}${path}\n`).join('');
+  const { stdout } = await execa('git', ['cat-file', '--batch'], {
+    cwd: source.dir,
+    input,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    env: gitEnv(),
+    extendEnv: false,
+  });
+  const buffer = Buffer.from(stdout);
+  let offset = 0;
+  for (const path of paths) {
+    const headerEnd = buffer.indexOf(10, offset);
+    const header = buffer.subarray(offset, headerEnd).toString('utf8');
+    const [, type, size] = header.split(' ');
+    if (type !== 'blob' || size === undefined) {
+      throw new BorgopsError('E_GIT', `cannot read ${path} at ${commit.slice(0, 12)}: ${header}`);
+    }
+    const start = headerEnd + 1;
+    const end = start + Number(size);
+    files.set(path, buffer.subarray(start, end).toString('utf8'));
+    offset = end + 1;
+  }
+  return files;
+}
+
+/** The config files at a commit, read from the object database (the working tree is never looked at). */
+export async function readAtCommit(source: GitSource, ref: string): Promise<ConfigSnapshot> {
+  const commit = await resolveCommit(source, ref);
+  try {
+    const paths = await listConfigPaths(source, commit);
+    return { commit, worktree: false, files: await readBlobs(source, commit, paths) };
+  } catch (error: unknown) {
+    if (error instanceof BorgopsError) throw error;
+    throw new BorgopsError(
+      'E_GIT',
+      `cannot read ${source.dir} at ${commit.slice(0, 12)}: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function walk(root: string, relative: string, depth: number, out: string[]): Promise<void> {
+  const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory() && depth > 0 && entry.name !== '.git') await walk(root, path, depth - 1, out);
+    else if (entry.isFile() && isConfigPath(path)) out.push(path);
+  }
+}
+
+/** The config files as they are on disk (`--worktree`), uncommitted edits included. */
+export async function readWorktree(source: GitSource): Promise<ConfigSnapshot> {
+  if (source.bare)
+    throw new BorgopsError(
+      'E_USAGE',
+      `--worktree needs a repository with a working tree; ${source.dir} is bare`,
+    );
+  const paths: string[] = [];
+  await walk(source.dir, '', 2, paths);
+  const files = new Map<string, string>();
+  for (const path of paths.sort()) files.set(path, await readFile(join(source.dir, path), 'utf8'));
+  const head = await source.git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+  return { ...(head.trim() === '' ? {} : { commit: head.trim() }), worktree: true, files };
+}

@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import { loadDeclarations } from '../../../src/config/load.js';
+import { formatProblem } from '../../../src/config/problem.js';
+
+/** A valid inventory; each case replaces one line or file. Line numbers below refer to this text. */
+const inventory = `{
+  "instances": {
+    "borgbackup": {
+      "module": { "name": "borgbackup" },
+      "roles": {
+        "client": {
+          "machines": {
+            "jon": {
+              "settings": {
+                "destinations": {
+                  "storagebox": { "repo": "/srv/borg/storagebox" }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+const state = `state:
+  linkding:
+    folders:
+      - /var/backup/linkding
+    preBackupScript: |
+      echo hi
+`;
+
+function edit(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`test setup: "${from}" not in text`);
+  return text.replace(from, to);
+}
+
+function run(files: Record<string, string>): string[] {
+  const map = new Map(Object.entries(files));
+  return loadDeclarations(map).problems.map(formatProblem);
+}
+
+const base = { 'inventory.json': inventory, 'machines/jon/state.yaml': state };
+
+interface Case {
+  name: string;
+  files: Record<string, string>;
+  expected: string[];
+}
+
+const dest = '"storagebox": { "repo": "/srv/borg/storagebox" }';
+const client = 'instances.borgbackup.roles.client.machines.jon';
+
+const cases: Case[] = [
+  {
+    name: 'unknown key with a near match',
+    files: { ...base, 'inventory.json': edit(inventory, '"destinations": {', '"destination": {') },
+    expected: [
+      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+    ],
+  },
+  {
+    name: 'unknown key without a near match',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, dest, `${dest}, "x": { "repo": "/r", "colour": "red" }`),
+    },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.x.colour: unknown key "colour" (accepted: name, repo, rsh, knownHosts)`,
+    ],
+  },
+  {
+    name: 'wrong type: number for a string',
+    files: { ...base, 'inventory.json': edit(inventory, '"/srv/borg/storagebox"', '42') },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.storagebox.repo: must be a string, not a number`,
+    ],
+  },
+  {
+    name: 'missing required key',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '{ "repo": "/srv/borg/storagebox" }', '{ "rsh": "ssh" }'),
+    },
+    expected: [`inventory.json:11: ${client}.settings.destinations.storagebox.repo: is required (a string)`],
+  },
+  {
+    name: 'missing instances',
+    files: { ...base, 'inventory.json': '{\n  "machines": {}\n}\n' },
+    expected: ['inventory.json:1: instances: is required (an object)'],
+  },
+  {
+    name: 'unknown module name',
+    files: { ...base, 'inventory.json': edit(inventory, '"name": "borgbackup"', '"name": "borgmatic"') },
+    expected: [
+      'inventory.json:4: instances.borgbackup.module.name: unknown module "borgmatic"; accepted: "borgbackup"',
+    ],
+  },
+  {
+    name: 'unsafe destination name',
+    files: { ...base, 'inventory.json': edit(inventory, '"storagebox": {', '"storage box": {') },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations."storage box": destination name "storage box" is not safe in file, unit and archive names: use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters`,
+    ],
+  },
+  {
+    name: 'unsafe machine name',
+    files: {
+      'inventory.json': edit(inventory, '"jon": {', '"../jon": {'),
+      'machines/jon/state.yaml': state,
+    },
+    expected: [
+      `inventory.json:8: instances.borgbackup.roles.client.machines."../jon": machine name "../jon" is not safe in file, unit and archive names: use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters`,
+      'machines/jon/state.yaml:1: state: warning: machine "jon" has states but is not a client of any borgbackup instance; nothing backs them up',
+    ],
+  },
+  {
+    name: 'unsafe state name',
+    files: { ...base, 'machines/jon/state.yaml': edit(state, '  linkding:', '  -link:') },
+    expected: [
+      'machines/jon/state.yaml:2: state.-link: state name "-link" is not safe in file, unit and archive names: use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters',
+    ],
+  },
+  {
+    name: 'relative folder',
+    files: {
+      ...base,
+      'machines/jon/state.yaml': edit(state, '- /var/backup/linkding', '- var/backup/linkding'),
+    },
+    expected: [
+      'machines/jon/state.yaml:4: state.linkding.folders.0: must be an absolute path (starting with "/")',
+    ],
+  },
+  {
+    name: 'folder with ..',
+    files: { ...base, 'machines/jon/state.yaml': edit(state, '- /var/backup/linkding', '- /var/../etc') },
+    expected: ['machines/jon/state.yaml:4: state.linkding.folders.0: must not contain ".." segments'],
+  },
+  {
+    name: 'folders not a list',
+    files: {
+      ...base,
+      'machines/jon/state.yaml': edit(
+        state,
+        'folders:\n      - /var/backup/linkding',
+        'folders: /var/backup/linkding',
+      ),
+    },
+    expected: ['machines/jon/state.yaml:3: state.linkding.folders: must be a list, not a string'],
+  },
+  {
+    name: 'unknown script key in YAML with near match',
+    files: { ...base, 'machines/jon/state.yaml': edit(state, 'preBackupScript', 'preBackupCommand') },
+    expected: [
+      'machines/jon/state.yaml:5: state.linkding.preBackupCommand: unknown key "preBackupCommand"; did you mean "preBackupScript"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript)',
+    ],
+  },
+  {
+    name: 'bad compression',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"destinations": {', '"compression": "gzip,9", "destinations": {'),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.compression: must be none, or [auto,]lz4, [auto,]zstd[,1-22], [auto,]zlib[,0-9] or [auto,]lzma[,0-9]`,
+    ],
+  },
+  {
+    name: 'bad encryption mode',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"encryption": { "mode": "aes" }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.encryption.mode: must be one of "repokey", "repokey-blake2", "keyfile", "keyfile-blake2", "authenticated", "authenticated-blake2", "none"; got "aes"`,
+    ],
+  },
+  {
+    name: 'bad keep-within and a zero daily',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "within": "2 days", "daily": 0 } }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep.daily: must be at least 1; got 0`,
+      `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+    ],
+  },
+  {
+    name: 'startAt of the wrong type',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"destinations": {', '"startAt": 1, "destinations": {'),
+    },
+    expected: [`inventory.json:10: ${client}.settings.startAt: must be a string or a list, not a number`],
+  },
+  {
+    name: 'server with a relative directory and a bad quota',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"client": {',
+        '"server": { "machines": { "vault": { "settings": { "directory": "borg", "quota": "lots" } } } },\n        "client": {',
+      ),
+    },
+    expected: [
+      'inventory.json:6: instances.borgbackup.roles.server.machines.vault.settings.directory: must be an absolute path (starting with "/")',
+      'inventory.json:6: instances.borgbackup.roles.server.machines.vault.settings.quota: must be a size such as "500G" or "1.5T"',
+    ],
+  },
+  {
+    name: 'malformed JSON says where',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"module": { "name": "borgbackup" },',
+        '"module": { "name": "borgbackup" }',
+      ),
+    },
+    expected: ["inventory.json:5: invalid JSON: Expected ',' or '}' after property value"],
+  },
+  {
+    name: 'JSON trailing comma (valid YAML, invalid JSON)',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"/srv/borg/storagebox" }', '"/srv/borg/storagebox", }'),
+    },
+    expected: ['inventory.json:11: invalid JSON: Expected double-quoted property name'],
+  },
+  {
+    name: 'malformed YAML says where',
+    files: { ...base, 'machines/jon/state.yaml': edit(state, '    folders:', '    folders: [') },
+    expected: [
+      'machines/jon/state.yaml:4: invalid YAML: Block collections are not allowed within flow collections',
+    ],
+  },
+  {
+    name: 'duplicate keys in YAML',
+    files: { ...base, 'machines/jon/state.yaml': `${state}  linkding:\n    folders: []\n` },
+    expected: ['machines/jon/state.yaml:7: invalid YAML: duplicate key: linkding'],
+  },
+  {
+    name: 'duplicate keys in JSON',
+    files: { ...base, 'inventory.json': edit(inventory, dest, `${dest}, "storagebox": { "repo": "/x" }`) },
+    expected: ['inventory.json:11: invalid JSON: duplicate key: "storagebox"'],
+  },
+  {
+    name: 'missing inventory',
+    files: { 'machines/jon/state.yaml': state },
+    expected: [
+      'inventory.json:1: no inventory: add inventory.json or inventory.yaml at the top of the config repository',
+    ],
+  },
+  {
+    name: 'both inventory.json and inventory.yaml',
+    files: { ...base, 'inventory.yaml': 'instances: {}\n' },
+    expected: ['inventory.yaml:1: both inventory.json and inventory.yaml exist; keep one'],
+  },
+  {
+    name: 'client in two instances',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '  "instances": {',
+        '  "instances": {\n    "second": { "module": { "name": "borgbackup" }, "roles": { "client": { "machines": { "jon": {} } } } },',
+      ),
+    },
+    expected: [
+      'inventory.json:3: instances.second.roles.client.machines.jon: machine "jon" is already a client of instance "borgbackup"; a machine may be a client of one borgbackup instance',
+    ],
+  },
+  {
+    name: 'archive prefixes that collide in one repository',
+    files: {
+      'inventory.json': edit(
+        inventory,
+        dest,
+        `"a-b": { "repo": "/srv/borg/shared" } } } },\n            "jon-a": { "settings": { "destinations": { "b": { "repo": "/srv/borg/shared/" }`,
+      ),
+      'machines/jon/state.yaml': state,
+      'machines/jon-a/state.yaml': state,
+    },
+    expected: [
+      'inventory.json:12: instances.borgbackup.roles.client.machines.jon-a.settings.destinations.b: archive prefix "jon-a-b-" of jon-a/b collides with jon/a-b in repository /srv/borg/shared/: their archives would be pruned together; rename a destination',
+    ],
+  },
+  {
+    name: 'two destinations with one name',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, dest, `${dest}, "other": { "name": "storagebox", "repo": "/srv/x" }`),
+    },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.other.name: destination name "storagebox" is already used by destination "storagebox"`,
+    ],
+  },
+  {
+    name: 'client role without a state file (warning only)',
+    files: { 'inventory.json': inventory },
+    expected: [
+      `inventory.json:8: ${client}: warning: machine "jon" has the client role but no machines/jon/state.json or state.yaml; it backs up nothing and gets no jobs`,
+    ],
+  },
+  {
+    name: 'state file without a role (warning only)',
+    files: { ...base, 'machines/sara/state.json': '{\n  "state": { "db": { "folders": ["/srv/db"] } }\n}\n' },
+    expected: [
+      'machines/sara/state.json:2: state: warning: machine "sara" has states but is not a client of any borgbackup instance; nothing backs them up',
+    ],
+  },
+  {
+    name: 'malformed public key',
+    files: { ...base, 'machines/jon/borgbackup.ssh.pub': 'not a key\n' },
+    expected: [
+      'machines/jon/borgbackup.ssh.pub:1: is not an SSH public key (expected "ssh-ed25519 AAAA… comment", as `borgops keys show` prints)',
+    ],
+  },
+  {
+    name: 'repository with :: in it',
+    files: { ...base, 'inventory.json': edit(inventory, '/srv/borg/storagebox', '/srv/borg::x') },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.storagebox.repo: must not contain "::" (borg archive separator)`,
+    ],
+  },
+];
+
+describe('validate: every problem with file, line, path and message', () => {
+  it('accepts the base case', () => {
+    expect(run(base)).toEqual([]);
+  });
+
+  it.each(cases)('$name', ({ files, expected }) => {
+    expect(run(files)).toEqual(expected);
+  });
+
+  it('has at least 20 distinct invalid inputs', () => {
+    expect(new Set(cases.map((c) => JSON.stringify(c.files))).size).toBeGreaterThanOrEqual(20);
+  });
+
+  it('reports problems from several files at once', () => {
+    const problems = run({
+      'inventory.json': edit(inventory, '"destinations": {', '"destination": {'),
+      'machines/jon/state.yaml': edit(state, '- /var/backup/linkding', '- relative'),
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^inventory\.json:10: /);
+    expect(problems[1]).toMatch(/^machines\/jon\/state\.yaml:4: /);
+  });
+
+  it('never echoes file contents in a JSON syntax error', () => {
+    const secret = 'hunter2-passphrase';
+    const problems = run({ ...base, 'inventory.json': `{"a": "${secret}" x}` });
+    expect(problems.join('\n')).not.toContain(secret);
+    expect(problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../src/desired/compile.js';
+import { staggerOffset } from '../../../src/desired/stagger.js';
+import { declarationsOf } from '../../helpers/declarations.js';
+
+const pub = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl jon@example';
+
+const fleet = {
+  'inventory.json': {
+    instances: {
+      borgbackup: {
+        module: { name: 'borgbackup', input: 'clan-core' },
+        roles: {
+          client: {
+            settings: { startAt: 'daily', stagger: '1h', prune: { keep: { daily: 3 } } },
+            machines: {
+              jon: {
+                settings: { destinations: { storagebox: { repo: 'u1@box:/./borg', rsh: 'ssh -p 23' } } },
+              },
+              sara: {
+                settings: {
+                  startAt: ['Mon..Fri 02:30', 'Sat 04:00'],
+                  encryption: { passCommand: 'cat /run/pass' },
+                },
+              },
+            },
+          },
+          server: {
+            machines: { vault: { settings: { address: 'vault.lan', appendOnly: true, quota: '100G' } } },
+          },
+        },
+      },
+    },
+  },
+  'machines/jon/state.yaml':
+    'state:\n  linkding:\n    folders: [/var/backup/linkding]\n    preBackupScript: echo pre\n    postRestoreScript: echo post\n  zerotier:\n    folders: [/var/lib/zerotier-one]\n',
+  'machines/sara/state.json': { state: { db: { folders: ['/srv/db'] } } },
+  'machines/jon/borgbackup.ssh.pub': `${pub}\n`,
+};
+
+describe('compile', () => {
+  it('makes every server of an instance a destination of each client, as clan does', () => {
+    const jon = compile(declarationsOf(fleet), 'jon');
+    expect(jon.destinations.map((d) => [d.name, d.repo, d.server ?? null, d.remote])).toEqual([
+      ['storagebox', 'u1@box:/./borg', null, true],
+      ['vault', 'borg@vault.lan:.', 'vault', true],
+    ]);
+    expect(jon.destinations.map((d) => d.archivePrefix)).toEqual(['jon-storagebox-', 'jon-vault-']);
+  });
+
+  it('merges role settings under machine settings and applies clan defaults', () => {
+    const declarations = declarationsOf(fleet);
+    const [jonStorage] = compile(declarations, 'jon').destinations;
+    expect(jonStorage).toMatchObject({
+      startAt: ['daily'],
+      keep: { daily: 3 },
+      compression: 'auto,zstd',
+      encryption: { mode: 'repokey' },
+      lockWait: 10,
+      exclude: [],
+    });
+    const [sara] = compile(declarations, 'sara').destinations;
+    expect(sara).toMatchObject({
+      startAt: ['Mon..Fri 02:30', 'Sat 04:00'],
+      encryption: { mode: 'repokey', passCommand: 'cat /run/pass' },
+    });
+  });
+
+  it('lists the resources of a client: key, secrets, repositories, retention, hooks, schedules', () => {
+    const jon = compile(declarationsOf(fleet), 'jon');
+    expect(jon.resources.map((r) => r.id)).toEqual([
+      'ssh-key/client',
+      'secret/storagebox',
+      'secret/vault',
+      'repository/storagebox',
+      'repository/vault',
+      'retention/storagebox',
+      'retention/vault',
+      'hook/post-restore-linkding',
+      'hook/pre-backup-linkding',
+      'schedule/storagebox',
+      'schedule/vault',
+    ]);
+    const hook = jon.hooks.find((h) => h.name === 'pre-backup-linkding');
+    expect(hook?.content).toBe(
+      '#!/usr/bin/env bash\n# pre-backup-linkding: pre-backup script of state "linkding" from machines/jon/state.yaml, installed by borgops (edits are overwritten)\nset -eu -o pipefail\n\necho pre\n',
+    );
+  });
+
+  it('needs no secret when a passCommand is declared', () => {
+    const sara = compile(declarationsOf(fleet), 'sara');
+    expect(sara.destinations.map((d) => d.name)).toEqual(['vault']);
+    expect(sara.resources.filter((r) => r.kind === 'secret')).toEqual([]);
+    expect(sara.resources.filter((r) => r.kind === 'repository').map((r) => r.id)).toEqual([
+      'repository/vault',
+    ]);
+  });
+
+  it('gives a server one repository and one restricted key line per client', () => {
+    const vault = compile(declarationsOf(fleet), 'vault');
+    expect(vault.served).toEqual([
+      {
+        instance: 'borgbackup',
+        client: 'jon',
+        path: '/var/lib/borgbackup/jon',
+        appendOnly: true,
+        quota: '100G',
+      },
+      {
+        instance: 'borgbackup',
+        client: 'sara',
+        path: '/var/lib/borgbackup/sara',
+        appendOnly: true,
+        quota: '100G',
+      },
+    ]);
+    expect(vault.authorizedKeys[0]?.line).toBe(
+      `command="cd /var/lib/borgbackup/jon && borg serve --restrict-to-repository . --append-only --storage-quota 100G",restrict ${pub}`,
+    );
+    expect(vault.authorizedKeys[1]?.line).toBeUndefined();
+    expect(vault.warnings).toEqual([
+      'client "sara" has no public key yet: commit machines/sara/borgbackup.ssh.pub',
+    ]);
+    expect(vault.resources.map((r) => r.id)).toEqual([
+      'served-repository/jon',
+      'served-repository/sara',
+      'authorized-key/jon',
+      'authorized-key/sara',
+    ]);
+  });
+
+  it('gives a machine without state no jobs, as clan does', () => {
+    const files = structuredClone(fleet) as Record<string, unknown>;
+    files['machines/sara/state.json'] = { state: {} };
+    const sara = compile(declarationsOf(files), 'sara');
+    expect(sara.destinations).toEqual([]);
+    expect(sara.resources).toEqual([]);
+    expect(sara.warnings).toEqual(['machine "sara" is a client but declares no state: no backup jobs']);
+  });
+
+  it('is deterministic: the same declarations give byte-identical output', () => {
+    const once = JSON.stringify(compile(declarationsOf(fleet), 'jon'));
+    const reordered = { ...fleet };
+    const twice = JSON.stringify(
+      compile(declarationsOf(Object.fromEntries(Object.entries(reordered).reverse())), 'jon'),
+    );
+    expect(twice).toBe(once);
+  });
+
+  it('refuses a machine that is not declared, naming the declared ones', () => {
+    expect(() => compile(declarationsOf(fleet), 'bob')).toThrow(
+      'machine "bob" is not declared (declared machines: jon, sara, vault)',
+    );
+  });
+
+  it('staggers hosts deterministically inside the window', () => {
+    const jon = compile(declarationsOf(fleet), 'jon').destinations.map((d) => d.staggerSeconds);
+    const again = compile(declarationsOf(fleet), 'jon').destinations.map((d) => d.staggerSeconds);
+    expect(again).toEqual(jon);
+    for (const offset of jon) expect(offset).toBeGreaterThanOrEqual(0);
+    for (const offset of jon) expect(offset).toBeLessThan(3600);
+    const offsets = new Set(Array.from({ length: 50 }, (_, i) => staggerOffset(`host${i}`, 'vault', 3600)));
+    expect(offsets.size).toBeGreaterThan(40);
+    expect(staggerOffset('jon', 'vault', 0)).toBe(0);
+  });
+});
