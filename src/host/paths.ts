@@ -1,0 +1,66 @@
+import { isAbsolute, join, relative, resolve } from 'node:path';
+
+/**
+ * Every host path borgops manages, under `--root` (design.md: like a chroot prefix) and the
+ * state directory (default `<root>/var/lib/borgops`). One place, so no module invents its own.
+ */
+export interface HostPaths {
+  root: string;
+  stateDir: string;
+  /** `pre-backup-<state>` … scripts, mode 0700. */
+  hooksDir: string;
+  /** Generated passphrases (`<destination>.passphrase`) and exported keys (`<destination>.key`), 0600. */
+  secretsDir: string;
+  /** The machine's own SSH key for server destinations (ed25519, 0600) and its `.pub`. */
+  sshKey: string;
+  /** known_hosts borgops passes to ssh (pinned keys, and accept-new learned ones). */
+  knownHosts: string;
+  /** What borgops created, so it deletes only that (Flux's inventory). */
+  ledger: string;
+  /** One apply at a time per state directory. */
+  lock: string;
+  /** The last applied declarations, so scheduled backups work while git is unreachable. */
+  applied: string;
+  /** Per destination backup runs (last attempt, last success, …). */
+  runs: string;
+  /** Reconcile status (applied commit, conditions), read by `status` and `/status`. */
+  status: string;
+  /** The embedded scheduler's table. */
+  schedule: string;
+  /** Mirror clones of remote config repositories. */
+  mirrors: string;
+  /** systemd units (`<root>/etc/systemd/system`). */
+  unitsDir: string;
+}
+
+export function hostPaths(root: string, stateDir?: string): HostPaths {
+  const absoluteRoot = resolve(root);
+  const state = stateDir === undefined ? join(absoluteRoot, 'var/lib/borgops') : resolve(stateDir);
+  return {
+    root: absoluteRoot,
+    stateDir: state,
+    hooksDir: join(state, 'hooks'),
+    secretsDir: join(state, 'secrets'),
+    sshKey: join(state, 'ssh', 'borgbackup.ssh'),
+    knownHosts: join(state, 'ssh', 'known_hosts'),
+    ledger: join(state, 'ledger.json'),
+    lock: join(state, 'apply.lock'),
+    applied: join(state, 'applied'),
+    runs: join(state, 'runs.json'),
+    status: join(state, 'status.json'),
+    schedule: join(state, 'schedule.json'),
+    mirrors: join(state, 'mirrors'),
+    unitsDir: join(absoluteRoot, 'etc/systemd/system'),
+  };
+}
+
+/** A declared absolute path (a state folder, a server directory) as seen under `--root`. */
+export function underRoot(root: string, declared: string): string {
+  return join(resolve(root), declared);
+}
+
+/** True when `child` is `parent` or inside it; path.relative, never startsWith (conventions.md). */
+export function isInside(parent: string, child: string): boolean {
+  const rel = relative(resolve(parent), resolve(child));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
