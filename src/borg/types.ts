@@ -69,7 +69,10 @@ export interface CreateOptions {
   cwd: string;
   compression: string;
   exclude: string[];
-  /** Back-dates the archive (`borg create --timestamp`), for tests and retention property tests. */
+  /**
+   * Back-dates the archive (`borg create --timestamp`), for tests and retention property tests.
+   * borg reads a time without zone as UTC (`2026-03-01T01:00:00`), not local time.
+   */
   timestamp?: string;
   onProgress?: (progress: CreateProgress) => void;
   signal?: AbortSignal;

@@ -1,0 +1,231 @@
+import type { EncryptionMode } from '../config/model.js';
+import { BorgopsError } from '../errors.js';
+import { type Logger, silentLogger } from '../log.js';
+import { diagnose, exitKind } from './classify.js';
+import {
+  assertArchiveName,
+  assertPaths,
+  createOptions,
+  parseCreateStats,
+  toCreateProgress,
+} from './create.js';
+import { type BorgCommand, BorgError, FAILURE_TEXT, isBorgError } from './errors.js';
+import { observation } from './list.js';
+import { type BorgInvocation, type BorgOutcome, type RunContext, runBorg } from './run.js';
+import type {
+  Borg,
+  BorgTarget,
+  BorgVersion,
+  CreateOptions,
+  CreateResult,
+  ExtractOptions,
+  RepositoryObservation,
+} from './types.js';
+import { parseVersion } from './version.js';
+
+export interface BorgAdapterOptions {
+  /** The borg executable and any prefix, e.g. `['nice', '-n19', 'borg']` (default `['borg']`). */
+  command?: readonly [string, ...string[]];
+  /** The environment borg starts from (default: this process's, read at each start). */
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+}
+
+// Modes whose key is encrypted with the passphrase; `none` would silently mean an empty one.
+const ENCRYPTED: ReadonlySet<EncryptionMode> = new Set([
+  'repokey',
+  'repokey-blake2',
+  'keyfile',
+  'keyfile-blake2',
+]);
+
+// Linux allows 2 MiB of argv + environment; stay far below so a large prune never hits E2BIG.
+const DELETE_BATCH_BYTES = 64 * 1024;
+
+/** Splits archive names into as few `borg delete` calls as fit the argv limit (one, in practice). */
+export function deleteBatches(archives: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const name of archives) {
+    if (current.length > 0 && bytes + name.length + 1 > DELETE_BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(name);
+    bytes += name.length + 1;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function failure(target: BorgTarget, command: BorgCommand, outcome: BorgOutcome): BorgError {
+  if (outcome.aborted) {
+    return new BorgError(`${target.destination}: borg ${command} aborted`, {
+      command,
+      failure: 'aborted',
+      destination: target.destination,
+      exitCode: outcome.exitCode,
+    });
+  }
+  const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text);
+  return new BorgError(`${target.destination}: ${FAILURE_TEXT[diagnosis.failure]}: ${diagnosis.message}`, {
+    command,
+    failure: diagnosis.failure,
+    destination: target.destination,
+    exitCode: outcome.exitCode,
+    details: diagnosis.details,
+    ...(diagnosis.msgid === undefined ? {} : { msgid: diagnosis.msgid }),
+  });
+}
+
+function warningsOf(outcome: BorgOutcome): string[] {
+  if (exitKind(outcome.exitCode) !== 'warning') return [];
+  const warnings = outcome.messages.filter((m) => m.levelname === 'WARNING').map((m) => m.message);
+  return warnings.length > 0 ? warnings : [`borg exited with warnings (exit code ${outcome.exitCode})`];
+}
+
+/** The borg CLI behind the `Borg` contract: one process per call, argv arrays, no shell. */
+export function createBorg(options: BorgAdapterOptions = {}): Borg {
+  const logger = options.logger ?? silentLogger();
+  let processCount = 0;
+  let version: Promise<BorgVersion> | undefined;
+  const context: RunContext = {
+    command: options.command ?? ['borg'],
+    get env() {
+      return options.env ?? process.env;
+    },
+    logger,
+    started: () => {
+      processCount += 1;
+    },
+  };
+
+  /** Runs borg and throws a classified BorgError unless it succeeded or only warned. */
+  async function succeed(target: BorgTarget, invocation: BorgInvocation): Promise<BorgOutcome> {
+    const outcome = await runBorg(context, { ...invocation, target });
+    if (outcome.aborted || exitKind(outcome.exitCode) === 'error') {
+      throw failure(target, invocation.command, outcome);
+    }
+    const warnings = warningsOf(outcome);
+    if (warnings.length > 0) {
+      logger.warn(
+        { destination: target.destination, command: invocation.command, warnings },
+        'borg finished with warnings',
+      );
+    }
+    return outcome;
+  }
+
+  async function readVersion(): Promise<BorgVersion> {
+    const outcome = await runBorg(context, { command: 'version', options: ['--version'] });
+    const parsed = outcome.exitCode === 0 ? parseVersion(outcome.stdout) : undefined;
+    if (parsed === undefined) {
+      throw new BorgError(`borg --version failed (exit code ${outcome.exitCode})`, {
+        command: 'version',
+        failure: 'other',
+        exitCode: outcome.exitCode,
+      });
+    }
+    return parsed;
+  }
+
+  async function list(target: BorgTarget): Promise<RepositoryObservation> {
+    try {
+      const outcome = await runBorg(context, {
+        command: 'list',
+        target,
+        options: ['--json'],
+        positionals: [target.repo],
+      });
+      return await observation(target, outcome);
+    } catch (error: unknown) {
+      if (!isBorgError(error)) throw error;
+      const reason = error.failure === 'missing' || error.failure === 'aborted' ? 'other' : error.failure;
+      return { state: 'failed', failure: reason, message: error.shortMessage };
+    }
+  }
+
+  async function create(target: BorgTarget, archive: string, create: CreateOptions): Promise<CreateResult> {
+    assertArchiveName(archive);
+    assertPaths(create.paths, `${target.destination}: borg create`);
+    const { onProgress } = create;
+    const outcome = await succeed(target, {
+      command: 'create',
+      options: createOptions(create),
+      positionals: [`${target.repo}::${archive}`, ...create.paths],
+      cwd: create.cwd,
+      ...(create.signal === undefined ? {} : { signal: create.signal }),
+      ...(onProgress === undefined
+        ? {}
+        : {
+            onProgress: (event) => {
+              const progress = toCreateProgress(event);
+              if (progress !== undefined) onProgress(progress);
+            },
+          }),
+    });
+    return { warnings: warningsOf(outcome), stats: parseCreateStats(outcome.stdout) };
+  }
+
+  async function extract(target: BorgTarget, archive: string, extract: ExtractOptions) {
+    assertArchiveName(archive);
+    assertPaths(extract.paths, `${target.destination}: borg extract`);
+    const outcome = await succeed(target, {
+      command: 'extract',
+      options: extract.dryRun === true ? ['--dry-run'] : [],
+      positionals: [`${target.repo}::${archive}`, ...extract.paths],
+      cwd: extract.cwd,
+      ...(extract.signal === undefined ? {} : { signal: extract.signal }),
+    });
+    return { warnings: warningsOf(outcome) };
+  }
+
+  async function deleteArchives(target: BorgTarget, archives: readonly string[]): Promise<void> {
+    for (const name of archives) assertArchiveName(name);
+    // Never `borg delete REPO` alone: that is the whole repository (and BORG_DELETE_… refuses it).
+    for (const batch of deleteBatches([...new Set(archives)])) {
+      await succeed(target, { command: 'delete', positionals: [target.repo, ...batch] });
+    }
+  }
+
+  return {
+    version() {
+      version ??= readVersion().catch((error: unknown) => {
+        version = undefined;
+        throw error;
+      });
+      return version;
+    },
+    list,
+    async init(target: BorgTarget, encryption: EncryptionMode) {
+      if (ENCRYPTED.has(encryption) && target.passphrase.kind === 'none') {
+        throw new BorgopsError('E_USAGE', `${target.destination}: ${encryption} needs a passphrase`);
+      }
+      // No --make-parent-dirs: an unmounted backup disk must fail, not get a repository on /.
+      await succeed(target, {
+        command: 'init',
+        options: ['--encryption', encryption],
+        positionals: [target.repo],
+      });
+    },
+    create,
+    async rename(target: BorgTarget, from: string, to: string) {
+      assertArchiveName(from);
+      assertArchiveName(to);
+      await succeed(target, { command: 'rename', positionals: [`${target.repo}::${from}`, to] });
+    },
+    deleteArchives,
+    async compact(target: BorgTarget) {
+      await succeed(target, { command: 'compact', positionals: [target.repo] });
+    },
+    extract,
+    async exportKey(target: BorgTarget, path: string) {
+      await succeed(target, { command: 'key export', positionals: [target.repo, path] });
+    },
+    get processCount() {
+      return processCount;
+    },
+  };
+}

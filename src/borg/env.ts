@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { BorgError } from './errors.js';
+import type { BorgTarget, Passphrase } from './types.js';
+
+/** The fd borg reads a passphrase file from (BORG_PASSPHRASE_FD), the 4th entry of `stdio`. */
+export const PASSPHRASE_FD = 3;
+
+// Inherited variables that would override what the target declares or leak a secret into borg.
+const INHERITED_BLOCKLIST = new Set([
+  'BORG_PASSPHRASE',
+  'BORG_PASSCOMMAND',
+  'BORG_PASSPHRASE_FD',
+  'BORG_NEW_PASSPHRASE',
+  'BORG_RSH',
+  'BORG_REPO',
+  'BORG_REMOTE_PATH',
+]);
+
+/*
+ * No prompt may ever wait for an answer. A relocated repository is accepted: its location is
+ * declared in reviewed git commits, the authority a person would otherwise confirm. Deleting
+ * or repairing a whole repository is refused. An unknown unencrypted repository is accepted
+ * only where no passphrase is declared (see borgEnvironment). stdin is closed as well, so
+ * anything else that asks gets EOF.
+ */
+const FIXED = {
+  BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'no',
+  BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+  BORG_CHECK_I_KNOW_WHAT_I_AM_DOING: 'NO',
+  BORG_DELETE_I_KNOW_WHAT_I_AM_DOING: 'NO',
+  BORG_DISPLAY_PASSPHRASE: 'no',
+  BORG_EXIT_CODES: 'modern',
+} as const;
+
+/** A BORG_RSH that can never prompt: ssh options are first-wins, so a declared BatchMode=no still wins. */
+export function batchRsh(rsh: string | undefined): string {
+  return `${rsh ?? 'ssh'} -o BatchMode=yes`;
+}
+
+export function borgEnvironment(
+  base: Readonly<Record<string, string | undefined>>,
+  target: BorgTarget | undefined,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value !== undefined && !INHERITED_BLOCKLIST.has(key)) env[key] = value;
+  }
+  Object.assign(env, FIXED);
+  if (target === undefined) return env;
+  env.BORG_RSH = batchRsh(target.rsh);
+  const passphrase = target.passphrase;
+  if (passphrase.kind === 'file') env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
+  else if (passphrase.kind === 'command') env.BORG_PASSCOMMAND = passphrase.command;
+  else {
+    // An empty passphrase instead of none: borg then fails with PassphraseWrong on an encrypted
+    // repository instead of asking on the terminal.
+    env.BORG_PASSPHRASE = '';
+    // Unencrypted is what was declared. With a passphrase declared, a repository that turns out
+    // unencrypted (swapped before first contact) is refused instead of silently written in clear.
+    env.BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK = 'yes';
+  }
+  return env;
+}
+
+/** The passphrase file's content for the extra pipe, read just before borg starts. */
+export async function passphraseInput(
+  passphrase: Passphrase,
+  destination: string,
+  command: BorgError['command'],
+): Promise<Uint8Array | undefined> {
+  if (passphrase.kind !== 'file') return undefined;
+  try {
+    return await readFile(passphrase.path);
+  } catch (error: unknown) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+    throw new BorgError(`${destination}: cannot read the passphrase file ${passphrase.path} (${code})`, {
+      command,
+      failure: 'passphrase',
+      destination,
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import { constants } from 'node:os';
+import { execa } from 'execa';
+import type { Logger } from '../log.js';
+import { redactUrl } from '../log.js';
+import { borgEnvironment, passphraseInput } from './env.js';
+import { type BorgCommand, BorgError } from './errors.js';
+import { type ArchiveProgress, type LogMessage, parseStderrLine } from './log-json.js';
+import type { BorgTarget } from './types.js';
+
+export interface RunContext {
+  /** The executable and any prefix (`['borg']`, `['nice', '-n19', 'borg']`). */
+  command: readonly [string, ...string[]];
+  /** The environment borg starts from (secrets and BORG_RSH/BORG_REPO are dropped from it). */
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  /** Called once per borg process started. */
+  started: () => void;
+}
+
+export interface BorgInvocation {
+  command: BorgCommand;
+  /** Options after the command name (common options are added for targets). */
+  options?: readonly string[];
+  /** Repository, archive names, paths: placed after `--` so none can be read as an option. */
+  positionals?: readonly string[];
+  target?: BorgTarget;
+  cwd?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: ArchiveProgress) => void;
+}
+
+export interface BorgOutcome {
+  exitCode: number;
+  stdout: string;
+  messages: LogMessage[];
+  /** stderr lines that were not --log-json (ssh, Python warnings, plain prints). */
+  text: string[];
+  /** True when `signal` aborted the process (it got SIGINT). */
+  aborted: boolean;
+}
+
+// Long enough for borg to write its checkpoint after SIGINT, short enough that a hung borg ends.
+const FORCE_KILL_AFTER_MS = 120_000;
+
+// `version` is `borg --version` (its options), the others are borg's subcommands.
+function commandWords(command: BorgCommand): string[] {
+  return command === 'version' ? [] : command.split(' ');
+}
+
+function argvOf(invocation: BorgInvocation): string[] {
+  const args = commandWords(invocation.command);
+  if (invocation.target !== undefined) {
+    args.push('--log-json', '--lock-wait', String(invocation.target.lockWait));
+  }
+  args.push(...(invocation.options ?? []));
+  if (invocation.positionals !== undefined && invocation.positionals.length > 0) {
+    args.push('--', ...invocation.positionals);
+  }
+  return args;
+}
+
+/** 128 + N for a process killed by signal N, as a shell reports it. */
+function signalExitCode(signal: string | undefined): number | undefined {
+  for (const [name, number] of Object.entries(constants.signals)) {
+    if (name === signal) return 128 + number;
+  }
+  return undefined;
+}
+
+/** Runs one borg process; resolves with whatever exit code it had, rejects only if it cannot start. */
+export async function runBorg(context: RunContext, invocation: BorgInvocation): Promise<BorgOutcome> {
+  const { target } = invocation;
+  const destination = target?.destination;
+  const input =
+    target === undefined
+      ? undefined
+      : await passphraseInput(target.passphrase, target.destination, invocation.command);
+  const [executable, ...prefix] = context.command;
+  const args = [...prefix, ...argvOf(invocation)];
+  const messages: LogMessage[] = [];
+  const text: string[] = [];
+
+  // An execa line transform that keeps nothing: every stderr line is parsed here instead.
+  // biome-ignore lint/correctness/useYield: yielding no line is how an execa transform filters all
+  function* onStderrLine(line: unknown): Generator<never, void, unknown> {
+    if (typeof line !== 'string') return;
+    const parsed = parseStderrLine(line);
+    if (parsed.kind === 'log') messages.push(parsed.message);
+    else if (parsed.kind === 'text' && parsed.text.trim() !== '') text.push(parsed.text);
+    else if (parsed.kind === 'progress') invocation.onProgress?.(parsed.progress);
+  }
+
+  context.started();
+  context.logger.debug(
+    { destination, command: invocation.command, argv: redactUrl([executable, ...args].join(' ')) },
+    'borg started',
+  );
+  const startedAt = Date.now();
+  const result = await execa(executable, args, {
+    reject: false,
+    extendEnv: false,
+    env: borgEnvironment(context.env, target),
+    ...(invocation.cwd === undefined ? {} : { cwd: invocation.cwd }),
+    // stdin closed: nothing borg or ssh might ask can wait for an answer. fd 3 carries the
+    // passphrase file's content (BORG_PASSPHRASE_FD), never argv or the environment.
+    stdio:
+      input === undefined
+        ? ['ignore', 'pipe', { transform: onStderrLine }]
+        : ['ignore', 'pipe', { transform: onStderrLine }, input],
+    ...(invocation.signal === undefined
+      ? {}
+      : { cancelSignal: invocation.signal, killSignal: 'SIGINT', forceKillAfterDelay: FORCE_KILL_AFTER_MS }),
+    stripFinalNewline: false,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+
+  const aborted = result.isCanceled === true;
+  // A stream error on fd 3 (borg exits without reading an unneeded passphrase) leaves `failed`
+  // set although the exit code is real, so the exit code is what counts.
+  const exitCode = result.exitCode ?? signalExitCode(result.signal) ?? (aborted ? 130 : undefined);
+  context.logger.debug(
+    { destination, command: invocation.command, exitCode, aborted, durationMs: Date.now() - startedAt },
+    'borg finished',
+  );
+  if (exitCode === undefined) {
+    throw new BorgError(
+      `${destination ?? 'borg'}: could not run ${executable} (${result.code ?? 'unknown'})`,
+      {
+        command: invocation.command,
+        failure: 'other',
+        ...(destination === undefined ? {} : { destination }),
+        cause: result.cause,
+      },
+    );
+  }
+  return { exitCode, stdout: String(result.stdout ?? ''), messages, text, aborted };
+}
