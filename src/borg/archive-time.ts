@@ -1,0 +1,131 @@
+import { BorgopsError } from '../errors.js';
+
+/*
+ * Archive times as borg prints them (`start`: local time, no zone, microseconds always zero
+ * in 1.2 because to_localtime() drops them), turned into plain numbers once so retention over
+ * 100,000 archives stays a few milliseconds of integer arithmetic.
+ */
+
+const MS_PER_DAY = 86_400_000;
+
+export interface ArchiveTimes {
+  /** Local wall-clock time as if it were UTC, in ms: period keys are integer divisions of it. */
+  wall: Float64Array;
+  /** Microseconds within the second (0 for borg 1.2). */
+  micros: Int32Array;
+  year: Int32Array;
+  /** 1–12. */
+  month: Int32Array;
+}
+
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), no Date object. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function separatorsOk(text: string): boolean {
+  return text[4] === '-' && text[7] === '-' && text[10] === 'T' && text[13] === ':' && text[16] === ':';
+}
+
+function invalid(name: string, start: string): BorgopsError {
+  return new BorgopsError('E_BORG', `archive ${name}: unexpected time ${JSON.stringify(start)}`);
+}
+
+/** Microseconds of `.f`…`.ffffff` after the seconds; NaN when malformed. */
+function fractionMicros(start: string): number {
+  if (start.length === 19) return 0;
+  const length = start.length - 20;
+  if (start[19] !== '.' || length < 1 || length > 6) return Number.NaN;
+  return digits(start, 20, length) * 10 ** (6 - length);
+}
+
+/** Parses `YYYY-MM-DDTHH:MM:SS[.ffffff]` for every archive; throws on anything else. */
+export function parseArchiveTimes(archives: readonly { name: string; start: string }[]): ArchiveTimes {
+  const count = archives.length;
+  const times: ArchiveTimes = {
+    wall: new Float64Array(count),
+    micros: new Int32Array(count),
+    year: new Int32Array(count),
+    month: new Int32Array(count),
+  };
+  for (let i = 0; i < count; i += 1) {
+    const { name, start } = archives[i] ?? { name: '', start: '' };
+    if (start.length < 19 || !separatorsOk(start)) throw invalid(name, start);
+    const year = digits(start, 0, 4);
+    const month = digits(start, 5, 2);
+    const day = digits(start, 8, 2);
+    const hour = digits(start, 11, 2);
+    const minute = digits(start, 14, 2);
+    const second = digits(start, 17, 2);
+    const micros = fractionMicros(start);
+    // NaN fails every comparison, so one check covers malformed digits too.
+    const ok =
+      month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59;
+    if (!ok || !(year >= 0 && micros >= 0)) throw invalid(name, start);
+    times.wall[i] =
+      daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
+    times.micros[i] = micros;
+    times.year[i] = year;
+    times.month[i] = month;
+  }
+  return times;
+}
+
+/** The instant of a local wall-clock time in µs since the epoch, in this process's time zone (as borg's). */
+export function instantMicros(times: ArchiveTimes, index: number): number {
+  const wall = new Date(times.wall[index] ?? 0);
+  const local = new Date(
+    wall.getUTCFullYear(),
+    wall.getUTCMonth(),
+    wall.getUTCDate(),
+    wall.getUTCHours(),
+    wall.getUTCMinutes(),
+    wall.getUTCSeconds(),
+  );
+  return local.getTime() * 1000 + (times.micros[index] ?? 0);
+}
+
+export type PeriodRule = 'secondly' | 'minutely' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
+
+/**
+ * One number per strftime period of borg's PRUNING_PATTERNS: equal numbers ⇔ equal strings.
+ * An ISO week (`%G-%V`) is identified by its Monday.
+ */
+export function periodKey(times: ArchiveTimes, index: number, rule: PeriodRule): number {
+  const wall = times.wall[index] ?? 0;
+  switch (rule) {
+    case 'secondly':
+      return wall;
+    case 'minutely':
+      return Math.floor(wall / 60_000);
+    case 'hourly':
+      return Math.floor(wall / 3_600_000);
+    case 'daily':
+      return Math.floor(wall / MS_PER_DAY);
+    case 'weekly': {
+      const day = Math.floor(wall / MS_PER_DAY);
+      // 1970-01-01 was a Thursday: Monday-based weekday 3.
+      const weekday = (((day + 3) % 7) + 7) % 7;
+      return day - weekday;
+    }
+    case 'monthly':
+      return (times.year[index] ?? 0) * 12 + (times.month[index] ?? 1) - 1;
+    case 'yearly':
+      return times.year[index] ?? 0;
+  }
+}

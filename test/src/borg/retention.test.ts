@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ownArchives, planRetention, ruleLabel, withinHours } from '../../../src/borg/retention.js';
+import type { Keep } from '../../../src/config/schema.js';
+
+/* Pure tests of borg's prune rules; retention-borg.test.ts checks the same code against borg itself. */
+
+// Local time is this process's time zone; tests that need another one set it and this restores it.
+process.env.TZ = 'UTC';
+afterEach(() => {
+  process.env.TZ = 'UTC';
+});
+
+/** Archives named after their start time, listed oldest first as borg lists them. */
+function archives(...starts: string[]) {
+  return starts.map((start, i) => ({ name: `a${i}-${start}`, start: `${start}.000000` }));
+}
+
+function plan(starts: string[], keep: Keep, now = '2030-01-01T00:00:00Z') {
+  const result = planRetention(archives(...starts), keep, new Date(now));
+  return {
+    kept: result.kept.map((k) => `${k.name.replace(/-.*/, '')} ${ruleLabel(k)}`),
+    pruned: result.pruned.map((name) => name.replace(/-.*/, '')),
+  };
+}
+
+describe('ownArchives', () => {
+  it('selects exactly <prefix><YYYY-MM-DDTHH:MM:SS>', () => {
+    const names = [
+      'jon-a-2026-03-01T01:00:00',
+      'jon-a-b-2026-03-01T01:00:00', // machine jon, destination a-b (or jon-a, b): a neighbour
+      'jon-a-2026-03-01T01:00:00.checkpoint',
+      'jon-a-2026-03-01T01:00:00.checkpoint.3',
+      'jon-a-2026-03-01T01:00:00.failed',
+      'jon-a-2026-03-01T01:00',
+      'jon-a-2026-13-01T01:00:00',
+      'jon-a-2026-03-01 01:00:00',
+      'xjon-a-2026-03-01T01:00:00',
+      'jon-2026-03-01T01:00:00',
+      'jon-a-2026-03-02T23:59:59',
+    ].map((name) => ({ name }));
+    expect(ownArchives(names, 'jon-a-').map((a) => a.name)).toEqual([
+      'jon-a-2026-03-01T01:00:00',
+      'jon-a-2026-03-02T23:59:59',
+    ]);
+  });
+
+  it('handles hyphenated machine and destination names in both directions', () => {
+    const names = [
+      'web-01-off-site-2026-03-01T01:00:00',
+      'web-01-off-2026-03-01T01:00:00',
+      'web-01-2026-03-01T01:00:00',
+    ].map((name) => ({ name }));
+    expect(ownArchives(names, 'web-01-off-site-').map((a) => a.name)).toEqual([
+      'web-01-off-site-2026-03-01T01:00:00',
+    ]);
+    expect(ownArchives(names, 'web-01-off-').map((a) => a.name)).toEqual(['web-01-off-2026-03-01T01:00:00']);
+    expect(ownArchives(names, 'web-').map((a) => a.name)).toEqual([]);
+  });
+});
+
+describe('planRetention (borg 1.2.4 prune semantics)', () => {
+  it('keeps the newest archive of each of the newest n days', () => {
+    const starts = [
+      '2026-03-01T01:00:00',
+      '2026-03-01T13:00:00',
+      '2026-03-02T01:00:00',
+      '2026-03-02T13:00:00',
+      '2026-03-03T01:00:00',
+    ];
+    expect(plan(starts, { daily: 2 })).toEqual({
+      kept: ['a4 daily #1', 'a3 daily #2'],
+      pruned: ['a2', 'a1', 'a0'],
+    });
+  });
+
+  it('a period whose newest archive an earlier rule kept is used up without counting', () => {
+    const starts = [
+      '2026-03-01T01:00:00',
+      '2026-03-02T01:00:00',
+      '2026-03-03T01:00:00',
+      '2026-03-03T02:00:00',
+    ];
+    // last (secondly) keeps a3; daily skips March 3 (a2 is not its newest) and keeps a1, a0.
+    expect(plan(starts, { last: 1, daily: 2 })).toEqual({
+      kept: ['a3 secondly #1', 'a1 daily #1', 'a0 daily #2'],
+      pruned: ['a2'],
+    });
+  });
+
+  it('keeps the oldest archive when a rule finds fewer periods than its count', () => {
+    const starts = ['2026-03-01T01:00:00', '2026-03-01T02:00:00', '2026-03-02T01:00:00'];
+    expect(plan(starts, { daily: 5 })).toEqual({
+      kept: ['a2 daily #1', 'a1 daily #2', 'a0 daily[oldest] #3'],
+      pruned: [],
+    });
+    // Already kept by an earlier rule: no [oldest].
+    expect(plan(['2026-03-01T01:00:00'], { last: 1, daily: 3 })).toEqual({
+      kept: ['a0 secondly #1'],
+      pruned: [],
+    });
+  });
+
+  it('weeks are ISO weeks starting on Monday, across a year boundary', () => {
+    // 2020-12-28 (Mon) … 2021-01-03 (Sun) are all 2020-W53; 2021-01-04 starts 2021-W01.
+    const starts = [
+      '2020-12-27T12:00:00',
+      '2020-12-28T12:00:00',
+      '2021-01-03T12:00:00',
+      '2021-01-04T00:00:00',
+    ];
+    expect(plan(starts, { weekly: 3 })).toEqual({
+      kept: ['a3 weekly #1', 'a2 weekly #2', 'a0 weekly #3'],
+      pruned: ['a1'],
+    });
+  });
+
+  it('months and years follow the calendar, in the order borg applies rules', () => {
+    const starts = [
+      '2024-11-30T00:00:00',
+      '2024-12-31T23:59:59',
+      '2025-01-01T00:00:00',
+      '2025-01-15T00:00:00',
+    ];
+    expect(plan(starts, { monthly: 2, yearly: 2 })).toEqual({
+      kept: ['a3 monthly #1', 'a1 monthly #2', 'a0 yearly[oldest] #1'],
+      pruned: ['a2'],
+    });
+  });
+
+  it('within keeps archives strictly newer than now minus the interval', () => {
+    const starts = ['2029-12-30T23:59:59', '2030-12-31T00:00:00', '2029-12-31T00:00:01'].sort();
+    const result = plan(starts, { within: '1d' }, '2030-01-01T00:00:00Z');
+    expect(result).toEqual({ kept: ['a2 within #1', 'a1 within #2'], pruned: ['a0'] });
+    expect(plan(['2029-12-31T00:00:00'], { within: '1d' }, '2030-01-01T00:00:00Z').pruned).toEqual(['a0']);
+  });
+
+  it("within's units are borg's: a month is 31 days, a year 365", () => {
+    expect([
+      withinHours('3H'),
+      withinHours('2d'),
+      withinHours('1w'),
+      withinHours('1m'),
+      withinHours('1y'),
+    ]).toEqual([3, 48, 168, 744, 8760]);
+    expect(() => withinHours('0d')).toThrow(/keep.within/);
+    expect(() => withinHours('1M')).toThrow(/keep.within/);
+  });
+
+  it('reads start times as local time of this process, as borg does', () => {
+    process.env.TZ = 'America/New_York';
+    // 10:00 in New York is 15:00Z: within 1H of 15:30Z. Read as UTC it would be 5 hours older.
+    expect(plan(['2026-03-01T10:00:00'], { within: '1H' }, '2026-03-01T15:30:00Z').kept).toEqual([
+      'a0 within #1',
+    ]);
+    process.env.TZ = 'UTC';
+    expect(plan(['2026-03-01T10:00:00'], { within: '1H' }, '2026-03-01T15:30:00Z').pruned).toEqual(['a0']);
+  });
+
+  it('breaks ties of equal times like borg: the later listed archive counts as newer', () => {
+    const tied = [
+      { name: 'first', start: '2026-03-01T01:00:00.000000' },
+      { name: 'second', start: '2026-03-01T01:00:00.000000' },
+    ];
+    const result = planRetention(tied, { last: 1 }, new Date('2030-01-01T00:00:00Z'));
+    expect(result.kept.map((k) => k.name)).toEqual(['second']);
+    expect(result.pruned).toEqual(['first']);
+    // Also when the input is not sorted by time.
+    const unsorted = [{ name: 'newest', start: '2026-03-02T01:00:00.000000' }, ...tied];
+    const again = planRetention(unsorted, { last: 2 }, new Date('2030-01-01T00:00:00Z'));
+    expect(again.kept.map((k) => k.name)).toEqual(['newest', 'second']);
+    expect(again.pruned).toEqual(['first']);
+  });
+
+  it('does not depend on input order apart from ties', () => {
+    const starts = [
+      '2026-01-05T00:00:00',
+      '2026-02-01T00:00:00',
+      '2026-02-02T05:00:00',
+      '2026-02-09T00:00:00',
+    ];
+    const sorted = planRetention(archives(...starts), { weekly: 2, monthly: 3 }, new Date('2030-01-01Z'));
+    const shuffled = planRetention(
+      archives(...starts).reverse(),
+      { weekly: 2, monthly: 3 },
+      new Date('2030-01-01Z'),
+    );
+    expect(shuffled).toEqual(sorted);
+  });
+
+  it('refuses a rule set that keeps nothing, and times borg would never print', () => {
+    expect(() => planRetention(archives('2026-03-01T01:00:00'), {}, new Date())).toThrow(/at least one/);
+    expect(() => planRetention([{ name: 'x', start: 'yesterday' }], { daily: 1 }, new Date())).toThrow(
+      /unexpected time/,
+    );
+  });
+});
