@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
+import { registerApply } from './commands/apply.js';
+import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
@@ -26,6 +28,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerValidate(program, io, setExit);
   registerSchema(program, io);
   registerState(program, io);
+  registerPlan(program, io, setExit);
+  registerApply(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

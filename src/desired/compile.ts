@@ -84,6 +84,7 @@ function servedBy(
     keys.push({
       instance: server.instance,
       client: client.machine,
+      directory: server.directory,
       keyFile,
       ...(key === undefined ? {} : { line: authorizedKeyLine(server, client.machine, key) }),
     });

@@ -51,6 +51,8 @@ export interface ServedRepository {
 export interface AuthorizedKey {
   instance: string;
   client: string;
+  /** The server directory whose borg user's authorized_keys holds the line. */
+  directory: string;
   /** The full authorized_keys line; absent when the client's public key is not committed. */
   line?: string;
   keyFile: string;

@@ -1,0 +1,210 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Borg } from '../src/borg/types.js';
+import { compile } from '../src/desired/compile.js';
+import type { DesiredMachine } from '../src/desired/types.js';
+import { BorgopsError } from '../src/errors.js';
+import { saveApplied } from '../src/host/applied.js';
+import { readLedger } from '../src/host/ledger.js';
+import { acquireLock } from '../src/host/lock.js';
+import { type HostPaths, hostPaths } from '../src/host/paths.js';
+import { type AttemptResult, readStatus, writeStatus } from '../src/host/status.js';
+import type { Logger } from '../src/log.js';
+import { type ApplyResult, apply } from './apply.js';
+import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
+import type { Action, ActualMachine, GuardName, Plan } from './model.js';
+import { observe } from './observe.js';
+import { plan } from './plan.js';
+import { type SchedulerChoice, type SchedulerSet, selectScheduler } from './schedulers.js';
+
+export interface ConvergeOptions extends SourceOptions {
+  machine: string;
+  root: string;
+  stateDir: string;
+  refresh: boolean;
+  scheduler: SchedulerChoice;
+  logger: Logger;
+  borg: Borg;
+  now?: () => Date;
+}
+
+export interface Planned {
+  loaded: LoadedSource;
+  desired: DesiredMachine;
+  actual: ActualMachine;
+  plan: Plan;
+  paths: HostPaths;
+  schedulers: SchedulerSet;
+}
+
+const cliMain = fileURLToPath(new URL('./cli/main.js', import.meta.url));
+
+/** The command a scheduled job runs: this borgops, against the applied declarations. */
+export function jobCommand(paths: HostPaths, machine: string, destination: string): string[] {
+  return [
+    process.execPath,
+    cliMain,
+    'backups',
+    'create',
+    machine,
+    '--destination',
+    destination,
+    '--root',
+    paths.root,
+    '--state-dir',
+    paths.stateDir,
+  ];
+}
+
+/** Load → validate → compile → observe → plan, for one machine. */
+export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource): Promise<Planned> {
+  const source = loaded ?? (await loadSource(options));
+  const { declarations } = requireValid(source);
+  const desired = compile(declarations, options.machine);
+  const paths = hostPaths(options.root, options.stateDir);
+  const schedulers = selectScheduler(options.scheduler, paths);
+  const before = options.borg.processCount;
+  const actual = await observe(
+    {
+      paths,
+      borg: options.borg,
+      scheduler: schedulers.active,
+      schedulers: schedulers.all,
+      refresh: options.refresh,
+      logger: options.logger,
+    },
+    desired,
+  );
+  const result = plan(desired, actual, {
+    paths,
+    renderJob: (job) => schedulers.active.render(job),
+    jobCommand: (destination) => jobCommand(paths, options.machine, destination),
+    worktree: source.snapshot.worktree,
+    refresh: options.refresh,
+    now: options.now?.() ?? new Date(),
+    borgProcesses: options.borg.processCount - before,
+  });
+  return { loaded: source, desired, actual, plan: result, paths, schedulers };
+}
+
+export interface ApplyOptions extends ConvergeOptions {
+  allow: ReadonlySet<GuardName>;
+  /** A saved plan (`plan --out`) to apply exactly, or refuse when what it was made from moved. */
+  planFile?: string;
+  onAction?: (action: Action, index: number, total: number) => void;
+}
+
+export interface Applied {
+  planned: Planned;
+  result: ApplyResult;
+}
+
+async function readSavedPlan(path: string): Promise<Plan> {
+  let saved: Plan;
+  try {
+    saved = JSON.parse(await readFile(path, 'utf8')) as Plan;
+  } catch (error: unknown) {
+    throw new BorgopsError('E_USAGE', `cannot read the plan ${path}`, { cause: error });
+  }
+  if (saved?.version !== 1 || typeof saved.fingerprint !== 'string' || !Array.isArray(saved.actions)) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `${path} is not a borgops plan (make one with \`borgops plan --out FILE\`)`,
+    );
+  }
+  return saved;
+}
+
+/** Plans (or checks a saved plan) and applies it under the state directory's lock. */
+export async function runApply(options: ApplyOptions): Promise<Applied> {
+  const started = Date.now();
+  const paths = hostPaths(options.root, options.stateDir);
+  const saved = options.planFile === undefined ? undefined : await readSavedPlan(options.planFile);
+  if (saved && saved.machine !== options.machine) {
+    throw new BorgopsError(
+      'E_GUARD',
+      `the plan is for machine "${saved.machine}", not "${options.machine}"; refusing it`,
+    );
+  }
+  const lock = await acquireLock(paths.lock, `apply ${options.machine}`);
+  let attempt: AttemptResult = 'failed';
+  let commit: string | undefined;
+  let errors: string[] = [];
+  let actions = 0;
+  try {
+    const converge = saved
+      ? { ...options, ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
+      : options;
+    const planned = await makePlan(converge);
+    commit = planned.desired.commit;
+    if (saved && saved.fingerprint !== planned.plan.fingerprint) {
+      attempt = 'refused';
+      throw new BorgopsError(
+        'E_GUARD',
+        'the saved plan is stale: the declarations or the machine changed since it was made; make a new plan',
+        {
+          details: [
+            `saved fingerprint ${saved.fingerprint.slice(0, 16)}, now ${planned.plan.fingerprint.slice(0, 16)}`,
+          ],
+        },
+      );
+    }
+    const chosen = saved ?? planned.plan;
+    const ledger = await readLedger(paths.ledger);
+    let result: ApplyResult;
+    try {
+      result = await apply(
+        {
+          paths,
+          borg: options.borg,
+          scheduler: planned.schedulers.active,
+          schedulers: planned.schedulers.all,
+          logger: options.logger,
+          allow: options.allow,
+          ...(options.onAction ? { onAction: options.onAction } : {}),
+        },
+        planned.desired,
+        chosen,
+        ledger,
+      );
+    } catch (error: unknown) {
+      if (error instanceof BorgopsError && error.code === 'E_GUARD') attempt = 'refused';
+      throw error;
+    }
+    actions = result.done.length;
+    errors = result.errors.map((e) => e.message);
+    attempt = errors.length === 0 ? 'applied' : 'partial';
+    await saveApplied(paths.applied, planned.loaded.snapshot.commit, planned.loaded.snapshot.files);
+    return { planned, result };
+  } catch (error: unknown) {
+    if (error instanceof BorgopsError && error.code === 'E_CONFIG') attempt = 'invalid';
+    errors =
+      errors.length > 0 ? errors : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    throw error;
+  } finally {
+    await recordAttempt(paths, options.machine, attempt, commit, actions, errors, Date.now() - started).catch(
+      () => undefined,
+    );
+    await lock.release();
+  }
+}
+
+async function recordAttempt(
+  paths: HostPaths,
+  machine: string,
+  result: AttemptResult,
+  commit: string | undefined,
+  actions: number,
+  errors: string[],
+  durationMs: number,
+): Promise<void> {
+  const status = await readStatus(paths.status);
+  const at = new Date().toISOString();
+  const applied = result === 'applied' || result === 'partial';
+  await writeStatus(paths.status, {
+    ...status,
+    machine,
+    ...(applied && commit !== undefined ? { appliedCommit: commit, appliedAt: at } : {}),
+    lastAttempt: { at, ...(commit === undefined ? {} : { commit }), result, actions, errors, durationMs },
+  });
+}

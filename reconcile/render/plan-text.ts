@@ -1,0 +1,89 @@
+import type { Action, Plan } from '../model.js';
+import { unifiedDiff } from './diff.js';
+
+export interface RenderOptions {
+  color: boolean;
+}
+
+const symbols = { additive: '+', mutating: '~', destructive: '-' } as const;
+const colors = { additive: 32, mutating: 33, destructive: 31 } as const;
+
+function paint(options: RenderOptions, code: number, text: string): string {
+  return options.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+function details(action: Action): string[] {
+  switch (action.op) {
+    case 'hook.write':
+    case 'hook.remove':
+      return [unifiedDiff(action.diff)];
+    case 'schedule.install':
+    case 'schedule.remove':
+      return action.diffs.map((diff) => unifiedDiff(diff));
+    case 'retention.prune':
+      return [action.archives.map((name) => `- ${name}`).join('\n')];
+    case 'authorized-key.set':
+      return [
+        [...action.remove.map((line) => `- ${line}`), ...action.add.map((line) => `+ ${line}`)].join('\n'),
+      ];
+    default:
+      return [];
+  }
+}
+
+export function summaryLine(plan: Plan): string {
+  const { add, change, destroy, archives } = plan.summary;
+  const pruned = archives > 0 ? ` (${archives} archive${archives === 1 ? '' : 's'} pruned)` : '';
+  return `Plan: ${add} to add, ${change} to change, ${destroy} to destroy${pruned}.`;
+}
+
+/** A plan for people, like Terraform's: one line per action, diffs of generated files, every pruned archive. */
+export function renderPlanText(plan: Plan, options: RenderOptions): string {
+  const at = plan.commit ? ` at ${plan.commit.slice(0, 12)}` : plan.worktree ? ' (working tree)' : '';
+  const borg = `${plan.borgProcesses} borg process${plan.borgProcesses === 1 ? '' : 'es'}`;
+  const lines = [
+    `borgops plan for ${plan.machine}${at} (scheduler ${plan.scheduler}, ${borg}${plan.refresh ? ', refreshed' : ''})`,
+    '',
+  ];
+  const width = Math.max(0, ...plan.actions.map((a) => a.id.length));
+  for (const action of plan.actions) {
+    const symbol = paint(options, colors[action.effect], symbols[action.effect]);
+    lines.push(`  ${symbol} ${action.id.padEnd(width)}  ${action.summary}`);
+    for (const block of details(action)) if (block !== '') lines.push(indent(block, '      '));
+  }
+  if (plan.actions.length > 0) lines.push('');
+  const section = (title: string, items: readonly string[], mark: string) => {
+    if (items.length === 0) return;
+    lines.push(`${title}:`, ...items.map((item) => `  ${mark} ${item}`), '');
+  };
+  section('Notes', plan.notes, '·');
+  section('Warnings', plan.warnings, '!');
+  section(
+    'Errors',
+    plan.errors.map((e) => e.message),
+    '✗',
+  );
+  section(
+    'Refused by safety guards (apply exits 3 unless allowed)',
+    plan.refusals.map((r) => r.message),
+    '✗',
+  );
+  if (plan.actions.length === 0) {
+    lines.push(
+      plan.errors.length === 0
+        ? `No changes: ${plan.machine} is converged${at}.`
+        : 'No changes for what could be observed.',
+    );
+  } else {
+    lines.push(summaryLine(plan));
+  }
+  return `${lines.join('\n')}\n`;
+}

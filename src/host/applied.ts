@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { type LoadResult, loadDeclarations } from '../config/load.js';
+import { BorgopsError } from '../errors.js';
+import { writeJsonAtomic } from './atomic.js';
+import { readJsonFile } from './json-file.js';
+
+/** The declarations last applied on this machine: what scheduled backups run against, without git. */
+export interface AppliedSnapshot {
+  version: 1;
+  commit?: string;
+  appliedAt: string;
+  files: Record<string, string>;
+}
+
+function snapshotPath(appliedDir: string): string {
+  return join(appliedDir, 'declarations.json');
+}
+
+export async function saveApplied(
+  appliedDir: string,
+  commit: string | undefined,
+  files: ReadonlyMap<string, string>,
+): Promise<void> {
+  const snapshot: AppliedSnapshot = {
+    version: 1,
+    ...(commit === undefined ? {} : { commit }),
+    appliedAt: new Date().toISOString(),
+    files: Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  };
+  await writeJsonAtomic(snapshotPath(appliedDir), snapshot);
+}
+
+export async function readApplied(appliedDir: string): Promise<AppliedSnapshot | undefined> {
+  return readJsonFile<AppliedSnapshot | undefined>(snapshotPath(appliedDir), undefined);
+}
+
+/** The applied declarations, validated again (they were valid when applied). */
+export async function loadApplied(
+  appliedDir: string,
+): Promise<{ snapshot: AppliedSnapshot; result: LoadResult }> {
+  const snapshot = await readApplied(appliedDir);
+  if (!snapshot) {
+    throw new BorgopsError(
+      'E_CONFIG',
+      `no applied declarations in ${appliedDir}; run \`borgops apply\` first`,
+    );
+  }
+  return { snapshot, result: loadDeclarations(new Map(Object.entries(snapshot.files)), snapshot.commit) };
+}

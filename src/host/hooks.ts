@@ -1,0 +1,33 @@
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isTemporaryFile, writeFileAtomic } from './atomic.js';
+
+export interface HookFile {
+  content: string;
+  mode: number;
+}
+
+/** Every regular file in the hooks directory; foreign files are reported too, and left alone by plan. */
+export async function observeHooks(dir: string): Promise<Record<string, HookFile>> {
+  const hooks: Record<string, HookFile> = {};
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || isTemporaryFile(entry.name)) continue;
+    const path = join(dir, entry.name);
+    const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    hooks[entry.name] = { content, mode: info.mode & 0o777 };
+  }
+  return hooks;
+}
+
+export const HOOK_MODE = 0o700;
+
+export async function writeHook(dir: string, name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFileAtomic(path, content, { mode: HOOK_MODE });
+  return path;
+}
+
+export async function removeHook(dir: string, name: string): Promise<void> {
+  await rm(join(dir, name), { force: true });
+}

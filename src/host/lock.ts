@@ -1,0 +1,81 @@
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { BorgopsError } from '../errors.js';
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+export interface Lock {
+  holder: LockHolder;
+  release(): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One apply at a time per state directory. The lock names its holder; a lock left by a dead
+ * process on this host is taken over, a live one is an error that names it.
+ */
+export async function acquireLock(path: string, command: string): Promise<Lock> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    command,
+    startedAt: new Date().toISOString(),
+  };
+  const content = `${JSON.stringify(holder)}\n`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      await handle.writeFile(content);
+      await handle.close();
+      return { holder, release: () => releaseIfOurs(path, holder) };
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new BorgopsError('E_HOST', `cannot create lock ${path}`, { cause: error });
+      }
+    }
+    const current = await readHolder(path);
+    if (current && (current.host !== holder.host || alive(current.pid))) {
+      throw new BorgopsError(
+        'E_LOCK',
+        `another borgops holds ${path}: pid ${current.pid} on ${current.host} (${current.command}) since ${current.startedAt}`,
+      );
+    }
+    // stale (dead holder, or unreadable because it was killed mid-write): replace it atomically
+    const stale = `${path}.stale-${process.pid}`;
+    await writeFile(stale, content, { mode: 0o600 });
+    await rename(stale, path);
+    const now = await readHolder(path);
+    if (now?.pid === holder.pid && now.startedAt === holder.startedAt) {
+      return { holder, release: () => releaseIfOurs(path, holder) };
+    }
+  }
+  throw new BorgopsError('E_LOCK', `could not take the lock ${path}; another borgops is starting`);
+}
+
+async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
+  const current = await readHolder(path);
+  if (current?.pid === holder.pid && current.startedAt === holder.startedAt) await rm(path, { force: true });
+}

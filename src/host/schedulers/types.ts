@@ -1,0 +1,38 @@
+/**
+ * Scheduler backends (design.md: systemd where systemd runs, embedded elsewhere). Plan and apply
+ * see every backend through this interface: a job is rendered to files (or table entries), the
+ * host is observed as files, and drift is a difference in content or activation.
+ */
+export interface ScheduledJob {
+  machine: string;
+  destination: string;
+  startAt: string[];
+  staggerSeconds: number;
+  /** argv of the backup command the job runs (`borgops backups create <machine> --destination <d> …`). */
+  command: string[];
+}
+
+/** A file a backend writes for a job; `path#key` names an entry of a table file. */
+export interface JobFile {
+  path: string;
+  content: string;
+}
+
+export interface ObservedJob {
+  destination: string;
+  files: JobFile[];
+  /** False when the job exists but is not active (a disabled timer). */
+  active: boolean;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** The files of a job, pure: the plan diffs them against what `observe` found. */
+  render(job: ScheduledJob): JobFile[];
+  /** Jobs of this backend present on the host, borgops's or not (plan only touches declared or ledger ones). */
+  observe(): Promise<ObservedJob[]>;
+  /** Installs or updates a job and activates it; returns the paths written. */
+  install(job: ScheduledJob): Promise<string[]>;
+  /** Removes a job; never fails when it is already gone. */
+  remove(destination: string): Promise<void>;
+}

@@ -1,0 +1,30 @@
+import { writeJsonAtomic } from './atomic.js';
+import { readJsonFile } from './json-file.js';
+
+export type AttemptResult = 'applied' | 'partial' | 'failed' | 'refused' | 'invalid';
+
+export interface ReconcileAttempt {
+  at: string;
+  commit?: string;
+  result: AttemptResult;
+  actions: number;
+  errors: string[];
+  durationMs: number;
+}
+
+/** What the last reconcile did, kept in the state directory for `status` and the watch agent. */
+export interface MachineStatus {
+  version: 1;
+  machine?: string;
+  appliedCommit?: string;
+  appliedAt?: string;
+  lastAttempt?: ReconcileAttempt;
+}
+
+export async function readStatus(path: string): Promise<MachineStatus> {
+  return readJsonFile<MachineStatus>(path, { version: 1 });
+}
+
+export async function writeStatus(path: string, status: MachineStatus): Promise<void> {
+  await writeJsonAtomic(path, status);
+}

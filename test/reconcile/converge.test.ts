@@ -1,0 +1,118 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type ConvergeOptions, makePlan, runApply } from '../../reconcile/converge.js';
+import type { GuardName } from '../../reconcile/model.js';
+import { createBorg } from '../../src/borg/adapter.js';
+import type { Borg } from '../../src/borg/types.js';
+import { hostPaths } from '../../src/host/paths.js';
+import { silentLogger } from '../../src/log.js';
+import { localConfig } from '../helpers/fleet.js';
+import { gitRepo, type TestRepo } from '../helpers/git.js';
+import { tempDir } from '../helpers/temp.js';
+
+interface World {
+  repo: TestRepo;
+  root: string;
+  repos: string;
+  borg: Borg;
+  options: ConvergeOptions;
+  apply(allow?: GuardName[]): ReturnType<typeof runApply>;
+}
+
+async function world(extra: Record<string, unknown> = {}, destinations = ['local']): Promise<World> {
+  const base = await tempDir('borgops-converge-');
+  const root = join(base, 'root');
+  const repos = join(base, 'repos');
+  const repo = await gitRepo(
+    localConfig(Object.fromEntries(destinations.map((d) => [d, join(repos, d)])), extra),
+  );
+  const stateDir = join(root, 'var/lib/borgops');
+  const borg = createBorg({
+    env: { ...process.env, BORG_BASE_DIR: join(stateDir, 'borg') },
+    logger: silentLogger(),
+  });
+  const options: ConvergeOptions = {
+    source: repo.dir,
+    ref: 'HEAD',
+    worktree: false,
+    machine: 'jon',
+    root,
+    stateDir,
+    refresh: false,
+    scheduler: 'embedded',
+    logger: silentLogger(),
+    borg,
+  };
+  await import('node:fs/promises').then((fs) => fs.mkdir(repos, { recursive: true }));
+  return {
+    repo,
+    root,
+    repos,
+    borg,
+    options,
+    apply: (allow = []) => runApply({ ...options, allow: new Set(allow) }),
+  };
+}
+
+describe('plan and apply with real borg on the example', () => {
+  it('converges, is idempotent, and a hooks-only change costs zero borg processes', async () => {
+    const w = await world();
+    const first = await makePlan(w.options);
+    expect(first.plan.actions.map((a) => a.id)).toEqual([
+      'secret/local',
+      'repository/local',
+      'hook/post-restore-linkding',
+      'hook/pre-backup-linkding',
+      'schedule/local',
+    ]);
+    expect(first.plan.borgProcesses).toBe(1);
+
+    const applied = await w.apply();
+    expect(applied.result.errors).toEqual([]);
+    expect(applied.result.done).toHaveLength(5);
+    const paths = hostPaths(w.root, w.options.stateDir);
+    expect((await stat(join(paths.hooksDir, 'pre-backup-linkding'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(paths.secretsDir, 'local.passphrase'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(paths.secretsDir, 'local.key'))).isFile()).toBe(true);
+    const passphrase = (await readFile(join(paths.secretsDir, 'local.passphrase'), 'utf8')).trim();
+
+    const again = await makePlan(w.options);
+    expect(again.plan.actions).toEqual([]);
+    expect(again.plan.borgProcesses).toBe(0);
+    const second = await w.apply();
+    expect(second.result.done).toEqual([]);
+
+    // an edited script: one hook diff, no borg process at all
+    const before = w.borg.processCount;
+    await w.repo.commit({
+      'machines/jon/state.yaml': (
+        await readFile(join(w.repo.dir, 'machines/jon/state.yaml'), 'utf8')
+      ).replace('echo "pre-backup linkding"', 'echo "changed"'),
+    });
+    const edited = await makePlan(w.options);
+    expect(edited.plan.actions.map((a) => `${a.effect} ${a.id}`)).toEqual([
+      'mutating hook/pre-backup-linkding',
+    ]);
+    const applyEdited = await w.apply();
+    expect(applyEdited.result.done.map((a) => a.id)).toEqual(['hook/pre-backup-linkding']);
+    expect(w.borg.processCount - before).toBe(0);
+    expect(await readFile(join(paths.hooksDir, 'pre-backup-linkding'), 'utf8')).toContain('echo "changed"');
+
+    // removing a state removes its hooks, and nothing else
+    await writeFile(join(paths.hooksDir, 'my-own-script'), 'echo foreign\n');
+    await w.repo.commit({
+      'machines/jon/state.yaml': 'state:\n  zerotier:\n    folders: [/var/lib/zerotier-one]\n',
+    });
+    const removed = await w.apply();
+    expect(removed.result.done.map((a) => `${a.op} ${a.id}`)).toEqual([
+      'hook.remove hook/post-restore-linkding',
+      'hook.remove hook/pre-backup-linkding',
+    ]);
+    expect((await readdir(paths.hooksDir)).sort()).toEqual(['my-own-script']);
+
+    // secrets never appear in a plan, in JSON or in text
+    expect(JSON.stringify(first.plan)).not.toContain(passphrase);
+    expect((await makePlan({ ...w.options, refresh: true })).plan.actions).toEqual([]);
+  });
+});
