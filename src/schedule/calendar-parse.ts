@@ -1,9 +1,24 @@
 import { CalendarRejection, type Draft, readBody, reject } from './calendar-grammar.js';
 import { fieldProblem, fullYear, normalizeField } from './calendar-normalize.js';
-import { ACCEPTED_FORMS, ALL_WEEKDAYS, type CalendarSpec, SHORTHANDS } from './calendar-spec.js';
+import {
+  ACCEPTED_FORMS,
+  ALL_WEEKDAYS,
+  type CalendarSpec,
+  SHORTHANDS,
+  WEEKDAY_LONG_NAMES,
+  WEEKDAY_NAMES,
+} from './calendar-spec.js';
 import { timeZoneNamed } from './time-zone.js';
 
 export type CalendarParse = { ok: true; spec: CalendarSpec } | { ok: false; message: string };
+
+/** A last word that can only have meant a time zone: Area/City, or an abbreviation such as CEST. */
+function looksLikeZone(word: string): boolean {
+  if (/^[A-Za-z][\w+-]*(\/[\w+-]+)+$/.test(word)) return true;
+  return /^[A-Z]{3,5}$/.test(word) && !WEEKDAY_WORDS.has(word.toLowerCase());
+}
+
+const WEEKDAY_WORDS = new Set([...WEEKDAY_NAMES, ...WEEKDAY_LONG_NAMES].map((word) => word.toLowerCase()));
 
 function readExpression(expression: string): CalendarSpec {
   if (expression.trim() === '') reject('the expression is empty');
@@ -19,7 +34,7 @@ function readExpression(expression: string): CalendarSpec {
     if (space >= 0 && timeZoneNamed(tail) !== undefined) {
       body = expression.slice(0, space);
       timeZone = tail;
-    } else if (space >= 0 && tail.includes('/') && /^[A-Za-z]/.test(tail)) {
+    } else if (space >= 0 && looksLikeZone(tail)) {
       reject(`unknown time zone "${tail}" (UTC or an IANA name such as Europe/Berlin)`);
     }
   }
@@ -73,7 +88,7 @@ export function parseCalendar(expression: string): CalendarParse {
     if (!(error instanceof CalendarRejection)) throw error;
     return {
       ok: false,
-      message: `${JSON.stringify(expression)} is not a calendar expression systemd accepts: ${error.message}; ${ACCEPTED_FORMS}`,
+      message: `${JSON.stringify(expression)} is not a valid calendar expression: ${error.message}; ${ACCEPTED_FORMS}`,
     };
   }
 }
