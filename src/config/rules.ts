@@ -6,6 +6,7 @@ import { archivePrefix, isSafeName, NAME_RULE } from './names.js';
 import { MODULE_NAME } from './normalize.js';
 import { dottedPath, type Problem, type Severity } from './problem.js';
 import type { Inventory } from './schema.js';
+import { checkStartAt } from './start-at.js';
 
 export interface RuleInput {
   inventory: Inventory;
@@ -147,6 +148,7 @@ export function checkRules(input: RuleInput): Problem[] {
   }
 
   checkDestinations(input, at);
+  problems.push(...checkStartAt(inventory, inventoryFile));
   return problems;
 }
 

@@ -52,6 +52,13 @@ interface Case {
 }
 
 const dest = '"storagebox": { "repo": "/srv/borg/storagebox" }';
+/** What every refused startAt lists (src/schedule/calendar-spec.ts). */
+const calendarForms =
+  'accepted: a shorthand (minutely, hourly, daily, weekly, monthly, quarterly, semiannually, yearly) or ' +
+  '[WEEKDAYS] [[YEAR-]MONTH-DAY] [HH:MM[:SS]] [UTC|Area/City], where WEEKDAYS is a list or range such as ' +
+  'Mon..Fri or Sat,Sun, each date and time field is *, a number, a list (1,15), a range (1..5) or a ' +
+  'repetition (0/15, 1..31/3), and MONTH~DAY counts days back from the end of the month; ' +
+  'e.g. "*-*-* 01:00:00", "Mon..Fri 02:30", "*-*-1,15 04:00", "*:0/15"';
 const client = 'instances.borgbackup.roles.client.machines.jon';
 
 const cases: Case[] = [
@@ -206,6 +213,63 @@ const cases: Case[] = [
     expected: [`inventory.json:10: ${client}.settings.startAt: must be a string or a list, not a number`],
   },
   {
+    name: 'role-wide startAt that systemd refuses',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"client": {',
+        '"client": {\n          "settings": { "startAt": "Mon..Fry 02:30" },',
+      ),
+    },
+    expected: [
+      `inventory.json:7: instances.borgbackup.roles.client.settings.startAt: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
+    ],
+  },
+  {
+    name: 'machine startAt list with one element systemd refuses',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"startAt": ["Mon..Fri 02:30", "*/2:00"], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.startAt.1: "*/2:00" is not a valid calendar expression: "*/N" is not systemd syntax: write START/N, e.g. 0/15 for minutes or 1/2 for days (in "*/2:00"); ${calendarForms}`,
+    ],
+  },
+  {
+    name: 'startAt list in YAML: each element at its own line',
+    files: {
+      'machines/jon/state.yaml': state,
+      'inventory.yaml': [
+        'instances:',
+        '  borgbackup:',
+        '    module: { name: borgbackup }',
+        '    roles:',
+        '      client:',
+        '        settings:',
+        '          startAt:',
+        '            - daily',
+        '            - "*-*-* 25:00"',
+        '            - "12:00:30.5"',
+        '        machines:',
+        '          jon:',
+        '            settings:',
+        '              startAt: "*-*~29"',
+        '              destinations: { storagebox: { repo: /srv/borg/storagebox } }',
+        '',
+      ].join('\n'),
+    },
+    expected: [
+      `inventory.yaml:9: instances.borgbackup.roles.client.settings.startAt.1: "*-*-* 25:00" is not a valid calendar expression: hour 25 is out of range 0..23; ${calendarForms}`,
+      `inventory.yaml:10: instances.borgbackup.roles.client.settings.startAt.2: "12:00:30.5" is not a valid calendar expression: fractional seconds are not supported; ${calendarForms}`,
+      `inventory.yaml:14: ${client}.settings.startAt: "*-*~29" is not a valid calendar expression: day ~29 is out of range ~1..~28; ${calendarForms}`,
+    ],
+  },
+  {
     name: 'server with a relative directory and a bad quota',
     files: {
       ...base,
@@ -341,6 +405,14 @@ const cases: Case[] = [
 describe('validate: every problem with file, line, path and message', () => {
   it('accepts the base case', () => {
     expect(run(base)).toEqual([]);
+  });
+
+  it('accepts startAt strings and lists that systemd accepts', () => {
+    const startAt = '"startAt": ["Mon..Fri 02:30", "Sat,Sun 10:00 UTC", "*-*~1 23:00"], "destinations": {';
+    const files = { ...base, 'inventory.json': edit(inventory, '"destinations": {', startAt) };
+    expect(run(files)).toEqual([]);
+    const role = edit(inventory, '"client": {', '"client": { "settings": { "startAt": "hourly" },');
+    expect(run({ ...base, 'inventory.json': role })).toEqual([]);
   });
 
   it.each(cases)('$name', ({ files, expected }) => {
