@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Borg } from '../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine } from '../src/desired/types.js';
 import { BorgopsError, errorMessage } from '../src/errors.js';
-import { removeHook, writeHook } from '../src/host/hooks.js';
+import { removeHook, removeStaleTemporaryFiles, writeHook } from '../src/host/hooks.js';
 import { type Ledger, type LedgerEntry, writeLedger } from '../src/host/ledger.js';
 import type { HostPaths } from '../src/host/paths.js';
 import { underRoot } from '../src/host/paths.js';
@@ -66,6 +66,8 @@ export async function apply(
   const done: Action[] = [];
   const errors: PlanError[] = [...result.errors];
   const failedDestinations = new Set(result.errors.map((e) => e.destination).filter((d) => d !== undefined));
+  const stale = await removeStaleTemporaryFiles(paths.hooksDir);
+  if (stale.length > 0) logger.warn({ files: stale }, 'removed temporary files of an interrupted apply');
   const record = async (id: string, entry: Omit<LedgerEntry, 'appliedAt' | 'commit'> | undefined) => {
     if (entry === undefined) delete ledger.entries[id];
     else

@@ -22,6 +22,16 @@ export async function observeHooks(dir: string): Promise<Record<string, HookFile
 
 export const HOOK_MODE = 0o700;
 
+/** Removes temporary files a killed writer left in the hooks directory (only ours: `.name.random.tmp`). */
+export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const stale = entries
+    .filter((entry) => entry.isFile() && isTemporaryFile(entry.name))
+    .map((entry) => entry.name);
+  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
+  return stale;
+}
+
 export async function writeHook(dir: string, name: string, content: string): Promise<string> {
   const path = join(dir, name);
   await writeFileAtomic(path, content, { mode: HOOK_MODE });
