@@ -1,63 +1,12 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ConvergeOptions, makePlan, runApply } from '../../reconcile/converge.js';
-import type { GuardName } from '../../reconcile/model.js';
-import { createBorg } from '../../src/borg/adapter.js';
-import type { Borg } from '../../src/borg/types.js';
-import { hostPaths } from '../../src/host/paths.js';
-import { silentLogger } from '../../src/log.js';
-import { localConfig } from '../helpers/fleet.js';
-import { gitRepo, type TestRepo } from '../helpers/git.js';
-import { tempDir } from '../helpers/temp.js';
-
-interface World {
-  repo: TestRepo;
-  root: string;
-  repos: string;
-  borg: Borg;
-  options: ConvergeOptions;
-  apply(allow?: GuardName[]): ReturnType<typeof runApply>;
-}
-
-async function world(extra: Record<string, unknown> = {}, destinations = ['local']): Promise<World> {
-  const base = await tempDir('borgops-converge-');
-  const root = join(base, 'root');
-  const repos = join(base, 'repos');
-  const repo = await gitRepo(
-    localConfig(Object.fromEntries(destinations.map((d) => [d, join(repos, d)])), extra),
-  );
-  const stateDir = join(root, 'var/lib/borgops');
-  const borg = createBorg({
-    env: { ...process.env, BORG_BASE_DIR: join(stateDir, 'borg') },
-    logger: silentLogger(),
-  });
-  const options: ConvergeOptions = {
-    source: repo.dir,
-    ref: 'HEAD',
-    worktree: false,
-    machine: 'jon',
-    root,
-    stateDir,
-    refresh: false,
-    scheduler: 'embedded',
-    logger: silentLogger(),
-    borg,
-  };
-  await import('node:fs/promises').then((fs) => fs.mkdir(repos, { recursive: true }));
-  return {
-    repo,
-    root,
-    repos,
-    borg,
-    options,
-    apply: (allow = []) => runApply({ ...options, allow: new Set(allow) }),
-  };
-}
+import { makePlan } from '../../reconcile/converge.js';
+import { convergeWorld } from '../helpers/converge.js';
 
 describe('plan and apply with real borg on the example', () => {
   it('converges, is idempotent, and a hooks-only change costs zero borg processes', async () => {
-    const w = await world();
+    const w = await convergeWorld();
     const first = await makePlan(w.options);
     expect(first.plan.actions.map((a) => a.id)).toEqual([
       'secret/local',
@@ -71,7 +20,7 @@ describe('plan and apply with real borg on the example', () => {
     const applied = await w.apply();
     expect(applied.result.errors).toEqual([]);
     expect(applied.result.done).toHaveLength(5);
-    const paths = hostPaths(w.root, w.options.stateDir);
+    const { paths } = w;
     expect((await stat(join(paths.hooksDir, 'pre-backup-linkding'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(paths.secretsDir, 'local.passphrase'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(paths.secretsDir, 'local.key'))).isFile()).toBe(true);
