@@ -92,6 +92,8 @@ export interface ApplyOptions extends ConvergeOptions {
   /** A saved plan (`plan --out`) to apply exactly, or refuse when what it was made from moved. */
   planFile?: string;
   onAction?: (action: Action, index: number, total: number) => void;
+  /** Declarations already loaded (the watch agent reads a commit once, or the applied snapshot). */
+  loaded?: LoadedSource;
 }
 
 export interface Applied {
@@ -135,7 +137,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
     const converge = saved
       ? { ...options, ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
       : options;
-    const planned = await makePlan(converge);
+    const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
     if (saved && saved.fingerprint !== planned.plan.fingerprint) {
       attempt = 'refused';

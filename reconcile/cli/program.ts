@@ -6,7 +6,9 @@ import { registerApply } from './commands/apply.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
+import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWatch } from './commands/watch.js';
 import type { Io } from './io.js';
 import { addGlobalOptions } from './options.js';
 
@@ -30,6 +32,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerState(program, io);
   registerPlan(program, io, setExit);
   registerApply(program, io, setExit);
+  registerWatch(program, io, setExit);
+  registerStatus(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,7 +1,7 @@
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonFile } from './json-file.js';
 
-export type AttemptResult = 'applied' | 'partial' | 'failed' | 'refused' | 'invalid';
+export type AttemptResult = 'applied' | 'partial' | 'failed' | 'refused' | 'invalid' | 'unverified';
 
 export interface ReconcileAttempt {
   at: string;
@@ -19,6 +19,8 @@ export interface MachineStatus {
   appliedCommit?: string;
   appliedAt?: string;
   lastAttempt?: ReconcileAttempt;
+  /** The newest commit that could not be applied (invalid, unverified, refused); cleared when a newer one applies. */
+  failedCommit?: { commit: string; reason: string; message: string };
 }
 
 export async function readStatus(path: string): Promise<MachineStatus> {

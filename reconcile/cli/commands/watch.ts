@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { BorgopsError } from '../../../src/errors.js';
+import { hostPaths } from '../../../src/host/paths.js';
+import { type AgentHttp, startHttp } from '../../http.js';
+import { type ReconcileOutcome, startWatch } from '../../loop.js';
+import type { GuardName } from '../../model.js';
+import { machineHealth } from '../../operations/status.js';
+import type { Counters } from '../../render/metrics.js';
+import { addConvergeOptions, commandContext, schedulerChoice } from '../context.js';
+import type { Io } from '../io.js';
+
+interface WatchFlags {
+  refresh: boolean;
+  scheduler: string;
+  interval: string;
+  driftInterval: string;
+  listen?: string;
+  webhookSecretFile?: string;
+  verifySignatures: boolean;
+  allowedSigners?: string;
+  gpgHome?: string;
+  allowLargePrune: boolean;
+  allowPruneAll: boolean;
+  allowRemoveAll: boolean;
+}
+
+function seconds(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0)
+    throw new BorgopsError('E_USAGE', `${flag} must be a number of seconds, not "${value}"`);
+  return number;
+}
+
+export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
+  addConvergeOptions(
+    program
+      .command('watch')
+      .description(
+        'converge continuously: follow --ref of --source (a local repository or a URL), correct drift, serve health',
+      )
+      .option(
+        '--interval <seconds>',
+        'fetch a remote source (or re-read a local one) this often, with jitter',
+        '60',
+      )
+      .option(
+        '--drift-interval <seconds>',
+        're-observe and correct drift this often even without a new commit (0: off)',
+        '300',
+      )
+      .option(
+        '--listen <host:port>',
+        'serve /healthz, /status, /metrics and POST /hooks/push (off by default)',
+      )
+      .option(
+        '--webhook-secret-file <file>',
+        'the HMAC secret push webhooks are signed with (GitHub, Gitea, GitLab token)',
+      )
+      .option('--verify-signatures', 'apply only commits signed by an allowed key', false)
+      .option('--allowed-signers <file>', "git's SSH allowed_signers file for --verify-signatures")
+      .option(
+        '--gpg-home <dir>',
+        'a GnuPG home whose keyring holds the allowed keys, for --verify-signatures',
+      )
+      .option(
+        '--allow-large-prune',
+        "allow retention to prune more than half of a destination's archives",
+        false,
+      )
+      .option('--allow-prune-all', 'allow retention to prune every archive of a destination', false)
+      .option('--allow-remove-all', 'allow removing every state or destination of this machine', false),
+  ).action(async (flags: WatchFlags, command: Command) => {
+    const { options, logger, borg } = commandContext(command);
+    if (flags.verifySignatures && flags.allowedSigners === undefined && flags.gpgHome === undefined) {
+      throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
+    }
+    const webhookSecret =
+      flags.webhookSecretFile === undefined
+        ? undefined
+        : (await readFile(flags.webhookSecretFile, 'utf8')).trim();
+    const allow = new Set<GuardName>();
+    if (flags.allowLargePrune) allow.add('large-prune');
+    if (flags.allowPruneAll) allow.add('prune-all');
+    if (flags.allowRemoveAll) allow.add('remove-all');
+
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping: finishing the current step');
+      controller.abort();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+
+    const counters: Counters = { reconciles: {} };
+    const loop = await startWatch({
+      ...options,
+      refresh: flags.refresh,
+      scheduler: schedulerChoice(flags.scheduler),
+      logger,
+      borg,
+      allow,
+      intervalSeconds: seconds(flags.interval, '--interval'),
+      driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
+      ...(flags.verifySignatures
+        ? {
+            verify: {
+              ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
+              ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
+            },
+          }
+        : {}),
+      signal: controller.signal,
+      onReconcile: (outcome: ReconcileOutcome) => {
+        if (outcome.result !== 'unchanged')
+          counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
+      },
+    });
+    let http: AgentHttp | undefined;
+    if (flags.listen !== undefined) {
+      const paths = hostPaths(options.root, options.stateDir);
+      http = await startHttp({
+        listen: flags.listen,
+        report: () => machineHealth(paths, options.machine, new Date()),
+        counters: () => counters,
+        onPush: () => loop.trigger('webhook'),
+        ...(webhookSecret === undefined ? {} : { webhookSecret }),
+        logger,
+      });
+      logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
+      io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
+    }
+    await loop.done;
+    await http?.close();
+    setExit(0);
+  });
+}

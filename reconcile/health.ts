@@ -1,0 +1,170 @@
+import type { DesiredDestination } from '../src/desired/types.js';
+import type { Runs } from '../src/host/runs.js';
+import type { MachineStatus } from '../src/host/status.js';
+import { estimateInterval, parseCalendars } from '../src/schedule/calendar.js';
+
+export interface Condition {
+  type: 'Ready' | 'Stalled';
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
+export interface DestinationHealth {
+  name: string;
+  repo: string;
+  lastAttempt?: string;
+  lastSuccess?: string;
+  lastArchive?: string;
+  durationSeconds?: number;
+  archives?: number;
+  lastError?: string;
+  nextRun?: string;
+  maxAgeSeconds?: number;
+  /** No successful backup within maxAge (or none yet, once maxAge has passed since the first apply). */
+  stale: boolean;
+}
+
+/** The machine's health as `GET /status` and `borgops status` show it (Flux-style conditions). */
+export interface HealthReport {
+  machine: string;
+  appliedCommit?: string;
+  appliedAt?: string;
+  lastAttempt?: MachineStatus['lastAttempt'];
+  /** The newest commit seen that could not be applied (invalid, unverified or refused), with why. */
+  failedCommit?: { commit: string; reason: string; message: string };
+  conditions: Condition[];
+  destinations: DestinationHealth[];
+}
+
+export interface HealthInput {
+  machine: string;
+  status: MachineStatus;
+  runs: Runs;
+  destinations: readonly DesiredDestination[];
+  now: Date;
+  /** The next run of a destination's job, from the scheduler (undefined when unknown). */
+  nextRun?: (destination: DesiredDestination) => Date | undefined;
+}
+
+/** maxAge as declared, or twice the longest gap between scheduled runs (the "no backup for N days" alert). */
+export function maxAgeOf(destination: DesiredDestination, now: Date): number | undefined {
+  if (destination.maxAgeSeconds !== undefined) return destination.maxAgeSeconds;
+  const parsed = parseCalendars(destination.startAt);
+  if (!parsed.ok) return undefined;
+  const interval = estimateInterval(parsed.specs, now);
+  return interval === undefined ? undefined : 2 * interval + destination.staggerSeconds;
+}
+
+function iso(date: Date | undefined): string | undefined {
+  return date === undefined ? undefined : date.toISOString();
+}
+
+function ageText(seconds: number): string {
+  if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
+  if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 60)}m`;
+}
+
+export function healthReport(input: HealthInput): HealthReport {
+  const { status, runs, now } = input;
+  const destinations: DestinationHealth[] = input.destinations.map((destination) => {
+    const run = runs.destinations[destination.name] ?? {};
+    const maxAge = maxAgeOf(destination, now);
+    const since = run.lastSuccess ?? status.appliedAt;
+    const stale =
+      maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
+    const next = input.nextRun?.(destination);
+    return {
+      name: destination.name,
+      repo: destination.repo,
+      ...(run.lastAttempt === undefined ? {} : { lastAttempt: run.lastAttempt }),
+      ...(run.lastSuccess === undefined ? {} : { lastSuccess: run.lastSuccess }),
+      ...(run.archive === undefined ? {} : { lastArchive: run.archive }),
+      ...(run.durationSeconds === undefined ? {} : { durationSeconds: run.durationSeconds }),
+      ...(run.archives === undefined ? {} : { archives: run.archives }),
+      ...(run.error === undefined ? {} : { lastError: run.error }),
+      ...(next === undefined ? {} : { nextRun: iso(next) }),
+      ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }),
+      stale,
+    };
+  });
+
+  const attempt = status.lastAttempt;
+  const failed = status.failedCommit;
+  const stalled: Condition = failed
+    ? {
+        type: 'Stalled',
+        status: true,
+        reason: failed.reason,
+        message: `commit ${failed.commit.slice(0, 12)}: ${failed.message}`,
+      }
+    : attempt && attempt.result !== 'applied'
+      ? {
+          type: 'Stalled',
+          status: true,
+          reason: reasonOf(attempt.result),
+          message: attempt.errors.join('; ') || attempt.result,
+        }
+      : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
+
+  const staleOnes = destinations.filter((d) => d.stale);
+  let ready: Condition;
+  if (status.appliedCommit === undefined) {
+    ready = {
+      type: 'Ready',
+      status: false,
+      reason: 'NeverApplied',
+      message: 'no declarations have been applied on this machine',
+    };
+  } else if (stalled.status) {
+    ready = { type: 'Ready', status: false, reason: stalled.reason, message: stalled.message };
+  } else if (staleOnes.length > 0) {
+    ready = {
+      type: 'Ready',
+      status: false,
+      reason: 'BackupStale',
+      message: staleOnes
+        .map((d) => {
+          const since =
+            d.lastSuccess === undefined
+              ? 'never backed up'
+              : `last success ${ageText((now.getTime() - Date.parse(d.lastSuccess)) / 1000)} ago`;
+          return `${d.name}: ${since} (maxAge ${ageText(d.maxAgeSeconds ?? 0)})`;
+        })
+        .join('; '),
+    };
+  } else {
+    ready = {
+      type: 'Ready',
+      status: true,
+      reason: 'Fresh',
+      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh`,
+    };
+  }
+
+  return {
+    machine: input.machine,
+    ...(status.appliedCommit === undefined ? {} : { appliedCommit: status.appliedCommit }),
+    ...(status.appliedAt === undefined ? {} : { appliedAt: status.appliedAt }),
+    ...(attempt === undefined ? {} : { lastAttempt: attempt }),
+    ...(failed === undefined ? {} : { failedCommit: failed }),
+    conditions: [ready, stalled],
+    destinations,
+  };
+}
+
+function reasonOf(result: string): string {
+  switch (result) {
+    case 'invalid':
+      return 'InvalidDeclarations';
+    case 'refused':
+      return 'RefusedByGuard';
+    case 'unverified':
+      return 'UnverifiedCommit';
+    case 'partial':
+      return 'PartiallyApplied';
+    default:
+      return 'ReconcileFailed';
+  }
+}

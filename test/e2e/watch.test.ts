@@ -1,0 +1,222 @@
+import { createHmac } from 'node:crypto';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { cliPath } from '../helpers/cli.js';
+import { localConfig } from '../helpers/fleet.js';
+import { gitRepo, type TestRepo } from '../helpers/git.js';
+import { tempDir } from '../helpers/temp.js';
+
+interface Agent {
+  url: string;
+  process: ResultPromise;
+  stderr(): string;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function startAgent(args: string[]): Promise<Agent> {
+  const child = execa('node', [cliPath, 'watch', '--listen', '127.0.0.1:0', '--log-level', 'info', ...args], {
+    reject: false,
+    all: false,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  onTestFinished(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await child;
+  });
+  const url = await waitFor(
+    'the agent to listen',
+    async () => /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1],
+  );
+  return { url, process: child, stderr: () => stderr };
+}
+
+interface Status {
+  appliedCommit?: string;
+  failedCommit?: { commit: string; reason: string; message: string };
+  conditions: { type: string; status: boolean; reason: string; message: string }[];
+}
+
+async function status(agent: Agent): Promise<Status> {
+  return (await (await fetch(`${agent.url}/status`)).json()) as Status;
+}
+
+async function head(repo: TestRepo): Promise<string> {
+  return (await repo.git.revparse(['HEAD'])).trim();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('borgops watch (built CLI, real git, real borg)', () => {
+  it('applies new commits, keeps the last good declarations over an invalid one, corrects drift and stops on SIGTERM', async () => {
+    const base = await tempDir('borgops-watch-');
+    await mkdir(join(base, 'repos'));
+    const repo = await gitRepo(localConfig({ local: join(base, 'repos', 'local') }));
+    const root = join(base, 'root');
+    const hooks = join(root, 'var/lib/borgops/hooks');
+    const secret = join(base, 'webhook.secret');
+    await writeFile(secret, 's3cret\n');
+    const agent = await startAgent([
+      '--source',
+      repo.dir,
+      '--machine',
+      'jon',
+      '--root',
+      root,
+      '--scheduler',
+      'embedded',
+      '--drift-interval',
+      '1',
+      '--interval',
+      '30',
+      '--webhook-secret-file',
+      secret,
+    ]);
+    const first = await head(repo);
+    await waitFor('the first commit to apply', async () =>
+      (await status(agent)).appliedCommit === first ? true : undefined,
+    );
+    expect(await exists(join(hooks, 'pre-backup-linkding'))).toBe(true);
+
+    // a commit that adds a state: its hook appears
+    const config = localConfig({ local: join(base, 'repos', 'local') });
+    await repo.commit({
+      'machines/jon/state.yaml': `${config['machines/jon/state.yaml']}  nextcloud:\n    folders: [/srv/nextcloud]\n    preBackupScript: echo nc\n`,
+    });
+    await waitFor('the new hook', async () =>
+      (await exists(join(hooks, 'pre-backup-nextcloud'))) ? true : undefined,
+    );
+    const second = await head(repo);
+    await waitFor('the second commit to be applied', async () =>
+      (await status(agent)).appliedCommit === second ? true : undefined,
+    );
+
+    // an invalid commit changes nothing and shows as Stalled with the error
+    await repo.commit({ 'machines/jon/state.yaml': 'state:\n  nextcloud:\n    folder: [/srv/nextcloud]\n' });
+    const bad = await head(repo);
+    const stalled = await waitFor('Stalled', async () => {
+      const current = await status(agent);
+      return current.failedCommit?.commit === bad ? current : undefined;
+    });
+    expect(stalled.appliedCommit).toBe(second);
+    expect(stalled.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: false, reason: 'InvalidDeclarations' }),
+      expect.objectContaining({ type: 'Stalled', status: true, reason: 'InvalidDeclarations' }),
+    ]);
+    expect(stalled.conditions[1]?.message).toContain(
+      'machines/jon/state.yaml:3: state.nextcloud.folder: unknown key "folder"; did you mean "folders"?',
+    );
+    expect(await exists(join(hooks, 'pre-backup-nextcloud'))).toBe(true);
+
+    // drift is corrected from the last applied declarations even while the head is invalid
+    await rm(join(hooks, 'pre-backup-linkding'));
+    await waitFor('the deleted hook to come back', async () =>
+      (await exists(join(hooks, 'pre-backup-linkding'))) ? true : undefined,
+    );
+
+    // a fixed commit converges again and clears the stall
+    await repo.commit({ 'machines/jon/state.yaml': config['machines/jon/state.yaml'] ?? '' });
+    const fixed = await head(repo);
+    const recovered = await waitFor('recovery', async () => {
+      const current = await status(agent);
+      return current.appliedCommit === fixed && current.failedCommit === undefined ? current : undefined;
+    });
+    expect(recovered.conditions[1]).toMatchObject({ type: 'Stalled', status: false });
+    await waitFor('the removed state hook to go', async () =>
+      (await exists(join(hooks, 'pre-backup-nextcloud'))) ? undefined : true,
+    );
+
+    // webhooks must be signed
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const unsigned = await fetch(`${agent.url}/hooks/push`, {
+      method: 'POST',
+      body,
+      headers: { 'x-hub-signature-256': 'sha256=00' },
+    });
+    expect(unsigned.status).toBe(401);
+    const signature = `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`;
+    const signed = await fetch(`${agent.url}/hooks/push`, {
+      method: 'POST',
+      body,
+      headers: { 'x-hub-signature-256': signature },
+    });
+    expect(signed.status).toBe(202);
+
+    const metrics = await (await fetch(`${agent.url}/metrics`)).text();
+    expect(metrics).toContain(`borgops_applied_commit_info{machine="jon",commit="${fixed}"} 1`);
+    expect(metrics).toMatch(/borgops_reconcile_total\{machine="jon",result="invalid"\} 1\n/);
+    expect((await fetch(`${agent.url}/healthz`)).status).toBe(200);
+
+    agent.process.kill('SIGTERM');
+    const exited = await agent.process;
+    expect(exited.exitCode).toBe(0);
+    expect(agent.stderr()).toContain('"msg":"stopping: finishing the current step"');
+  });
+
+  it('applies only commits signed by an allowed SSH key when verification is on', async () => {
+    const base = await tempDir('borgops-verify-');
+    await mkdir(join(base, 'repos'));
+    const key = join(base, 'signer');
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'signer', '-f', key]);
+    const allowed = join(base, 'allowed_signers');
+    await writeFile(allowed, `test@borgops.invalid ${(await readFile(`${key}.pub`, 'utf8')).trim()}\n`);
+    const repo = await gitRepo();
+    await repo.git.addConfig('gpg.format', 'ssh');
+    await repo.git.addConfig('user.signingkey', key);
+    const config = localConfig({ local: join(base, 'repos', 'local') });
+    await repo.write(config);
+    await repo.git.add(['-A']);
+    await repo.git.commit('unsigned', ['--no-gpg-sign']);
+    const unsigned = await head(repo);
+    const root = join(base, 'root');
+    const agent = await startAgent([
+      '--source',
+      repo.dir,
+      '--machine',
+      'jon',
+      '--root',
+      root,
+      '--scheduler',
+      'embedded',
+      '--verify-signatures',
+      '--allowed-signers',
+      allowed,
+      '--interval',
+      '1',
+    ]);
+    const refused = await waitFor('the unsigned commit to be refused', async () => {
+      const current = await status(agent);
+      return current.failedCommit?.commit === unsigned ? current : undefined;
+    });
+    expect(refused.failedCommit?.reason).toBe('UnverifiedCommit');
+    expect(refused.appliedCommit).toBeUndefined();
+    expect(await exists(join(root, 'var/lib/borgops/hooks'))).toBe(false);
+
+    await repo.git.commit('signed', ['--allow-empty', '-S']);
+    const signed = await head(repo);
+    await waitFor('the signed commit to apply', async () =>
+      (await status(agent)).appliedCommit === signed ? true : undefined,
+    );
+    expect(await exists(join(root, 'var/lib/borgops/hooks/pre-backup-linkding'))).toBe(true);
+    agent.process.kill('SIGTERM');
+    expect((await agent.process).exitCode).toBe(0);
+  });
+});
