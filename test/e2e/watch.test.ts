@@ -219,4 +219,59 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     agent.process.kill('SIGTERM');
     expect((await agent.process).exitCode).toBe(0);
   });
+
+  it('mirrors a remote source and fetches at once on a signed webhook', async () => {
+    const base = await tempDir('borgops-remote-');
+    await mkdir(join(base, 'repos'));
+    const work = await gitRepo(localConfig({ local: join(base, 'repos', 'local') }));
+    const bare = join(base, 'config.git');
+    await execa('git', ['clone', '--quiet', '--bare', work.dir, bare]);
+    await work.git.addRemote('origin', bare);
+    const secret = join(base, 'secret');
+    await writeFile(secret, 'hook-secret');
+    const root = join(base, 'root');
+    const agent = await startAgent([
+      '--source',
+      `file://${bare}`,
+      '--ref',
+      'main',
+      '--machine',
+      'jon',
+      '--root',
+      root,
+      '--scheduler',
+      'embedded',
+      '--interval',
+      '3600',
+      '--webhook-secret-file',
+      secret,
+    ]);
+    const first = await head(work);
+    await waitFor('the mirror to apply', async () =>
+      (await status(agent)).appliedCommit === first ? true : undefined,
+    );
+
+    const config = localConfig({ local: join(base, 'repos', 'local') });
+    await work.commit({
+      'machines/jon/state.yaml': `${config['machines/jon/state.yaml']}  mail:\n    folders: [/var/mail]\n    postBackupScript: echo done\n`,
+    });
+    await work.git.push('origin', 'main');
+    const pushed = await head(work);
+    const body = '{}';
+    const signature = createHmac('sha256', 'hook-secret').update(body).digest('hex');
+    const response = await fetch(`${agent.url}/hooks/push`, {
+      method: 'POST',
+      body,
+      headers: { 'x-gitea-signature': signature },
+    });
+    expect(response.status).toBe(202);
+    await waitFor(
+      'the pushed commit to apply',
+      async () => ((await status(agent)).appliedCommit === pushed ? true : undefined),
+      10_000,
+    );
+    expect(await exists(join(root, 'var/lib/borgops/hooks/post-backup-mail'))).toBe(true);
+    agent.process.kill('SIGTERM');
+    expect((await agent.process).exitCode).toBe(0);
+  });
 });
