@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=${BORGOPS_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/borgops-quickstart.XXXXXX")}
-borgops() { node "$here/../dist/reconcile/cli/main.js" "$@"; }
+borgops() { node "$here/../dist/borgops.mjs" "$@"; }
 step() { printf '\n\033[1m$ borgops %s\033[0m\n' "$*"; }
 
 # A config repository made from examples/clan-storagebox; the Storage Box destination is

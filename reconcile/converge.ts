@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Borg } from '../src/borg/types.js';
 import { compile } from '../src/desired/compile.js';
 import type { DesiredMachine } from '../src/desired/types.js';
@@ -12,6 +11,7 @@ import { type AttemptResult, readStatus, writeStatus } from '../src/host/status.
 import type { Logger } from '../src/log.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
+import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
@@ -37,13 +37,11 @@ export interface Planned {
   schedulers: SchedulerSet;
 }
 
-const cliMain = fileURLToPath(new URL('./cli/main.js', import.meta.url));
-
 /** The command a scheduled job runs: this borgops, against the applied declarations. */
 export function jobCommand(paths: HostPaths, machine: string, destination: string): string[] {
   return [
     process.execPath,
-    cliMain,
+    cliEntry(),
     'backups',
     'create',
     machine,

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -43,10 +44,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
   };
   if (options.pretty) {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } },
-    });
+    // a stream, not a transport: transports load modules by name in a worker, which a bundle cannot
+    return pino(base, pretty({ destination: 2, colorize: true, sync: true }));
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { processIo } from './io.js';
 import { run } from './program.js';
 

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
+import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
@@ -12,17 +12,10 @@ import { registerWatch } from './commands/watch.js';
 import type { Io } from './io.js';
 import { addGlobalOptions } from './options.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('borgops')
     .description('GitOps for BorgBackup: clan-style backup declarations in git, converged on every machine')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();

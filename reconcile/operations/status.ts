@@ -12,7 +12,8 @@ export async function appliedDestinations(paths: HostPaths, machine: string): Pr
   const applied = await readApplied(paths.applied);
   if (!applied) return [];
   const { declarations } = loadDeclarations(new Map(Object.entries(applied.files)), applied.commit);
-  if (!declarations || !declarations.machines.includes(machine)) return [];
+  if (!declarations) return [];
+  if (!declarations.machines.includes(machine)) return [];
   return compile(declarations, machine).destinations;
 }
 

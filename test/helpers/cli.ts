@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 
-export const cliPath = new URL('../../dist/reconcile/cli/main.js', import.meta.url).pathname;
+export const cliPath = new URL('../../dist/borgops.mjs', import.meta.url).pathname;
 
 export interface CliResult {
   exitCode: number;

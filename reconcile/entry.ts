@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The borgops package directory, found by walking up from this module (works bundled or not). */
+export function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'borgops') return dir;
+    } catch {
+      // no package.json here: keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function packageVersion(): string {
+  const root = packageRoot();
+  if (root === undefined) return 'unknown';
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The CLI file scheduled jobs run: `BORGOPS_CLI` when set, else the bundled CLI of this package
+ * (`dist/borgops.mjs`, what `npm run build` makes and the `borgops` bin points at).
+ */
+export function cliEntry(): string {
+  const override = process.env.BORGOPS_CLI;
+  if (override !== undefined && override !== '') return override;
+  const root = packageRoot();
+  return root === undefined ? fileURLToPath(import.meta.url) : join(root, 'dist', 'borgops.mjs');
+}
