@@ -155,6 +155,15 @@ export async function apply(
         await record(action.id, undefined);
         return;
       case 'schedule.install': {
+        const previous = ledger.entries[action.id];
+        // a job moving to another backend: the old one stays in the ledger until it is removed
+        if (previous?.backend !== undefined && previous.backend !== context.scheduler.name) {
+          await record(`${action.id}@${previous.backend}`, {
+            kind: 'schedule',
+            backend: previous.backend,
+            ...(previous.paths === undefined ? {} : { paths: previous.paths }),
+          });
+        }
         await record(action.id, { kind: 'schedule', backend: context.scheduler.name });
         const written = await context.scheduler.install(action.job);
         await record(action.id, { kind: 'schedule', backend: context.scheduler.name, paths: written });
@@ -170,6 +179,7 @@ export async function apply(
         await scheduler.remove(action.destination);
         const id = `schedule/${action.destination}`;
         if (ledger.entries[id]?.backend === action.backend) await record(id, undefined);
+        if (ledger.entries[`${id}@${action.backend}`]) await record(`${id}@${action.backend}`, undefined);
         return;
       }
       case 'served.create':

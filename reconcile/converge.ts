@@ -15,7 +15,12 @@ import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
-import { type SchedulerChoice, type SchedulerSet, selectScheduler } from './schedulers.js';
+import {
+  type SchedulerChoice,
+  type SchedulerHost,
+  type SchedulerSet,
+  selectScheduler,
+} from './schedulers.js';
 
 export interface ConvergeOptions extends SourceOptions {
   machine: string;
@@ -26,6 +31,8 @@ export interface ConvergeOptions extends SourceOptions {
   logger: Logger;
   borg: Borg;
   now?: () => Date;
+  /** What the scheduler selection knows of the host (tests say whether systemd runs). */
+  schedulerHost?: SchedulerHost;
 }
 
 export interface Planned {
@@ -60,7 +67,10 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
   const { declarations } = requireValid(source);
   const desired = compile(declarations, options.machine);
   const paths = hostPaths(options.root, options.stateDir);
-  const schedulers = selectScheduler(options.scheduler, paths);
+  const schedulers = selectScheduler(options.scheduler, paths, {
+    logger: options.logger,
+    ...options.schedulerHost,
+  });
   const before = options.borg.processCount;
   const actual = await observe(
     {
@@ -82,6 +92,7 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     now: options.now?.() ?? new Date(),
     borgProcesses: options.borg.processCount - before,
   });
+  if (schedulers.note !== undefined) result.notes.push(schedulers.note);
   return { loaded: source, desired, actual, plan: result, paths, schedulers };
 }
 

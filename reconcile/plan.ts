@@ -5,6 +5,7 @@ import { HOOK_MODE } from '../src/host/hooks.js';
 import type { HostPaths } from '../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../src/host/served.js';
+import { formatSeconds } from '../src/schedule/calendar-shift.js';
 import { hashOf } from '../src/util/hash.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
 
@@ -202,39 +203,46 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     const files = options.renderJob(job);
     const found = actual.schedules[schedule.destination];
     if (found?.active && sameFiles(found.files, files)) continue;
+    const changed = found !== undefined && !sameFiles(found.files, files);
     actions.push({
       op: 'schedule.install',
       id: schedule.id,
       kind: 'schedule',
       job,
-      diffs: fileDiffs(found?.files ?? [], files),
+      diffs: fileDiffs(found?.files ?? [], files).filter((diff) => diff.before !== diff.after),
       effect: found ? 'mutating' : 'additive',
-      summary: found
-        ? found.active && !sameFiles(found.files, files)
-          ? `update the ${actual.scheduler} job of ${schedule.destination}`
-          : `re-activate the ${actual.scheduler} job of ${schedule.destination}`
-        : `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')})`,
+      summary: !found
+        ? `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
+        : changed
+          ? `update the ${actual.scheduler} job of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
+          : `re-activate the ${actual.scheduler} job of ${schedule.destination}: ${found.reason ?? 'inactive'}`,
     });
   }
+  const removals = new Set<string>();
   for (const id of ledgerIds(actual, 'schedule')) {
     const entry = actual.ledger.entries[id]!;
-    const destination = id.slice('schedule/'.length);
-    const backend = entry.backend ?? actual.scheduler;
+    // `schedule/<d>` is the current job; `schedule/<d>@<backend>` one of a backend it was moved away from
+    const [destination = '', previous] = id.slice('schedule/'.length).split('@');
+    const backend = previous ?? entry.backend ?? actual.scheduler;
     const sameBackend = backend === actual.scheduler;
-    if (sameBackend && desiredIds.has(id)) continue;
+    if (sameBackend && desiredIds.has(`schedule/${destination}`)) continue;
+    const actionId = sameBackend ? `schedule/${destination}` : `schedule/${destination}@${backend}`;
+    if (removals.has(actionId)) continue;
+    removals.add(actionId);
     const found = actual.schedules[sameBackend ? destination : `${backend}:${destination}`];
-    if (!found) continue;
     actions.push({
       op: 'schedule.remove',
-      id: sameBackend ? id : `${id}@${backend}`,
+      id: actionId,
       kind: 'schedule',
       destination,
       backend,
-      diffs: fileDiffs(found.files, []),
+      diffs: fileDiffs(found?.files ?? [], []),
       effect: 'destructive',
-      summary: sameBackend
-        ? `remove the ${backend} job of ${destination} (its destination is gone)`
-        : `remove the ${backend} job of ${destination} (the scheduler is now ${actual.scheduler})`,
+      summary: !found
+        ? `forget the ${backend} job of ${destination}: it is already gone`
+        : sameBackend
+          ? `remove the ${backend} job of ${destination} (its destination is gone)`
+          : `remove the ${backend} job of ${destination} (the scheduler is now ${actual.scheduler})`,
     });
   }
 

@@ -1,17 +1,57 @@
+import { join } from 'node:path';
 import type { HostPaths } from '../src/host/paths.js';
 import { embeddedScheduler } from '../src/host/schedulers/embedded.js';
+import { type Systemctl, systemctl, systemdIsInit } from '../src/host/schedulers/systemctl.js';
+import { systemdScheduler } from '../src/host/schedulers/systemd.js';
 import type { Scheduler } from '../src/host/schedulers/types.js';
+import { type Logger, silentLogger } from '../src/log.js';
 
-export type SchedulerChoice = 'auto' | 'embedded';
+export const SCHEDULER_CHOICES = ['auto', 'systemd', 'embedded'] as const;
+export type SchedulerChoice = (typeof SCHEDULER_CHOICES)[number];
 
 export interface SchedulerSet {
   active: Scheduler;
   /** Every backend by name, so jobs installed with another one can be removed. */
   all: Record<string, Scheduler>;
+  /** Said in plans when the choice is not the obvious one (units written but systemd not told). */
+  note?: string;
 }
 
-/** The scheduler backend for this host (design.md: systemd where it runs, embedded elsewhere). */
-export function selectScheduler(_choice: SchedulerChoice, paths: HostPaths): SchedulerSet {
+export interface SchedulerHost {
+  /** systemd is PID 1 here (default: sd_booted(), /run/systemd/system exists). */
+  systemdRunning?: boolean;
+  /** The systemctl to drive when systemd runs this root (tests pass a recorder). */
+  systemctl?: Systemctl;
+  logger?: Logger;
+}
+
+/**
+ * The scheduler backend for this host (design.md): systemd where systemd is PID 1 and `--root`
+ * is `/`, embedded elsewhere; `--scheduler systemd|embedded` overrides. Only a live systemd is
+ * reloaded and told to start or stop timers; under another root the units are files only.
+ */
+export function selectScheduler(
+  choice: SchedulerChoice,
+  paths: HostPaths,
+  host: SchedulerHost = {},
+): SchedulerSet {
+  const running = host.systemdRunning ?? systemdIsInit();
+  const live = running && paths.root === '/';
+  const systemd = systemdScheduler({
+    unitsDir: paths.unitsDir,
+    timerStampsDir: join(paths.root, 'var/lib/systemd/timers'),
+    ...(live ? { systemctl: host.systemctl ?? systemctl(host.logger ?? silentLogger()) } : {}),
+  });
   const embedded = embeddedScheduler(paths.schedule);
-  return { active: embedded, all: { embedded } };
+  const all = { systemd, embedded };
+  if (choice === 'embedded' || (choice === 'auto' && !live)) return { active: embedded, all };
+  if (live) return { active: systemd, all };
+  return {
+    active: systemd,
+    all,
+    note:
+      paths.root === '/'
+        ? `systemd is not running here: the units in ${paths.unitsDir} are written and enabled as files, but nothing starts them until systemd boots`
+        : `--root is ${paths.root}: the units are written and enabled as files under it; systemctl is not run`,
+  };
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createBorg } from '../../src/borg/adapter.js';
 import type { Borg } from '../../src/borg/types.js';
+import { BorgopsError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import type { SchedulerChoice } from '../schedulers.js';
+import { SCHEDULER_CHOICES, type SchedulerChoice } from '../schedulers.js';
 import { type GlobalOptions, globalOptions } from './options.js';
 
 export interface CommandContext {
@@ -28,9 +29,23 @@ export function addConvergeOptions(command: Command): Command {
       'ask borg about every destination, not only those whose declarations or last backup changed',
       false,
     )
-    .option('--scheduler <backend>', 'scheduler backend: auto, embedded', 'auto');
+    .addOption(
+      new Option(
+        '--scheduler <backend>',
+        'scheduler backend: systemd timers, the embedded schedule run by `watch`, or auto (systemd when it is PID 1 and --root is /)',
+      )
+        .choices(SCHEDULER_CHOICES)
+        .default('auto'),
+    );
 }
 
 export function schedulerChoice(value: unknown): SchedulerChoice {
-  return value === 'embedded' ? 'embedded' : 'auto';
+  const choice = SCHEDULER_CHOICES.find((name) => name === value);
+  if (choice === undefined) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `unknown scheduler ${String(value)}; accepted: ${SCHEDULER_CHOICES.join(', ')}`,
+    );
+  }
+  return choice;
 }

@@ -4,6 +4,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerApply(program, io, setExit);
   registerWatch(program, io, setExit);
   registerStatus(program, io, setExit);
+  registerSchedule(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -157,6 +157,48 @@ describe('plan (pure)', () => {
     ]);
   });
 
+  it('removes a job of the previous backend until it is gone, and forgets jobs already gone', () => {
+    const desired = desiredOf();
+    const ledger: Ledger = {
+      version: 1,
+      entries: {
+        'schedule/local': { kind: 'schedule', backend: 'embedded', appliedAt: 'x' },
+        // an earlier switch whose removal failed: the systemd job is still remembered
+        'schedule/local@systemd': { kind: 'schedule', backend: 'systemd', appliedAt: 'x' },
+        'schedule/gone': { kind: 'schedule', backend: 'embedded', appliedAt: 'x' },
+      },
+    };
+    const actual = converged(desired, ledger);
+    actual.schedules['systemd:local'] = {
+      destination: 'local',
+      active: false,
+      files: [{ path: '/tmp/root/etc/systemd/system/borgbackup-job-local.timer', content: '[Timer]\n' }],
+    };
+    const result = plan(desired, actual, options);
+    expect(result.actions.map((a) => `${a.effect} ${a.id}: ${a.summary}`)).toEqual([
+      'destructive schedule/local@systemd: remove the systemd job of local (the scheduler is now embedded)',
+      'destructive schedule/gone: forget the embedded job of gone: it is already gone',
+    ]);
+    expect(result.actions[0]).toMatchObject({
+      op: 'schedule.remove',
+      destination: 'local',
+      backend: 'systemd',
+    });
+  });
+
+  it('re-activates an inactive job and says why, with no diff when its files are as declared', () => {
+    const desired = desiredOf();
+    const actual = converged(desired);
+    actual.schedules.local = { ...actual.schedules.local!, active: false, reason: 'the timer is disabled' };
+    const [action] = plan(desired, actual, options).actions;
+    expect(action).toMatchObject({
+      op: 'schedule.install',
+      effect: 'mutating',
+      summary: 're-activate the embedded job of local: the timer is disabled',
+      diffs: [],
+    });
+  });
+
   it("prunes only this machine and destination's archives and names every one", () => {
     const desired = desiredOf({ prune: { keep: { daily: 2 } } });
     const actual = converged(desired);

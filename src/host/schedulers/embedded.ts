@@ -1,9 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isBorgopsError } from '../../errors.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { readJsonFile } from '../json-file.js';
+import { acquireLock } from '../lock.js';
+import { staggeredCalendar } from './calendar.js';
 import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
 
-/** A row of the embedded schedule table; `lastRun` is the watch agent's, not the declarations'. */
+/**
+ * A row of the embedded schedule table. `runsAt` (the calendar with the stagger added) is what
+ * the agent runs on; `installedAt` and `lastRun` are the agent's history, not the declarations',
+ * so plans never diff them and updates keep them.
+ */
 export interface EmbeddedJob extends ScheduledJob {
+  runsAt: string[];
+  /** When the job was first installed: its schedule's base until it has run (a timer's activation time). */
+  installedAt?: string;
+  /** When the job last started (systemd's last trigger of a Persistent= timer). */
   lastRun?: string;
 }
 
@@ -17,27 +29,66 @@ export async function readScheduleTable(path: string): Promise<ScheduleTable> {
   return { version: 1, jobs: table.jobs ?? {} };
 }
 
-function entry(path: string, job: ScheduledJob): JobFile {
+function declared(job: ScheduledJob): Omit<EmbeddedJob, 'installedAt' | 'lastRun'> {
   const { machine, destination, startAt, staggerSeconds, command } = job;
+  return { machine, destination, startAt, staggerSeconds, runsAt: staggeredCalendar(job), command };
+}
+
+function entry(path: string, job: Omit<EmbeddedJob, 'installedAt' | 'lastRun'>): JobFile {
+  const { machine, destination, startAt, staggerSeconds, runsAt, command } = job;
   return {
     path: `${path}#${destination}`,
-    content: `${JSON.stringify({ machine, destination, startAt, staggerSeconds, command }, null, 2)}\n`,
+    content: `${JSON.stringify({ machine, destination, startAt, staggerSeconds, runsAt, command }, null, 2)}\n`,
   };
 }
 
-/** The schedule table in the state directory, run by `borgops watch` (the watch issue runs it). */
-export function embeddedScheduler(tablePath: string): Scheduler {
-  async function update(change: (table: ScheduleTable) => void): Promise<void> {
+/** Apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly. */
+async function withTableLock<T>(tablePath: string, change: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const lock = await acquireLock(`${tablePath}.lock`, 'schedule table update');
+      try {
+        return await change();
+      } finally {
+        await lock.release();
+      }
+    } catch (error: unknown) {
+      if (!isBorgopsError(error, 'E_LOCK') || attempt >= 200) throw error;
+      await sleep(10 + (attempt % 5) * 5);
+    }
+  }
+}
+
+async function updateTable<T>(tablePath: string, change: (table: ScheduleTable) => T): Promise<T> {
+  return withTableLock(tablePath, async () => {
     const table = await readScheduleTable(tablePath);
-    change(table);
+    const result = change(table);
     const jobs = Object.fromEntries(
       Object.entries(table.jobs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
     await writeJsonAtomic(tablePath, { version: 1, jobs });
-  }
+    return result;
+  });
+}
+
+/**
+ * Records that a job started at `at` (the watch agent calls it when it starts one, as systemd
+ * records a timer's last trigger). False when the job is no longer in the table.
+ */
+export async function recordRun(tablePath: string, destination: string, at: Date): Promise<boolean> {
+  return updateTable(tablePath, (table) => {
+    const job = table.jobs[destination];
+    if (!job) return false;
+    job.lastRun = at.toISOString();
+    return true;
+  });
+}
+
+/** The schedule table in the state directory, run by `borgops watch` (the watch issue runs it). */
+export function embeddedScheduler(tablePath: string, now: () => Date = () => new Date()): Scheduler {
   return {
     name: 'embedded',
-    render: (job) => [entry(tablePath, job)],
+    render: (job) => [entry(tablePath, declared(job))],
     async observe(): Promise<ObservedJob[]> {
       const table = await readScheduleTable(tablePath);
       return Object.values(table.jobs).map((job) => ({
@@ -47,16 +98,24 @@ export function embeddedScheduler(tablePath: string): Scheduler {
       }));
     },
     async install(job) {
-      await update((table) => {
-        const lastRun = table.jobs[job.destination]?.lastRun;
-        table.jobs[job.destination] = { ...job, ...(lastRun === undefined ? {} : { lastRun }) };
+      const row = declared(job);
+      await updateTable(tablePath, (table) => {
+        const { installedAt, lastRun } = table.jobs[job.destination] ?? {};
+        table.jobs[job.destination] = {
+          ...row,
+          installedAt: installedAt ?? now().toISOString(),
+          ...(lastRun === undefined ? {} : { lastRun }),
+        };
       });
       return [tablePath];
     },
     async remove(destination) {
-      await update((table) => {
+      await updateTable(tablePath, (table) => {
         delete table.jobs[destination];
       });
+    },
+    async lastRun(destination) {
+      return (await readScheduleTable(tablePath)).jobs[destination]?.lastRun;
     },
   };
 }

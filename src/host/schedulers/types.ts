@@ -7,6 +7,7 @@ export interface ScheduledJob {
   machine: string;
   destination: string;
   startAt: string[];
+  /** This host's delay after each elapse of `startAt` (the stagger; backends add it into the calendar). */
   staggerSeconds: number;
   /** argv of the backup command the job runs (`borgops backups create <machine> --destination <d> …`). */
   command: string[];
@@ -23,6 +24,8 @@ export interface ObservedJob {
   files: JobFile[];
   /** False when the job exists but is not active (a disabled timer). */
   active: boolean;
+  /** Why it is not active, for the plan (`timers.target.wants/… is missing`). */
+  reason?: string;
 }
 
 export interface Scheduler {
@@ -35,4 +38,6 @@ export interface Scheduler {
   install(job: ScheduledJob): Promise<string[]>;
   /** Removes a job; never fails when it is already gone. */
   remove(destination: string): Promise<void>;
+  /** When the job last started (ISO), as far as this backend knows. */
+  lastRun(destination: string): Promise<string | undefined>;
 }

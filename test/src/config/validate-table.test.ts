@@ -270,6 +270,32 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a stagger that would move the last day of the month past midnight',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"startAt": ["daily", "*-*~1 23:30"], "stagger": "1h", "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.stagger: a stagger of up to 1h can move "*-*~1 23:30" past midnight onto days that systemd's calendar syntax cannot name (it counts days back from the end of the month); use a smaller stagger or an earlier time`,
+    ],
+  },
+  {
+    name: 'a stagger that keeps the runs on their day is fine',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"startAt": ["daily", "*-*~1 23:30"], "stagger": "30m", "destinations": {',
+      ),
+    },
+    expected: [],
+  },
+  {
     name: 'server with a relative directory and a bad quota',
     files: {
       ...base,

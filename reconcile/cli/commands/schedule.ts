@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { listSchedules, type ScheduleList } from '../../operations/schedule-list.js';
+import { type Io, printJson } from '../io.js';
+import { globalOptions } from '../options.js';
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/** An instant in this machine's zone, as systemd's timers are: `2026-03-11 01:20:34 +01:00`. */
+export function localTime(iso: string): string {
+  const at = new Date(iso);
+  const offset = -at.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ${zone}`;
+}
+
+export function formatScheduleList(list: ScheduleList): string {
+  const at = list.commit === null ? '' : ` at ${list.commit.slice(0, 12)}`;
+  const lines = [`Backup jobs of ${list.machine}, as applied${at} on ${localTime(list.appliedAt)}:`, ''];
+  if (list.jobs.length === 0) return `${lines[0]}\n  none (no destination, or no state to back up)\n`;
+  const rows = [
+    ['DESTINATION', 'BACKEND', 'CALENDAR', 'STAGGER', 'RUNS AT', 'NEXT RUN', 'LAST RUN', 'STATE'],
+    ...list.jobs.map((job) => [
+      job.destination,
+      job.backend ?? '-',
+      job.startAt.join(', '),
+      formatSeconds(job.staggerSeconds),
+      job.runsAt.join(', '),
+      job.nextRun === null ? 'never' : `${localTime(job.nextRun)}${job.due ? ' (due now)' : ''}`,
+      job.lastRun === null ? '-' : localTime(job.lastRun),
+      job.state,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows)
+    lines.push(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerSchedule(program: Command, io: Io): void {
+  const schedule = program.command('schedule').description("inspect this machine's backup schedules");
+  schedule
+    .command('list')
+    .description(
+      'list the backup jobs of this machine from the last applied declarations (not git): backend, calendar, ' +
+        'stagger, next run, last run, and whether the job on the host is as apply installed it',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const options = globalOptions(command);
+      const list = await listSchedules({
+        machine: options.machine,
+        root: options.root,
+        stateDir: options.stateDir,
+        now: new Date(),
+      });
+      if (options.json) printJson(io, list);
+      else io.out(formatScheduleList(list));
+    });
+}
