@@ -1,11 +1,13 @@
 import { loadDeclarations } from '../../src/config/load.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
+import { isBorgopsError } from '../../src/errors.js';
 import { readApplied } from '../../src/host/applied.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
 import { type HealthReport, healthReport } from '../health.js';
+import { listSchedules } from './schedule-list.js';
 
 /** The destinations of the applied declarations (what is in force on this machine), if any. */
 export async function appliedDestinations(paths: HostPaths, machine: string): Promise<DesiredDestination[]> {
@@ -17,19 +19,34 @@ export async function appliedDestinations(paths: HostPaths, machine: string): Pr
   return compile(declarations, machine).destinations;
 }
 
-/** The machine's health from the state directory alone (no git, no borg): status, runs, applied declarations. */
-export async function machineHealth(
-  paths: HostPaths,
-  machine: string,
-  now: Date,
-  nextRun?: (destination: DesiredDestination) => Date | undefined,
-): Promise<HealthReport> {
-  const [status, runs, destinations] = await Promise.all([
+/** Each destination's next scheduled run, as `schedule list` computes it; empty when nothing is applied. */
+async function nextRuns(paths: HostPaths, machine: string, now: Date): Promise<Map<string, Date>> {
+  const runs = new Map<string, Date>();
+  try {
+    const list = await listSchedules({ machine, root: paths.root, stateDir: paths.stateDir, now });
+    for (const job of list.jobs) if (job.nextRun !== null) runs.set(job.destination, new Date(job.nextRun));
+  } catch (error: unknown) {
+    if (!isBorgopsError(error)) throw error;
+  }
+  return runs;
+}
+
+/** The machine's health from the state directory alone (no git, no borg): status, runs, applied declarations, jobs. */
+export async function machineHealth(paths: HostPaths, machine: string, now: Date): Promise<HealthReport> {
+  const [status, runs, destinations, next] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
     appliedDestinations(paths, machine),
+    nextRuns(paths, machine, now),
   ]);
-  return healthReport({ machine, status, runs, destinations, now, ...(nextRun ? { nextRun } : {}) });
+  return healthReport({
+    machine,
+    status,
+    runs,
+    destinations,
+    now,
+    nextRun: (destination) => next.get(destination.name),
+  });
 }
 
 function ago(now: Date, at: string): string {
