@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
 import { registerApply } from './commands/apply.js';
+import { registerBackups } from './commands/backups.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerState(program, io);
   registerPlan(program, io, setExit);
   registerApply(program, io, setExit);
+  registerBackups(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -79,3 +79,35 @@ async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
   const current = await readHolder(path);
   if (current?.pid === holder.pid && current.startedAt === holder.startedAt) await rm(path, { force: true });
 }
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** How often to try again (default 1 s). */
+  pollMs?: number;
+  /** Called once, when the lock is held by someone else, with that error's message. */
+  onWait?: (message: string) => void;
+}
+
+/** acquireLock, waiting while another live process holds it (until `signal` aborts). */
+export async function waitForLock(path: string, command: string, options: WaitOptions = {}): Promise<Lock> {
+  let waiting = false;
+  for (;;) {
+    try {
+      return await acquireLock(path, command);
+    } catch (error: unknown) {
+      if (!(error instanceof BorgopsError) || error.code !== 'E_LOCK') throw error;
+      if (options.signal?.aborted) throw error;
+      if (!waiting) options.onWait?.(error.shortMessage);
+      waiting = true;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, options.pollMs ?? 1000);
+      options.signal?.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+}
