@@ -59,13 +59,17 @@ export interface RestoreOptions {
   onState?: (state: string) => void;
 }
 
+function notInArchive(folder: string): string {
+  return `${folder} is not in the archive`;
+}
+
 /** borg's "Include pattern 'srv/app' never matched." said by declared folder. */
 function extractWarnings(state: DesiredState, warnings: readonly string[]): string[] {
   return warnings.map((warning) => {
     const folder = state.folders.find(
       (f) => warning === `Include pattern '${archivePath(f)}' never matched.`,
     );
-    return folder === undefined ? warning : `${folder} is not in the archive`;
+    return folder === undefined ? warning : notInArchive(folder);
   });
 }
 
@@ -127,7 +131,15 @@ async function restoreState(context: StateContext, state: DesiredState): Promise
       dryRun: options.dryRun,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    result.warnings.push(...extractWarnings(state, extracted.warnings));
+    const warnings = extractWarnings(state, extracted.warnings);
+    const absent = state.folders.filter((folder) => warnings.includes(notInArchive(folder)));
+    if (absent.length === state.folders.length) {
+      // nothing was restored: a post-restore script would put stale or no data in place
+      const skipped = post && !options.dryRun ? `; ${post.name} not run` : '';
+      result.error = `none of its folders is in the archive (${absent.join(', ')})${skipped}`;
+      return result;
+    }
+    result.warnings.push(...warnings);
     if (options.dryRun) {
       result.status = 'would-restore';
       return result;

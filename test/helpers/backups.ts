@@ -143,6 +143,8 @@ export async function treeOf(dir: string): Promise<string[]> {
  */
 export function linkdingFiles(destinations: readonly string[]): Record<string, string> {
   const inventory = {
+    // sara is declared but not applied on this host
+    machines: { jon: {}, sara: {} },
     instances: {
       borgbackup: {
         module: { name: 'borgbackup', input: 'clan-core' },
