@@ -57,6 +57,8 @@ export interface RestoreOptions {
   /** Asked before a full in-place restore (every state, no --target); false cancels. */
   confirm: (preview: RestorePreview) => Promise<boolean>;
   onState?: (state: string) => void;
+  /** Another backup or restore holds the lock: this one waits for it. */
+  onWait?: (message: string) => void;
 }
 
 function notInArchive(folder: string): string {
@@ -208,6 +210,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 
   const lock = await waitForLock(paths.backupLock, `backups restore ${desired.machine}`, {
     ...(signal === undefined ? {} : { signal }),
+    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
   });
   try {
     if (!preview.inPlace && !options.dryRun) await mkdir(into, { recursive: true, mode: 0o700 });

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -264,6 +265,36 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
     const added = (await archiveNames(world, 'local', local)).filter((name) => !before.includes(name));
     expect(added.every((name) => /^jon-local-\S+\.failed(\.checkpoint)?$/.test(name))).toBe(true);
     expect((await readRuns(world.paths.runs)).destinations.local).toMatchObject({ failure: 'aborted' });
+  });
+
+  it('waits while another run holds the backups lock; Ctrl-C while waiting exits 130 and runs nothing', async () => {
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      command: 'backups create jon',
+      startedAt: '2026-01-01T00:00:00Z',
+    };
+    await writeFile(world.paths.backupLock, JSON.stringify(holder));
+    try {
+      const child = execa('node', [cliPath, 'backups', 'create', 'jon', ...world.args], { reject: false });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      for (let i = 0; i < 400 && !stderr.includes('waiting'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      child.kill('SIGINT');
+      const result = await child;
+      const held = `another borgops holds ${world.paths.backupLock}: pid ${process.pid} on ${hostname()} (backups create jon)`;
+      expect(result.stderr).toContain(`borgops: waiting: ${held}`);
+      expect(result.stderr).toContain(`borgops: interrupted: ${held}`);
+      expect(result.exitCode).toBe(130);
+      expect(result.stdout).toBe('');
+    } finally {
+      await rm(world.paths.backupLock, { force: true });
+    }
+    expect(await hookLog()).toEqual([]);
   });
 
   it.each([

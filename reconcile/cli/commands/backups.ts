@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { BorgopsError } from '../../../src/errors.js';
+import { BorgopsError, errorMessage } from '../../../src/errors.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { createBackups, runSucceeded } from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
@@ -13,7 +13,7 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type Interrupt = keyof typeof SIGNAL_EXIT;
 
 /** Ctrl-C and SIGTERM abort the run through an AbortSignal (borg gets SIGINT) instead of killing borgops. */
-function interruptible(io: Io, what: string) {
+function interruptible(io: Io, setExit: (code: number) => void, what: string) {
   const controller = new AbortController();
   let received: Interrupt | undefined;
   const handlers = (Object.keys(SIGNAL_EXIT) as Interrupt[]).map((name) => {
@@ -33,6 +33,12 @@ function interruptible(io: Io, what: string) {
   return {
     signal: controller.signal,
     exitCode: () => (received === undefined ? undefined : SIGNAL_EXIT[received]),
+    /** Interrupted before there was anything to report (e.g. waiting for the lock): exit 130/143, not 1. */
+    rethrowUnlessInterrupted(error: unknown): void {
+      if (received === undefined) throw error;
+      io.err(`borgops: interrupted: ${errorMessage(error)}\n`);
+      setExit(SIGNAL_EXIT[received]);
+    },
     dispose: () => {
       for (const [name, handler] of handlers) process.off(name, handler);
     },
@@ -96,7 +102,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
     .action(async (machine: string, flags: { destination?: string }, command: Command) => {
       refuseSourceOptions(command);
       const { options, logger, borg } = commandContext(command);
-      const interrupt = interruptible(io, 'stopping borg, then running the post-backup scripts');
+      const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
       const live = io.interactive && !options.json;
       const width = Math.max(40, process.stderr.columns ?? 80);
       let lastDraw = 0;
@@ -115,19 +121,22 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
                   lastDraw = Date.now();
                   io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
                 },
-                onEvent: (event) => {
-                  io.err('\r\u001b[K');
-                  if (event.type === 'waiting') io.err(`waiting: ${event.message}\n`);
-                  else
-                    io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
-                },
               }
             : {}),
+          onEvent: (event) => {
+            if (live) io.err('\r\u001b[K');
+            // waiting is worth a line in a job's log too; the steps only redraw the terminal line
+            if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
+            else if (live)
+              io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
+          },
         });
         if (live) io.err('\r\u001b[K');
         if (options.json) printJson(io, run);
         else io.out(renderBackupRun(run));
         setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
+      } catch (error: unknown) {
+        interrupt.rethrowUnlessInterrupted(error);
       } finally {
         interrupt.dispose();
       }
@@ -181,7 +190,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       ) => {
         refuseSourceOptions(command);
         const { options, logger, borg } = commandContext(command);
-        const interrupt = interruptible(io, 'stopping borg extract');
+        const interrupt = interruptible(io, setExit, 'stopping borg extract');
         try {
           const result = await restoreBackup({
             paths: hostPaths(options.root, options.stateDir),
@@ -195,11 +204,14 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
             dryRun: flags.dryRun,
             signal: interrupt.signal,
             confirm: (preview) => confirmOnTerminal(io, flags.yes, preview),
+            onWait: (message) => io.err(`borgops: waiting: ${message}\n`),
           });
           if (options.json) printJson(io, result);
           else io.out(renderRestore(result));
           const failed = result.results.some((r) => r.status === 'failed' || r.status === 'interrupted');
           setExit(interrupt.exitCode() ?? (failed ? 1 : 0));
+        } catch (error: unknown) {
+          interrupt.rethrowUnlessInterrupted(error);
         } finally {
           interrupt.dispose();
         }
