@@ -30,4 +30,26 @@ borgops validate "${common[@]}"
 step state list jon "${common[@]}"
 borgops state list jon "${common[@]}"
 
+
+# Converge jon: generate the passphrase, borg init the repository, install the hooks and the
+# schedule, and keep the applied declarations (what backups run against, without git).
+step apply "${common[@]}"
+borgops apply "${common[@]}"
+
+# Some state to back up, under --root (a folder /var/lib/zerotier-one is <root>/var/lib/zerotier-one).
+mkdir -p "$work/root/var/backup/linkding" "$work/root/var/lib/zerotier-one"
+echo 'bookmarks' > "$work/root/var/backup/linkding/db.sqlite3"
+echo 'zerotier identity' > "$work/root/var/lib/zerotier-one/identity.public"
+
+# The guide's "Managing backups": create, list, restore (one state, into a staging directory).
+host=(--root "$work/root")
+step backups create jon "${host[@]}"
+borgops backups create jon "${host[@]}"
+step backups list jon "${host[@]}"
+borgops backups list jon "${host[@]}"
+name=$(borgops backups list jon "${host[@]}" | tail -n 1)
+step backups restore --service zerotier jon borgbackup "$name" --target "$work/restored" "${host[@]}"
+borgops backups restore --service zerotier jon borgbackup "$name" --target "$work/restored" "${host[@]}"
+diff -r "$work/root/var/lib/zerotier-one" "$work/restored/var/lib/zerotier-one" && echo "restored copy matches"
+
 printf '\nconfig repository: %s\nroot: %s\nrepositories: %s\n' "$work/config" "$work/root" "$work/repos"

@@ -13,6 +13,7 @@ import { generateSshKey } from '../src/host/ssh-key.js';
 import { borgTarget } from '../src/host/targets.js';
 import type { Logger } from '../src/log.js';
 import type { Action, GuardName, Plan, PlanError } from './model.js';
+import { pruneArchives } from './retention.js';
 import { repositorySpec, retentionSpec } from './specs.js';
 
 export interface ApplyContext {
@@ -141,8 +142,7 @@ export async function apply(
       case 'retention.prune': {
         const destination = destinationOf(action.destination);
         const target = borgTarget(destination, paths);
-        await borg.deleteArchives(target, action.archives);
-        await borg.compact(target);
+        await pruneArchives(borg, target, action.archives);
         await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
         return;
       }

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { ownArchives, planRetention } from '../src/borg/retention.js';
 import type { DesiredMachine, Resource } from '../src/desired/types.js';
 import { HOOK_MODE } from '../src/host/hooks.js';
 import type { HostPaths } from '../src/host/paths.js';
@@ -8,6 +7,7 @@ import { authorizedKeysPath } from '../src/host/served.js';
 import { formatSeconds } from '../src/schedule/calendar-shift.js';
 import { hashOf } from '../src/util/hash.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
+import { destinationRetention, retentionGuard } from './retention.js';
 
 export interface PlanOptions {
   paths: HostPaths;
@@ -116,8 +116,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       continue;
     }
     if (repository?.state !== 'present') continue;
-    const own = ownArchives(repository.archives, destination.archivePrefix);
-    const retention = planRetention(own, destination.keep, options.now);
+    const { own, plan: retention } = destinationRetention(destination, repository.archives, options.now);
     if (retention.pruned.length === 0) continue;
     const total = own.length;
     const prune: Action = {
@@ -132,19 +131,8 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       summary: `prune ${retention.pruned.length} of ${total} archives of ${destination.archivePrefix}* (keep ${total - retention.pruned.length}), then compact`,
     };
     actions.push(prune);
-    if (prune.kept === 0) {
-      refusals.push({
-        guard: 'prune-all',
-        id: prune.id,
-        message: `${name}: retention would prune every archive (${total}); --allow-prune-all permits it`,
-      });
-    } else if (retention.pruned.length * 2 > total) {
-      refusals.push({
-        guard: 'large-prune',
-        id: prune.id,
-        message: `${name}: retention would prune ${retention.pruned.length} of ${total} archives, more than half; --allow-large-prune permits it`,
-      });
-    }
+    const guard = retentionGuard(name, retention.pruned.length, total);
+    if (guard) refusals.push({ ...guard, id: prune.id });
   }
   for (const id of ledgerIds(actual, 'repository')) {
     if (desiredIds.has(id)) continue;

@@ -3,6 +3,7 @@ import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
+import { registerBackups } from './commands/backups.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSchema } from './commands/schema.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerWatch(program, io, setExit);
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
+  registerBackups(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -16,3 +16,9 @@ export function isSafeName(name: string): boolean {
 export function archivePrefix(machine: string, destination: string): string {
   return `${machine}-${destination}-`;
 }
+
+/** clan's archive time: local wall-clock `YYYY-MM-DDTHH:MM:SS` (`date +%Y-%m-%dT%H:%M:%S`). */
+export function archiveTimestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}

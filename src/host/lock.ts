@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { BorgopsError } from '../errors.js';
@@ -8,6 +9,8 @@ export interface LockHolder {
   host: string;
   command: string;
   startedAt: string;
+  /** Tells this holder from another of the same process (two async callers). */
+  token?: string;
 }
 
 export interface Lock {
@@ -43,39 +46,82 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
     host: hostname(),
     command,
     startedAt: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
   };
-  const content = `${JSON.stringify(holder)}\n`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(content);
-      await handle.close();
-      return { holder, release: () => releaseIfOurs(path, holder) };
-    } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new BorgopsError('E_HOST', `cannot create lock ${path}`, { cause: error });
+  // the lock file appears with its content at once (link of a written file), so nobody ever
+  // reads a half-written lock and mistakes it for a stale one
+  const staged = `${path}.${holder.token}.tmp`;
+  await writeFile(staged, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(staged, path);
+        return { holder, release: () => releaseIfOurs(path, holder) };
+      } catch (error: unknown) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new BorgopsError('E_HOST', `cannot create lock ${path}`, { cause: error });
+        }
       }
+      const current = await readHolder(path);
+      if (current && (current.host !== holder.host || alive(current.pid))) {
+        throw new BorgopsError(
+          'E_LOCK',
+          `another borgops holds ${path}: pid ${current.pid} on ${current.host} (${current.command}) since ${current.startedAt}`,
+        );
+      }
+      if (!current && !(await olderThan(path, 10_000))) {
+        throw new BorgopsError('E_LOCK', `${path} is unreadable; another borgops may be starting`);
+      }
+      // stale: a dead holder, or a file left unreadable long ago; replace it atomically
+      await copyFile(staged, `${staged}.replace`);
+      await rename(`${staged}.replace`, path);
+      if ((await readHolder(path))?.token === holder.token)
+        return { holder, release: () => releaseIfOurs(path, holder) };
     }
-    const current = await readHolder(path);
-    if (current && (current.host !== holder.host || alive(current.pid))) {
-      throw new BorgopsError(
-        'E_LOCK',
-        `another borgops holds ${path}: pid ${current.pid} on ${current.host} (${current.command}) since ${current.startedAt}`,
-      );
-    }
-    // stale (dead holder, or unreadable because it was killed mid-write): replace it atomically
-    const stale = `${path}.stale-${process.pid}`;
-    await writeFile(stale, content, { mode: 0o600 });
-    await rename(stale, path);
-    const now = await readHolder(path);
-    if (now?.pid === holder.pid && now.startedAt === holder.startedAt) {
-      return { holder, release: () => releaseIfOurs(path, holder) };
-    }
+  } finally {
+    await rm(staged, { force: true });
   }
   throw new BorgopsError('E_LOCK', `could not take the lock ${path}; another borgops is starting`);
 }
 
 async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
   const current = await readHolder(path);
-  if (current?.pid === holder.pid && current.startedAt === holder.startedAt) await rm(path, { force: true });
+  if (current?.token === holder.token) await rm(path, { force: true });
+}
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info === undefined || Date.now() - info.mtimeMs > ms;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** How often to try again (default 1 s). */
+  pollMs?: number;
+  /** Called once, when the lock is held by someone else, with that error's message. */
+  onWait?: (message: string) => void;
+}
+
+/** acquireLock, waiting while another live process holds it (until `signal` aborts). */
+export async function waitForLock(path: string, command: string, options: WaitOptions = {}): Promise<Lock> {
+  let waiting = false;
+  for (;;) {
+    try {
+      return await acquireLock(path, command);
+    } catch (error: unknown) {
+      if (!(error instanceof BorgopsError) || error.code !== 'E_LOCK') throw error;
+      if (options.signal?.aborted) throw error;
+      if (!waiting) options.onWait?.(error.shortMessage);
+      waiting = true;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, options.pollMs ?? 1000);
+      options.signal?.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
 }

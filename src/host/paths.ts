@@ -1,4 +1,4 @@
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 
 /**
  * Every host path borgops manages, under `--root` (design.md: like a chroot prefix) and the
@@ -19,6 +19,8 @@ export interface HostPaths {
   ledger: string;
   /** One apply at a time per state directory. */
   lock: string;
+  /** One backup or restore run at a time per state directory (scripts of two runs never overlap). */
+  backupLock: string;
   /** The last applied declarations, so scheduled backups work while git is unreachable. */
   applied: string;
   /** Per destination backup runs (last attempt, last success, …). */
@@ -45,6 +47,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     knownHosts: join(state, 'ssh', 'known_hosts'),
     ledger: join(state, 'ledger.json'),
     lock: join(state, 'apply.lock'),
+    backupLock: join(state, 'backups.lock'),
     applied: join(state, 'applied'),
     runs: join(state, 'runs.json'),
     status: join(state, 'status.json'),
@@ -57,6 +60,14 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
 /** A declared absolute path (a state folder, a server directory) as seen under `--root`. */
 export function underRoot(root: string, declared: string): string {
   return join(resolve(root), declared);
+}
+
+/**
+ * A declared absolute folder as borg stores it when run with cwd `<root>`: `/srv/app` → `srv/app`
+ * (what a backup at `/` stores too), `/` → `.`.
+ */
+export function archivePath(declared: string): string {
+  return posix.relative('/', posix.resolve('/', declared)) || '.';
 }
 
 /** True when `child` is `parent` or inside it; path.relative, never startsWith (conventions.md). */

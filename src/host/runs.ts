@@ -28,3 +28,16 @@ export async function readRuns(path: string): Promise<Runs> {
 export async function writeRuns(path: string, runs: Runs): Promise<void> {
   await writeJsonAtomic(path, runs);
 }
+
+/** Replaces one destination's record, keeping the others (one backup run at a time holds the backups lock). */
+export async function updateRun(
+  path: string,
+  destination: string,
+  update: (previous: DestinationRun | undefined) => DestinationRun,
+): Promise<DestinationRun> {
+  const runs = await readRuns(path);
+  const next = update(runs.destinations[destination]);
+  runs.destinations[destination] = next;
+  await writeRuns(path, runs);
+  return next;
+}

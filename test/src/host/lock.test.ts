@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,8 +32,23 @@ describe('apply lock', () => {
       command: 'apply jon',
     });
     await lock.release();
+    // an unreadable lock is someone starting, unless it is old: then a killed writer left it
     await writeFile(path, '');
+    await expect(acquireLock(path, 'apply jon')).rejects.toThrow(
+      /unreadable; another borgops may be starting/,
+    );
+    await utimes(path, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await (await acquireLock(path, 'apply jon')).release();
+  });
+
+  it('lets exactly one of many concurrent callers in the same process hold it', async () => {
+    const path = join(await tempDir(), 'apply.lock');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => acquireLock(path, 'apply jon')),
+    );
+    const held = results.filter((r) => r.status === 'fulfilled');
+    expect(held).toHaveLength(1);
+    await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
   });
 
   it('does not take over a lock held on another host', async () => {

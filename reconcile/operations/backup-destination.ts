@@ -1,0 +1,183 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isBorgError } from '../../src/borg/errors.js';
+import type { Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
+import { archiveTimestamp } from '../../src/config/names.js';
+import type { DesiredDestination, DesiredState } from '../../src/desired/types.js';
+import { archivePath, type HostPaths } from '../../src/host/paths.js';
+import { readRuns } from '../../src/host/runs.js';
+import { borgTarget } from '../../src/host/targets.js';
+import type { Logger } from '../../src/log.js';
+import { compareStrings } from '../../src/util/compare.js';
+import { destinationRetention, failedLeftovers, pruneArchives, retentionGuard } from '../retention.js';
+import { type Failure, failureOf, observationFailure } from './failure.js';
+
+export type DestinationStatus = 'created' | 'failed' | 'aborted' | 'skipped';
+
+/** What a backup run did for one destination (the `--json` shape, and what runs.json records). */
+export interface DestinationResult {
+  destination: string;
+  repo: string;
+  status: DestinationStatus;
+  /** The archive created, or the `.failed` archive a failed or interrupted run left unrenamed. */
+  archive?: string;
+  stats?: CreateResult['stats'];
+  warnings: string[];
+  /** Archives retention deleted (and `.failed` leftovers of earlier runs). */
+  pruned: string[];
+  /** This machine's archives in the destination afterwards. */
+  archives?: number;
+  /** Why the backup (or, with status `created`, its retention) failed. */
+  error?: Failure;
+  durationSeconds: number;
+}
+
+export interface DestinationContext {
+  paths: HostPaths;
+  borg: Borg;
+  logger: Logger;
+  states: readonly DesiredState[];
+  now: () => Date;
+  signal?: AbortSignal;
+  onProgress?: (destination: string, progress: CreateProgress) => void;
+}
+
+interface Folder {
+  path: string;
+  declared: string;
+  states: string[];
+}
+
+/** Every state folder once, as borg stores it relative to `<root>`. */
+export function foldersOf(states: readonly DesiredState[]): Folder[] {
+  const byPath = new Map<string, Folder>();
+  for (const state of states) {
+    for (const declared of state.folders) {
+      const path = archivePath(declared);
+      const folder = byPath.get(path) ?? { path, declared, states: [] };
+      folder.states.push(state.name);
+      byPath.set(path, folder);
+    }
+  }
+  return [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path));
+}
+
+async function missingFolders(root: string, folders: readonly Folder[]): Promise<Folder[]> {
+  const missing: Folder[] = [];
+  for (const folder of folders) {
+    if (!(await stat(join(root, folder.path)).catch(() => undefined))) missing.push(folder);
+  }
+  return missing;
+}
+
+/** borg's warning for a missing path (`srv/app: open_root: [Errno 2] …`) said by declared path instead. */
+function folderWarnings(root: string, missing: readonly Folder[], borgWarnings: readonly string[]): string[] {
+  const ours = missing.map((folder) => {
+    const where = root === '/' ? '' : ` (${join(root, folder.path)})`;
+    return `${folder.declared} does not exist${where}: state ${folder.states.join(', ')} backed up nothing from it`;
+  });
+  const rest = borgWarnings.filter((warning) => !missing.some((f) => warning.startsWith(`${f.path}: `)));
+  return [...ours, ...rest];
+}
+
+/** Two runs in one second would want one name: wait for the next second instead of failing. */
+async function freshName(context: DestinationContext, destination: DesiredDestination): Promise<string> {
+  const previous = (await readRuns(context.paths.runs)).destinations[destination.name]?.archive;
+  for (;;) {
+    const name = `${destination.archivePrefix}${archiveTimestamp(context.now())}`;
+    if (name !== previous) return name;
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  }
+}
+
+/** Retention after a new archive: the same rules, guards and prune step as `apply`. */
+async function retention(
+  context: DestinationContext,
+  destination: DesiredDestination,
+  target: BorgTarget,
+  result: DestinationResult,
+): Promise<void> {
+  const observation = await context.borg.list(target);
+  if (observation.state !== 'present') {
+    result.error = observationFailure(destination.name, observation);
+    result.error.message = `retention: ${result.error.message}`;
+    return;
+  }
+  const { own, plan } = destinationRetention(destination, observation.archives, context.now());
+  const guard = retentionGuard(destination.name, plan.pruned.length, own.length);
+  const pruned = guard ? [] : plan.pruned;
+  if (guard)
+    result.warnings.push(`retention skipped: ${guard.message.replace('--allow', 'borgops apply --allow')}`);
+  const leftovers = failedLeftovers(observation.archives, destination.archivePrefix);
+  await pruneArchives(context.borg, target, [...pruned, ...leftovers]);
+  result.pruned = [...pruned, ...leftovers];
+  result.archives = own.length - pruned.length;
+}
+
+/**
+ * One destination of a backup run: `borg create` of every state folder to `<name>.failed`
+ * (cwd `<root>`, relative paths), renamed to `<name>` once create succeeded (exit code 1 is a
+ * warning, not a failure), then retention. Never throws: the result says what happened.
+ */
+export async function backupDestination(
+  context: DestinationContext,
+  destination: DesiredDestination,
+): Promise<DestinationResult> {
+  const started = Date.now();
+  const target = borgTarget(destination, context.paths);
+  const result: DestinationResult = {
+    destination: destination.name,
+    repo: destination.repo,
+    status: 'failed',
+    warnings: [],
+    pruned: [],
+    durationSeconds: 0,
+  };
+  const folders = foldersOf(context.states);
+  const root = context.paths.root;
+  let step: 'create' | 'rename' | 'retention' = 'create';
+  try {
+    const name = await freshName(context, destination);
+    const missing = await missingFolders(root, folders);
+    const failed = `${name}.failed`;
+    const created = await context.borg.create(target, failed, {
+      paths: folders.map((folder) => folder.path),
+      cwd: root,
+      compression: destination.compression,
+      exclude: destination.exclude,
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+      ...(context.onProgress === undefined
+        ? {}
+        : { onProgress: (progress) => context.onProgress?.(destination.name, progress) }),
+    });
+    result.archive = failed;
+    result.stats = created.stats;
+    result.warnings.push(...folderWarnings(root, missing, created.warnings));
+    // interrupted after borg finished: the archive stays `.failed`, as if borg had been stopped
+    if (context.signal?.aborted) throw context.signal.reason;
+    step = 'rename';
+    await context.borg.rename(target, failed, name);
+    result.archive = name;
+    result.status = 'created';
+    if (context.signal?.aborted) {
+      result.warnings.push('retention skipped: interrupted');
+    } else {
+      step = 'retention';
+      await retention(context, destination, target, result);
+    }
+  } catch (error: unknown) {
+    const aborted = (isBorgError(error) && error.failure === 'aborted') || context.signal?.aborted === true;
+    const failure = aborted
+      ? { message: `${destination.name}: interrupted during ${step}`, failure: 'aborted' }
+      : failureOf(error);
+    if (step === 'retention') failure.message = `retention: ${failure.message}`;
+    else result.status = aborted ? 'aborted' : 'failed';
+    result.error = failure;
+    context.logger.error(
+      { destination: destination.name, step, failure: failure.failure },
+      'backup step failed',
+    );
+  }
+  result.durationSeconds = (Date.now() - started) / 1000;
+  return result;
+}

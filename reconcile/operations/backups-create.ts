@@ -1,0 +1,196 @@
+import type { Borg, CreateProgress } from '../../src/borg/types.js';
+import type { DesiredMachine, HookPhase } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
+import { waitForLock } from '../../src/host/lock.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { type HookRun, runHook } from '../../src/host/run-hook.js';
+import { type DestinationRun, updateRun } from '../../src/host/runs.js';
+import type { Logger } from '../../src/log.js';
+import { appliedMachine, findDestination } from './applied-machine.js';
+import { backupDestination, type DestinationResult } from './backup-destination.js';
+
+export type RunEvent =
+  | { type: 'waiting'; message: string }
+  | { type: 'hook'; name: string }
+  | { type: 'destination'; destination: string };
+
+export interface CreateBackupsOptions {
+  paths: HostPaths;
+  borg: Borg;
+  logger: Logger;
+  /** Default: the machine the declarations were applied for. */
+  machine?: string;
+  /** Only this destination (what a scheduled job runs); default all. */
+  destination?: string;
+  /** Aborts borg (SIGINT) and pre-backup scripts; post-backup scripts still run. */
+  signal?: AbortSignal;
+  now?: () => Date;
+  onProgress?: (destination: string, progress: CreateProgress) => void;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface BackupRun {
+  machine: string;
+  commit?: string;
+  startedAt: string;
+  durationSeconds: number;
+  interrupted: boolean;
+  preBackup: HookRun[];
+  destinations: DestinationResult[];
+  postBackup: HookRun[];
+}
+
+/** True when every script and destination succeeded (warnings allowed) and nothing was interrupted. */
+export function runSucceeded(run: BackupRun): boolean {
+  return (
+    !run.interrupted &&
+    [...run.preBackup, ...run.postBackup].every((hook) => hook.ok) &&
+    run.destinations.every((d) => d.status === 'created' && d.error === undefined)
+  );
+}
+
+async function runPhase(
+  options: CreateBackupsOptions,
+  desired: DesiredMachine,
+  phase: HookPhase,
+  signal: AbortSignal | undefined,
+): Promise<HookRun[]> {
+  const runs: HookRun[] = [];
+  for (const hook of desired.hooks.filter((h) => h.phase === phase)) {
+    options.onEvent?.({ type: 'hook', name: hook.name });
+    runs.push(
+      await runHook(hook, {
+        paths: options.paths,
+        machine: desired.machine,
+        logger: options.logger,
+        ...(signal === undefined ? {} : { signal }),
+      }),
+    );
+  }
+  return runs;
+}
+
+function skipped(desired: DesiredMachine, name: string, message: string, failure: string): DestinationResult {
+  const destination = desired.destinations.find((d) => d.name === name);
+  return {
+    destination: name,
+    repo: destination?.repo ?? '',
+    status: 'skipped',
+    warnings: [],
+    pruned: [],
+    error: { message: `${name}: ${message}`, failure },
+    durationSeconds: 0,
+  };
+}
+
+/** runs.json: last attempt, last success, archive, duration, error and its class, archive count, warnings. */
+async function record(paths: HostPaths, result: DestinationResult, attemptAt: string): Promise<void> {
+  await updateRun(paths.runs, result.destination, (previous) => {
+    const next: DestinationRun = {
+      ...previous,
+      lastAttempt: attemptAt,
+      durationSeconds: result.durationSeconds,
+    };
+    if (result.status === 'created') {
+      next.lastSuccess = new Date().toISOString();
+      next.archive = result.archive;
+    }
+    if (result.archives !== undefined) next.archives = result.archives;
+    delete next.error;
+    delete next.failure;
+    delete next.warnings;
+    if (result.error) {
+      next.error = result.error.message;
+      next.failure = result.error.failure;
+    }
+    if (result.warnings.length > 0) next.warnings = result.warnings;
+    return next;
+  });
+}
+
+/**
+ * `borgops backups create`: every pre-backup script once for the whole run (any failure aborts
+ * before borg starts, naming the failed states), then each destination in turn (one failing does
+ * not stop the others), then every post-backup script whatever happened, also when interrupted.
+ */
+export async function createBackups(options: CreateBackupsOptions): Promise<BackupRun> {
+  const { paths, signal } = options;
+  const { desired, commit } = await appliedMachine(paths, options.machine);
+  const destinations =
+    options.destination === undefined
+      ? desired.destinations
+      : [findDestination(desired, options.destination)];
+  if (destinations.length === 0) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `machine ${desired.machine} has nothing to back up: it declares ${desired.states.length === 0 ? 'no state' : 'no destination'}`,
+    );
+  }
+  const lock = await waitForLock(paths.backupLock, `backups create ${desired.machine}`, {
+    ...(signal === undefined ? {} : { signal }),
+    onWait: (message) => options.onEvent?.({ type: 'waiting', message }),
+  });
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const results: DestinationResult[] = [];
+  let preBackup: HookRun[] = [];
+  let postBackup: HookRun[] = [];
+  try {
+    try {
+      preBackup = await runPhase(options, desired, 'pre-backup', signal);
+      const failedStates = preBackup.filter((hook) => !hook.ok).map((hook) => hook.state);
+      for (const destination of destinations) {
+        const attemptAt = new Date().toISOString();
+        let result: DestinationResult;
+        if (signal?.aborted) {
+          result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
+        } else if (failedStates.length > 0) {
+          const message = `not backed up: pre-backup failed for ${failedStates.join(', ')}`;
+          result = skipped(desired, destination.name, message, 'pre-backup');
+        } else {
+          options.onEvent?.({ type: 'destination', destination: destination.name });
+          result = await backupDestination(
+            {
+              paths,
+              borg: options.borg,
+              logger: options.logger,
+              states: desired.states,
+              now: options.now ?? (() => new Date()),
+              ...(signal === undefined ? {} : { signal }),
+              ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            },
+            destination,
+          );
+        }
+        results.push(result);
+        await record(paths, result, attemptAt);
+      }
+    } finally {
+      // post-backup scripts restart what pre-backup stopped: whatever happened, never interrupted
+      postBackup = await runPhase(options, desired, 'post-backup', undefined);
+    }
+    const failedPost = postBackup
+      .filter((hook) => !hook.ok)
+      .map((hook) => `${hook.name} failed: ${hook.error}`);
+    if (failedPost.length > 0) {
+      for (const result of results) {
+        await updateRun(paths.runs, result.destination, (previous) => ({
+          ...previous,
+          warnings: [...(previous?.warnings ?? []), ...failedPost],
+        }));
+      }
+    }
+    return {
+      machine: desired.machine,
+      ...(commit === undefined ? {} : { commit }),
+      startedAt,
+      durationSeconds: (Date.now() - started) / 1000,
+      interrupted: signal?.aborted === true,
+      preBackup,
+      destinations: results,
+      postBackup,
+    };
+  } finally {
+    await lock.release();
+  }
+}

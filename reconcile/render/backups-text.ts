@@ -1,0 +1,136 @@
+import type { CreateProgress } from '../../src/borg/types.js';
+import type { HookRun } from '../../src/host/run-hook.js';
+import type { DestinationResult } from '../operations/backup-destination.js';
+import type { BackupRun } from '../operations/backups-create.js';
+import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+export function formatSeconds(seconds: number): string {
+  return seconds < 60
+    ? `${seconds.toFixed(1)} s`
+    : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The last lines a failed script printed, indented under its failure. */
+function outputTail(output: string, lines = 10): string[] {
+  const all = output.replace(/\n$/, '').split('\n');
+  if (all.length === 1 && all[0] === '') return [];
+  return all.slice(-lines).map((line) => `    | ${line}`);
+}
+
+function hookLines(hooks: readonly HookRun[]): string[] {
+  return hooks.flatMap((hook) =>
+    hook.ok
+      ? [`✓ ${hook.name} (${formatSeconds(hook.durationSeconds)})`]
+      : [`✗ ${hook.name} failed: ${hook.error}`, ...outputTail(hook.output)],
+  );
+}
+
+function destinationLines(result: DestinationResult): string[] {
+  const lines: string[] = [];
+  if (result.status === 'created') {
+    const stats = result.stats;
+    const size = stats
+      ? `: ${plural(stats.files, 'file')}, ${formatBytes(stats.originalSize)}, ${formatBytes(stats.deduplicatedSize)} new after deduplication`
+      : '';
+    const pruned = result.pruned.length > 0 ? `; pruned ${plural(result.pruned.length, 'archive')}` : '';
+    const count = result.archives === undefined ? '' : `; ${plural(result.archives, 'archive')} kept`;
+    lines.push(
+      `✓ ${result.destination}: created ${result.archive}${size} in ${formatSeconds(result.durationSeconds)}${pruned}${count}`,
+    );
+    if (result.error) lines.push(`✗ ${result.error.message}`);
+  } else {
+    const left = result.archive === undefined ? '' : ` (${result.archive} left unrenamed)`;
+    lines.push(`✗ ${result.error?.message ?? `${result.destination}: ${result.status}`}${left}`);
+  }
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  return lines;
+}
+
+/** The summary of `backups create`: scripts, then per destination archive, sizes, retention, warnings. */
+export function renderBackupRun(run: BackupRun): string {
+  const lines = [
+    ...hookLines(run.preBackup),
+    ...run.destinations.flatMap(destinationLines),
+    ...hookLines(run.postBackup),
+  ];
+  const created = run.destinations.filter((d) => d.status === 'created').length;
+  const failed = run.destinations.filter((d) => d.status !== 'created' || d.error).map((d) => d.destination);
+  const scripts = [...run.preBackup, ...run.postBackup].filter((h) => !h.ok).map((h) => h.name);
+  const problems = [
+    ...(failed.length > 0 ? [`failed: ${failed.join(', ')}`] : []),
+    ...(scripts.length > 0 ? [`scripts failed: ${scripts.join(', ')}`] : []),
+  ];
+  const verdict = run.interrupted
+    ? 'Backup interrupted'
+    : problems.length > 0
+      ? 'Backup failed'
+      : 'Backup complete';
+  lines.push(
+    `${verdict}: ${created} of ${plural(run.destinations.length, 'destination')} backed up${problems.length > 0 ? ` (${problems.join('; ')})` : ''} in ${formatSeconds(run.durationSeconds)}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function stateLines(result: StateRestore, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  const folders = result.folders.join(', ');
+  if (result.status === 'restored') lines.push(`✓ ${result.state}: restored ${folders}`);
+  else if (result.status === 'would-restore') {
+    const scripts = result.scripts.length > 0 ? `, running ${result.scripts.join(' and ')}` : '';
+    lines.push(`• ${result.state}: would restore ${folders}${scripts}`);
+  } else if (result.status === 'skipped') lines.push(`- ${result.state}: skipped`);
+  else lines.push(`✗ ${result.state}: ${result.error ?? result.status}`);
+  if (!dryRun) {
+    for (const hook of result.hooks.filter((h) => !h.ok)) lines.push(...outputTail(hook.output));
+  }
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  return lines;
+}
+
+/** The summary of `backups restore` (and of its --dry-run). */
+export function renderRestore(result: RestoreResult): string {
+  const where = result.inPlace ? `in place under ${result.into}` : `into ${result.into} (no script run)`;
+  const lines = [
+    `${result.dryRun ? 'Would restore' : 'Restoring'} ${result.archive} from ${result.destination} ${where}:`,
+    ...result.results.flatMap((state) => stateLines(state, result.dryRun)),
+  ];
+  const failed = result.results.filter((r) => r.status === 'failed' || r.status === 'interrupted');
+  if (!result.dryRun) {
+    const restored = result.results.filter((r) => r.status === 'restored').length;
+    const verdict = result.interrupted
+      ? 'Restore interrupted'
+      : failed.length > 0
+        ? 'Restore failed'
+        : 'Restore complete';
+    const named = failed.length > 0 ? ` (failed: ${failed.map((r) => r.state).join(', ')})` : '';
+    lines.push(`${verdict}: ${restored} of ${plural(result.results.length, 'state')} restored${named}.`);
+  } else if (failed.length > 0) {
+    lines.push(`Dry run found problems in: ${failed.map((r) => r.state).join(', ')}.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One terminal line of borg's progress: files, bytes, current path (cut to fit). */
+export function progressLine(destination: string, progress: CreateProgress, width: number): string {
+  const head = `${destination}: ${plural(progress.files, 'file')}, ${formatBytes(progress.originalSize)}`;
+  const room = width - head.length - 3;
+  const path = progress.path ?? '';
+  if (path === '' || room < 8) return head.slice(0, width - 1);
+  return `${head}, ${path.length > room ? `…${path.slice(-(room - 1))}` : path}`;
+}

@@ -1,0 +1,70 @@
+import { ownArchives, planRetention, type RetentionPlan } from '../src/borg/retention.js';
+import type { Archive, Borg, BorgTarget } from '../src/borg/types.js';
+import type { DesiredDestination } from '../src/desired/types.js';
+import type { GuardName } from './model.js';
+
+/*
+ * Retention of one destination, shared by `plan`/`apply` and `backups create` so both prune by
+ * exactly the same rules: this machine's and this destination's archives only, the same guards,
+ * and the same borg steps (delete exactly these archives, then compact).
+ */
+
+export interface DestinationRetention {
+  /** This machine's and this destination's archives (`<machine>-<destination>-<time>`), in borg list order. */
+  own: Archive[];
+  plan: RetentionPlan;
+}
+
+export function destinationRetention(
+  destination: DesiredDestination,
+  archives: readonly Archive[],
+  now: Date,
+): DestinationRetention {
+  const own = ownArchives(archives, destination.archivePrefix);
+  return { own, plan: planRetention(own, destination.keep, now) };
+}
+
+/** The guard a prune of `pruned` of `total` archives trips, if any (Argo CD: never prune to nothing). */
+export function retentionGuard(
+  destination: string,
+  pruned: number,
+  total: number,
+): { guard: GuardName; message: string } | undefined {
+  if (pruned === 0) return undefined;
+  if (pruned === total) {
+    return {
+      guard: 'prune-all',
+      message: `${destination}: retention would prune every archive (${total}); --allow-prune-all permits it`,
+    };
+  }
+  if (pruned * 2 > total) {
+    return {
+      guard: 'large-prune',
+      message: `${destination}: retention would prune ${pruned} of ${total} archives, more than half; --allow-large-prune permits it`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * `<prefix><time>.failed` archives: written by a `backups create` that did not finish (it renames
+ * the archive only once borg create succeeded). Never counted by retention (ownArchives skips them).
+ */
+export function failedLeftovers(archives: readonly Archive[], prefix: string): string[] {
+  const suffix = '.failed';
+  const candidates = archives
+    .filter((archive) => archive.name.endsWith(suffix))
+    .map((archive) => ({ name: archive.name.slice(0, -suffix.length) }));
+  return ownArchives(candidates, prefix).map((archive) => `${archive.name}${suffix}`);
+}
+
+/** The prune step: delete exactly these archives (one borg process), then `borg compact` to free the space. */
+export async function pruneArchives(
+  borg: Borg,
+  target: BorgTarget,
+  archives: readonly string[],
+): Promise<void> {
+  if (archives.length === 0) return;
+  await borg.deleteArchives(target, archives);
+  await borg.compact(target);
+}

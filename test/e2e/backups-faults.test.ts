@@ -1,0 +1,386 @@
+import { mkdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveTimestamp } from '../../src/config/names.js';
+import { readRuns } from '../../src/host/runs.js';
+import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles, treeOf } from '../helpers/backups.js';
+import { borgops, cliPath } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+/*
+ * The linkding scenario and the failure table, on one applied machine (jon, destinations
+ * `local` and `spare`, local repositories) shared by every case to keep borg processes few.
+ */
+let world: AppliedWorld;
+let local: string;
+let spare: string;
+let firstCreate: Awaited<ReturnType<typeof borgops>>;
+let firstHooks: string[];
+let backedUp: string[];
+const live = () => join(world.root, 'data/podman/linkding');
+
+async function hookLog(): Promise<string[]> {
+  const text = await readFile(join(world.root, 'hooks.log'), 'utf8').catch(() => '');
+  await rm(join(world.root, 'hooks.log'), { force: true });
+  return text.split('\n').filter((line) => line !== '');
+}
+
+const cli = (...args: string[]) => borgops([...args, ...world.args]);
+
+beforeAll(async () => {
+  world = await appliedWorld({ files: linkdingFiles(['local', 'spare']) });
+  local = join(world.repos, 'local');
+  spare = join(world.repos, 'spare');
+  await mkdir(join(live(), 'assets'), { recursive: true });
+  await writeFile(join(live(), 'db.sqlite3'), 'bookmarks v1\n');
+  await writeFile(join(live(), 'assets/favicon.ico'), 'icon v1\n');
+  // one backup of v1 to both destinations, which every case below can restore from
+  firstCreate = await cli('backups', 'create', 'jon');
+  firstHooks = await hookLog();
+  backedUp = await treeOf(live());
+});
+afterAll(async () => {
+  await world.dispose();
+});
+
+async function listLines(): Promise<string[]> {
+  const list = await cli('backups', 'list', 'jon');
+  return list.stdout.split('\n').filter(Boolean);
+}
+
+describe('backups with the built CLI: the linkding scenario and every fault', () => {
+  it("restores the guide's linkding data: staged by pre-backup, put back by post-restore", async () => {
+    const created = firstCreate;
+    expect(created.exitCode).toBe(0);
+    // a state folder that does not exist is a borg warning, reported by path: the run succeeds
+    expect(created.stdout).toContain(
+      `  warning: /var/lib/zerotier-one does not exist (${join(world.root, 'var/lib/zerotier-one')}): state zerotier backed up nothing from it\n`,
+    );
+    expect(created.stdout).toMatch(/✓ local: created jon-local-\S+: 2 files, /);
+    expect(created.stdout).toMatch(/✓ spare: created jon-spare-\S+: 2 files, /);
+    // pre-backup once for the whole run, not once per destination as clan does
+    expect(firstHooks.map((line) => line.split(' ')[0])).toEqual([
+      'pre-backup-linkding',
+      'post-backup-linkding',
+      'post-backup-notes',
+    ]);
+
+    await writeFile(join(live(), 'db.sqlite3'), 'bookmarks v2, changed after the backup\n');
+    await writeFile(join(live(), 'new-file'), 'not in the backup\n');
+    const name = (await listLines()).find((line) => line.startsWith('local::'))!;
+    const restored = await cli('backups', 'restore', '--service', 'linkding', 'jon', 'borgbackup', name);
+    expect(restored.stderr).toBe('');
+    expect(restored.exitCode).toBe(0);
+    expect(await treeOf(live())).toEqual(backedUp);
+    expect(await hookLog()).toEqual([
+      `pre-restore-linkding machine=jon state=linkding name=${name} folders=/var/backup/linkding cwd=${world.root}`,
+      `post-restore-linkding machine=jon state=linkding name=${name} folders=/var/backup/linkding cwd=${world.root}`,
+    ]);
+  });
+
+  it('reports a destination with a wrong passphrase by name and still backs up and lists the others', async () => {
+    const passphrase = join(world.paths.secretsDir, 'spare.passphrase');
+    const right = await readFile(passphrase);
+    await writeFile(passphrase, 'not the passphrase\n');
+    try {
+      const created = await cli('backups', 'create', 'jon');
+      expect(created.exitCode).toBe(1);
+      expect(created.stdout).toMatch(/✓ local: created /);
+      expect(created.stdout).toContain('✗ spare: wrong or missing passphrase or key: ');
+      expect(created.stdout).toMatch(/\nBackup failed: 1 of 2 destinations backed up \(failed: spare\) in /);
+      expect(created.stdout).not.toContain('not the passphrase');
+      expect((await readRuns(world.paths.runs)).destinations.spare).toMatchObject({ failure: 'passphrase' });
+
+      const list = await cli('backups', 'list', 'jon');
+      expect(list.exitCode).toBe(1);
+      expect(
+        list.stdout
+          .split('\n')
+          .filter(Boolean)
+          .every((line) => line.startsWith(`local::${local}::`)),
+      ).toBe(true);
+      expect(list.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+      expect(list.stderr).toMatch(/^borgops: spare: wrong or missing passphrase or key: .*\n$/);
+    } finally {
+      await writeFile(passphrase, right);
+    }
+    await hookLog();
+  });
+
+  it('tells the user to run apply when a repository does not exist', async () => {
+    await rename(spare, `${spare}.away`);
+    try {
+      const created = await cli('backups', 'create', 'jon', '--destination', 'spare');
+      expect(created.exitCode).toBe(1);
+      expect(created.stdout).toMatch(
+        /✗ spare: repository does not exist: .*; run `borgops apply` to initialize it\n/,
+      );
+      expect((await readRuns(world.paths.runs)).destinations.spare).toMatchObject({ failure: 'missing' });
+      const list = await cli('backups', 'list');
+      expect(list.exitCode).toBe(1);
+      expect(list.stderr).toBe(
+        'borgops: spare: repository does not exist; run `borgops apply` to initialize it\n',
+      );
+    } finally {
+      await rename(`${spare}.away`, spare);
+    }
+    await hookLog();
+  });
+
+  it('collects restore failures per state, skips a state without folders, and lists only own archives', async () => {
+    // another machine's archive in the same repository: never listed, never restored
+    const stranger = `sara-local-${archiveTimestamp(new Date(2026, 0, 1, 1, 0, 0))}`;
+    const seeded = await world.rawBorg('local', ['create', `${local}::${stranger}`, 'data']);
+    expect(seeded.exitCode).toBe(0);
+    const lines = await listLines();
+    expect(lines.some((line) => line.includes('sara-'))).toBe(false);
+    const name = lines.find((line) => line.startsWith('local::'))!;
+    const foreign = await cli(
+      'backups',
+      'restore',
+      '--service',
+      'linkding',
+      'jon',
+      'borgbackup',
+      `local::${local}::${stranger}`,
+    );
+    expect(foreign.exitCode).toBe(1);
+    expect(foreign.stderr).toBe(
+      `borgops: archive "${stranger}" is not a backup of machine jon in local: its archives are named jon-local-<YYYY-MM-DDTHH:MM:SS>\n`,
+    );
+
+    await mkdir(join(world.root, 'var/lib/zerotier-one'), { recursive: true });
+    await writeFile(join(world.root, 'fail-pre-restore-zerotier'), '');
+    try {
+      const restored = await cli('backups', 'restore', 'jon', 'borgbackup', name, '--yes');
+      expect(restored.exitCode).toBe(1);
+      expect(restored.stdout).toBe(
+        [
+          `Restoring ${name.split('::')[2]} from local in place under ${world.root}:`,
+          '✓ linkding: restored /var/backup/linkding',
+          '- notes: skipped',
+          '  warning: state notes declares no folders: skipped (a whole archive is never extracted)',
+          '✗ zerotier: pre-restore-zerotier failed (exit code 3): nothing of zerotier was restored',
+          '    | pre-restore-zerotier: refusing, as asked',
+          'Restore failed: 1 of 3 states restored (failed: zerotier).',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await rm(join(world.root, 'fail-pre-restore-zerotier'));
+    }
+    expect((await hookLog()).map((line) => line.split(' ')[0])).toEqual([
+      'pre-restore-linkding',
+      'post-restore-linkding',
+      'pre-restore-zerotier',
+    ]);
+  });
+
+  it('--dry-run lists what would be restored and runs no script; --target extracts into staging only', async () => {
+    const name = (await listLines()).find((line) => line.startsWith('spare::'))!;
+    await writeFile(join(live(), 'db.sqlite3'), 'bookmarks v3\n');
+    const before = await treeOf(world.root);
+    const dry = await cli('backups', 'restore', 'jon', 'borgbackup', name, '--dry-run');
+    // zerotier's folder did not exist when the backup was made: its restore would fail
+    expect(dry.exitCode).toBe(1);
+    expect(dry.stdout).toBe(
+      [
+        `Would restore ${name.split('::')[2]} from spare in place under ${world.root}:`,
+        '• linkding: would restore /var/backup/linkding, running pre-restore-linkding and post-restore-linkding',
+        '- notes: skipped',
+        '  warning: state notes declares no folders: skipped (a whole archive is never extracted)',
+        '✗ zerotier: none of its folders is in the archive (/var/lib/zerotier-one)',
+        'Dry run found problems in: zerotier.',
+        '',
+      ].join('\n'),
+    );
+    expect(await treeOf(world.root)).toEqual(before);
+
+    const staging = join(await tempDir(), 'staging');
+    const staged = await cli(
+      'backups',
+      'restore',
+      '--service',
+      'linkding',
+      'jon',
+      'borgbackup',
+      name,
+      '--target',
+      staging,
+    );
+    expect(staged.exitCode).toBe(0);
+    expect(staged.stdout).toContain(
+      `into ${staging} (no script run):\n✓ linkding: restored /var/backup/linkding\n`,
+    );
+    expect(await treeOf(staging)).toEqual([
+      'var/backup/linkding/assets/favicon.ico: icon v1\n',
+      'var/backup/linkding/db.sqlite3: bookmarks v1\n',
+    ]);
+    expect(await treeOf(world.root)).toEqual(before);
+  });
+
+  it('on Ctrl-C stops borg, runs the post-backup scripts, leaves the .failed archive unrenamed, exits 130', async () => {
+    // borg 1.2 finishes the file it reads after SIGINT: many sparse files give it more work than that
+    const bulk = join(world.root, 'var/lib/zerotier-one');
+    await mkdir(bulk, { recursive: true });
+    for (let i = 0; i < 60; i += 1) {
+      const file = join(bulk, `sparse-${i}.bin`);
+      await writeFile(file, '');
+      await truncate(file, 256 * 2 ** 20);
+    }
+    const before = await archiveNames(world, 'local', local);
+    try {
+      const child = execa(
+        'node',
+        [cliPath, 'backups', 'create', 'jon', '--destination', 'local', ...world.args],
+        {
+          reject: false,
+          env: { BORGOPS_LOG_LEVEL: 'warn' },
+        },
+      );
+      // borg holds the repository lock while it creates the archive
+      for (let i = 0; i < 400; i += 1) {
+        const entries = await import('node:fs/promises').then((fs) => fs.readdir(local));
+        if (entries.includes('lock.exclusive')) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      expect(result.stderr).toContain('borgops: SIGINT: stopping borg, then running the post-backup scripts');
+      expect(result.stdout).toMatch(/✗ local: interrupted during create\n/);
+      expect(result.stdout).toMatch(
+        /\nBackup interrupted: 0 of 1 destination backed up \(failed: local\) in /,
+      );
+    } finally {
+      await rm(bulk, { recursive: true });
+    }
+    expect((await hookLog()).map((line) => line.split(' ')[0])).toEqual([
+      'pre-backup-linkding',
+      'post-backup-linkding',
+      'post-backup-notes',
+    ]);
+    const added = (await archiveNames(world, 'local', local)).filter((name) => !before.includes(name));
+    expect(added.every((name) => /^jon-local-\S+\.failed(\.checkpoint)?$/.test(name))).toBe(true);
+    expect((await readRuns(world.paths.runs)).destinations.local).toMatchObject({ failure: 'aborted' });
+  });
+
+  it('waits while another run holds the backups lock; Ctrl-C while waiting exits 130 and runs nothing', async () => {
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      command: 'backups create jon',
+      startedAt: '2026-01-01T00:00:00Z',
+    };
+    await writeFile(world.paths.backupLock, JSON.stringify(holder));
+    try {
+      const child = execa('node', [cliPath, 'backups', 'create', 'jon', ...world.args], { reject: false });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      for (let i = 0; i < 400 && !stderr.includes('waiting'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      child.kill('SIGINT');
+      const result = await child;
+      const held = `another borgops holds ${world.paths.backupLock}: pid ${process.pid} on ${hostname()} (backups create jon)`;
+      expect(result.stderr).toContain(`borgops: waiting: ${held}`);
+      expect(result.stderr).toContain(`borgops: interrupted: ${held}`);
+      expect(result.exitCode).toBe(130);
+      expect(result.stdout).toBe('');
+    } finally {
+      await rm(world.paths.backupLock, { force: true });
+    }
+    expect(await hookLog()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an unknown machine',
+      ['backups', 'create', 'bob'],
+      1,
+      'borgops: machine "bob" is not declared (declared machines: jon, sara)\n',
+    ],
+    [
+      'an unknown destination',
+      ['backups', 'create', 'jon', '--destination', 'nope'],
+      1,
+      'borgops: unknown destination "nope" for machine jon (declared: local, spare)\n',
+    ],
+    [
+      'an unknown service',
+      [
+        'backups',
+        'restore',
+        '--service',
+        'nope',
+        'jon',
+        'borgbackup',
+        'local::@LOCAL@::jon-local-2026-01-01T01:00:00',
+      ],
+      1,
+      'borgops: unknown service "nope" on jon (its states: linkding, notes, zerotier)\n',
+    ],
+    [
+      'an unknown provider',
+      ['backups', 'restore', 'jon', 'restic', 'local::@LOCAL@::jon-local-2026-01-01T01:00:00'],
+      1,
+      'borgops: unknown provider "restic": the backups of jon are made by the borgbackup module (provider "borgbackup")\n',
+    ],
+    [
+      'a name of an unknown destination',
+      ['backups', 'restore', 'jon', 'borgbackup', 'nope::@LOCAL@::jon-nope-2026-01-01T01:00:00'],
+      1,
+      'borgops: unknown destination "nope" for machine jon (declared: local, spare)\n',
+    ],
+    [
+      'a name that is not a line of backups list',
+      ['backups', 'restore', 'jon', 'borgbackup', 'jon-local-2026-01-01T01:00:00'],
+      1,
+      'borgops: "jon-local-2026-01-01T01:00:00" is not a backup name: expected <destination>::<repo>::<archive>, a line of `borgops backups list`\n',
+    ],
+    [
+      'an unknown archive',
+      [
+        'backups',
+        'restore',
+        '--service',
+        'linkding',
+        'jon',
+        'borgbackup',
+        'local::@LOCAL@::jon-local-2020-01-01T01:00:00',
+      ],
+      1,
+      'borgops: unknown archive "jon-local-2020-01-01T01:00:00" in local (see `borgops backups list jon`)\n',
+    ],
+    [
+      'a declared machine that is not this host',
+      ['backups', 'list', 'sara'],
+      1,
+      'borgops: this host applied the declarations for machine "jon", not "sara": run borgops backups on sara itself\n',
+    ],
+    [
+      'an explicit --source (backups use the applied declarations)',
+      ['backups', 'list', 'jon', '--machine', 'jon', '--source', '.'],
+      1,
+      'borgops: borgops backups uses the declarations last applied on this machine, not --source; run `borgops apply` with them first\n',
+    ],
+  ])('gives a clear message and the right exit code for %s', async (_what, args, exitCode, message) => {
+    const result = await cli(...args.map((arg) => arg.replace('@LOCAL@', local)));
+    expect(result.stderr).toBe(message);
+    expect(result.exitCode).toBe(exitCode);
+    expect(result.stdout).toBe('');
+  });
+
+  it('tells the user to apply first when nothing was applied on this machine', async () => {
+    const root = await tempDir();
+    const result = await borgops(['backups', 'create', 'jon', '--root', root]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      `borgops: no applied declarations in ${join(root, 'var/lib/borgops/applied')}; run \`borgops apply\` first\n`,
+    );
+  });
+});
