@@ -274,4 +274,55 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     agent.process.kill('SIGTERM');
     expect((await agent.process).exitCode).toBe(0);
   });
+
+  it('runs a backup when the embedded schedule says so, and /metrics reports it', async () => {
+    const base = await tempDir('borgops-schedule-');
+    await mkdir(join(base, 'repos'));
+    const root = join(base, 'root');
+    await mkdir(join(root, 'var/backup/linkding'), { recursive: true });
+    await writeFile(join(root, 'var/backup/linkding/db'), 'links\n');
+    await mkdir(join(root, 'var/lib/zerotier-one'), { recursive: true });
+    // a calendar a few seconds ahead, in this machine's local time (as systemd reads it)
+    const at = new Date(Date.now() + 6000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const startAt = `*-*-* ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+    const repo = await gitRepo(localConfig({ local: join(base, 'repos', 'local') }, { startAt }));
+    const agent = await startAgent([
+      '--source',
+      repo.dir,
+      '--machine',
+      'jon',
+      '--root',
+      root,
+      '--scheduler',
+      'embedded',
+      '--drift-interval',
+      '0',
+    ]);
+    const metrics = await waitFor(
+      'the scheduled backup',
+      async () => {
+        const text = await (await fetch(`${agent.url}/metrics`)).text();
+        return /borgops_last_backup_success_timestamp_seconds\{machine="jon",destination="local"\} \d+/.test(
+          text,
+        )
+          ? text
+          : undefined;
+      },
+      40_000,
+    );
+    const success = Number(
+      /borgops_last_backup_success_timestamp_seconds\{[^}]*\} (\d+(\.\d+)?)/.exec(metrics)?.[1],
+    );
+    expect(success * 1000).toBeGreaterThanOrEqual(at.getTime() - 1000);
+    expect(metrics).toMatch(/borgops_archives\{machine="jon",destination="local"\} 1\n/);
+    const report = (await (await fetch(`${agent.url}/status`)).json()) as {
+      destinations: { name: string; lastArchive?: string; nextRun?: string }[];
+    };
+    expect(report.destinations[0]?.lastArchive).toMatch(/^jon-local-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    expect(Date.parse(report.destinations[0]?.nextRun ?? '')).toBeGreaterThan(Date.now());
+    expect(agent.stderr()).toContain('"msg":"scheduled backup finished"');
+    agent.process.kill('SIGTERM');
+    expect((await agent.process).exitCode).toBe(0);
+  });
 });

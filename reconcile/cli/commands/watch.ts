@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BorgopsError } from '../../../src/errors.js';
 import { hostPaths } from '../../../src/host/paths.js';
+import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent-schedule.js';
 import { type AgentHttp, startHttp } from '../../http.js';
 import { type ReconcileOutcome, startWatch } from '../../loop.js';
 import type { GuardName } from '../../model.js';
@@ -93,6 +94,9 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
     process.once('SIGINT', () => stop('SIGINT'));
 
     const counters: Counters = { reconciles: {} };
+    const paths = hostPaths(options.root, options.stateDir);
+    // started once the source opened (a bad --source must not leave a scheduler running)
+    const embedded: { loop?: EmbeddedSchedulerLoop } = {};
     const loop = await startWatch({
       ...options,
       refresh: flags.refresh,
@@ -114,11 +118,20 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       onReconcile: (outcome: ReconcileOutcome) => {
         if (outcome.result !== 'unchanged')
           counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
+        if (outcome.actions > 0) embedded.loop?.poke();
       },
     });
+    // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
+    const schedules = startEmbeddedScheduler({
+      paths,
+      machine: options.machine,
+      borg,
+      logger,
+      signal: controller.signal,
+    });
+    embedded.loop = schedules;
     let http: AgentHttp | undefined;
     if (flags.listen !== undefined) {
-      const paths = hostPaths(options.root, options.stateDir);
       http = await startHttp({
         listen: flags.listen,
         report: () => machineHealth(paths, options.machine, new Date()),
@@ -130,7 +143,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
       io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
     }
-    await loop.done;
+    await Promise.all([loop.done, schedules.done]);
     await http?.close();
     setExit(0);
   });

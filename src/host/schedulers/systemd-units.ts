@@ -82,6 +82,9 @@ export function renderService(job: ScheduledJob): string {
     'IOSchedulingClass=idle',
     'CPUSchedulingPolicy=idle',
     'TimeoutStartSec=infinity',
+    // stop only borgops first: it interrupts borg (a checkpoint) and still runs the post-backup scripts
+    'KillMode=mixed',
+    'TimeoutStopSec=5min',
     'UMask=0077',
     'LockPersonality=true',
     'RestrictRealtime=true',

@@ -1,0 +1,112 @@
+import type { Borg } from '../src/borg/types.js';
+import { errorMessage } from '../src/errors.js';
+import type { HostPaths } from '../src/host/paths.js';
+import { readScheduleTable, recordRun } from '../src/host/schedulers/embedded.js';
+import type { Logger } from '../src/log.js';
+import { nextRun } from '../src/schedule/due.js';
+import { type BackupRun, createBackups, runSucceeded } from './operations/backups-create.js';
+
+export interface EmbeddedSchedulerOptions {
+  paths: HostPaths;
+  machine: string;
+  borg: Borg;
+  logger: Logger;
+  signal: AbortSignal;
+  now?: () => Date;
+  /** Longest sleep between looks at the table (it changes when apply installs or removes jobs). */
+  maxSleepMs?: number;
+  onRun?: (destination: string, run: BackupRun | undefined, error?: string) => void;
+}
+
+export interface EmbeddedSchedulerLoop {
+  /** Look at the table again now (after an apply changed it). */
+  poke(): void;
+  done: Promise<void>;
+}
+
+/**
+ * Runs the embedded schedule table's jobs when they are due (the staggered calendar, with
+ * systemd's Persistent=true catch-up after downtime). Jobs run one after another: a backup run
+ * holds the state directory's backup lock, so two never touch one repository at once.
+ */
+export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): EmbeddedSchedulerLoop {
+  const { paths, logger, signal } = options;
+  const clock = options.now ?? (() => new Date());
+  let wake: (() => void) | undefined;
+
+  async function sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, Math.max(0, ms));
+      const onAbort = () => finish();
+      function finish(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        wake = undefined;
+        resolve();
+      }
+      wake = finish;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async function runJob(destination: string): Promise<void> {
+    const startedAt = clock();
+    // record the start, as systemd does for a Persistent= timer: a crash mid-run is not re-run at once
+    await recordRun(paths.schedule, destination, startedAt);
+    logger.info({ destination }, 'scheduled backup starting');
+    try {
+      const run = await createBackups({
+        paths,
+        borg: options.borg,
+        logger,
+        machine: options.machine,
+        destination,
+        signal,
+        now: clock,
+      });
+      const ok = runSucceeded(run);
+      (ok ? logger.info.bind(logger) : logger.warn.bind(logger))(
+        { destination, ok, durationSeconds: run.durationSeconds, archive: run.destinations[0]?.archive },
+        'scheduled backup finished',
+      );
+      options.onRun?.(destination, run);
+    } catch (error: unknown) {
+      logger.error({ destination, err: errorMessage(error) }, 'scheduled backup failed');
+      options.onRun?.(destination, undefined, errorMessage(error));
+    }
+  }
+
+  async function loop(): Promise<void> {
+    while (!signal.aborted) {
+      const table = await readScheduleTable(paths.schedule).catch(() => ({ version: 1 as const, jobs: {} }));
+      const now = clock();
+      let earliest = Number.POSITIVE_INFINITY;
+      const due: string[] = [];
+      for (const job of Object.values(table.jobs)) {
+        const next = nextRun(
+          {
+            startAt: job.startAt,
+            staggerSeconds: job.staggerSeconds,
+            ...(job.lastRun === undefined ? {} : { lastRun: job.lastRun }),
+            ...(job.installedAt === undefined ? {} : { since: job.installedAt }),
+          },
+          now,
+        );
+        if (!next.ok) continue;
+        if (next.due) due.push(job.destination);
+        else earliest = Math.min(earliest, next.at.getTime());
+      }
+      for (const destination of due.sort()) {
+        if (signal.aborted) break;
+        await runJob(destination);
+      }
+      if (due.length > 0) continue;
+      await sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()));
+    }
+  }
+
+  const done = loop().catch((error: unknown) => {
+    logger.error({ err: errorMessage(error) }, 'embedded scheduler stopped');
+  });
+  return { poke: () => wake?.(), done };
+}
