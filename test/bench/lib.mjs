@@ -125,3 +125,38 @@ export function localFleetConfig({ machine = 'jon', reposDir, destinations, stat
 export function machineInfo() {
   return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
 }
+
+/** A tree of `megabytes` MB: 60% incompressible, 40% text-like, in files of 1 MB under `dir`. */
+export async function dataTree(dir, megabytes) {
+  const { randomBytes } = await import('node:crypto');
+  await mkdir(dir, { recursive: true });
+  const line = 'borgops benchmark line of fairly compressible text, repeated with a counter: ';
+  for (let i = 0; i < megabytes; i++) {
+    const sub = join(dir, `d${Math.floor(i / 20)}`);
+    await mkdir(sub, { recursive: true });
+    let content;
+    if (i % 5 < 3) content = randomBytes(1024 * 1024);
+    else {
+      const parts = [];
+      let size = 0;
+      for (let n = 0; size < 1024 * 1024; n++) {
+        const text = `${line}${i}-${n}\n`;
+        parts.push(text);
+        size += text.length;
+      }
+      content = parts.join('').slice(0, 1024 * 1024);
+    }
+    await writeFile(join(sub, `f${i}.bin`), content);
+  }
+}
+
+/** Raw borg for baselines (same environment rules as borgops: no prompts). */
+export async function borg(args, env = {}, cwd = undefined) {
+  const started = performance.now();
+  await execa('borg', args, {
+    env: { BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', ...env },
+    stdin: 'ignore',
+    ...(cwd ? { cwd } : {}),
+  });
+  return performance.now() - started;
+}

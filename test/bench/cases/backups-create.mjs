@@ -1,0 +1,94 @@
+// `backups create` of a 200 MB tree to one destination vs bare `borg create` of the same tree.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  borg,
+  borgops,
+  cleanup,
+  configRepo,
+  dataTree,
+  localFleetConfig,
+  median,
+  sideBySide,
+  tempDir,
+} from '../lib.mjs';
+
+export const name = 'backups create, 200 MB tree, 1 destination';
+export const target = 'ratio ≤ 1.05 vs bare borg create';
+
+export async function run({ runs }) {
+  const dir = await tempDir('create');
+  try {
+    const root = join(dir, 'root');
+    await dataTree(join(root, 'srv/s0'), 200);
+    const config = join(dir, 'config');
+    const repos = join(dir, 'repos');
+    const files = localFleetConfig({ reposDir: repos, destinations: ['local'], states: 1 });
+    // no scripts: compare the backup itself
+    files['machines/jon/state.yaml'] = 'state:\n  s0:\n    folders: [/srv/s0]\n';
+    await configRepo(config, files);
+    const common = ['--machine', 'jon', '--root', root];
+    const applied = await borgops(['apply', '--source', config, '--scheduler', 'embedded', ...common]);
+    if (applied.exitCode !== 0) throw new Error(`apply: ${applied.stderr}`);
+    const stateDir = join(root, 'var/lib/borgops');
+    const passphrase = (await readFile(join(stateDir, 'secrets/local.passphrase'), 'utf8')).trim();
+    const env = { BORG_PASSPHRASE: passphrase, BORG_BASE_DIR: join(stateDir, 'borg') };
+    const ours = join(repos, 'local');
+    const bare = join(dir, 'bare');
+    const fresh = async () => {
+      // each round writes all 200 MB into empty repositories (no deduplication against earlier rounds)
+      await rm(ours, { recursive: true, force: true });
+      await rm(bare, { recursive: true, force: true });
+      await rm(join(stateDir, 'borg/.cache'), { recursive: true, force: true });
+      await borg(['init', '--encryption', 'repokey', ours], env);
+      await borg(['init', '--encryption', 'repokey', bare], env);
+    };
+    let round = 0;
+    const samples = await sideBySide({
+      before: fresh,
+      runs,
+      ours: async () => {
+        const result = await borgops(['backups', 'create', 'jon', ...common]);
+        if (result.exitCode !== 0) throw new Error(`backups create: ${result.stderr}`);
+        return result.ms;
+      },
+      baseline: async () =>
+        borg(['create', '--compression', 'auto,zstd', `${bare}::bare-${round++}`, 'srv/s0'], env, root),
+    });
+    // bare borg does not write to NAME.failed and rename, nor list for retention: the same steps by hand
+    const steps = [];
+    for (let i = 0; i < runs; i++) {
+      await fresh();
+      const started = performance.now();
+      await borg(['create', '--compression', 'auto,zstd', `${bare}::steps-${i}.failed`, 'srv/s0'], env, root);
+      await borg(['rename', `${bare}::steps-${i}.failed`, `steps-${i}`], env);
+      await borg(['list', '--json', bare], env);
+      steps.push(performance.now() - started);
+    }
+    const ms = median(samples.ours);
+    const base = median(samples.baseline);
+    const same = median(steps);
+    return {
+      rows: [
+        {
+          case: 'borgops backups create (CLI)',
+          ms,
+          baselineMs: base,
+          ratio: ms / base,
+          met: ms / base <= 1.05,
+          note: 'vs bare borg create',
+        },
+        {
+          case: 'same steps in bare borg (create .failed, rename, list)',
+          ms,
+          baselineMs: same,
+          ratio: ms / same,
+          met: ms / same <= 1.05,
+          note: 'our own overhead',
+        },
+      ],
+    };
+  } finally {
+    await cleanup(dir);
+  }
+}

@@ -1,0 +1,119 @@
+// create + retention + compact for 5 destinations: borgops vs borgmatic (Debian), same data and rules.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import {
+  borg,
+  borgops,
+  cleanup,
+  configRepo,
+  dataTree,
+  localFleetConfig,
+  median,
+  sideBySide,
+  tempDir,
+} from '../lib.mjs';
+
+export const name = 'create + retention + compact, 5 destinations';
+export const target = 'ratio < 1 vs borgmatic';
+
+export async function run({ runs }) {
+  const dir = await tempDir('borgmatic');
+  try {
+    await execa('borgmatic', ['--version']);
+    const root = join(dir, 'root');
+    const tree = join(root, 'srv/s0');
+    await dataTree(tree, 20);
+    const destinations = ['d0', 'd1', 'd2', 'd3', 'd4'];
+    const config = join(dir, 'config');
+    const files = localFleetConfig({
+      reposDir: join(dir, 'repos'),
+      destinations,
+      states: 1,
+      extra: { prune: { keep: { last: 3 } } },
+    });
+    files['machines/jon/state.yaml'] = 'state:\n  s0:\n    folders: [/srv/s0]\n';
+    await configRepo(config, files);
+    const common = ['--machine', 'jon', '--root', root];
+    await execa('mkdir', ['-p', join(dir, 'repos'), join(dir, 'theirs')]);
+    const applied = await borgops(['apply', '--source', config, '--scheduler', 'embedded', ...common]);
+    if (applied.exitCode !== 0) throw new Error(`apply: ${applied.stderr}`);
+
+    const passphrase = 'bench-passphrase';
+    const theirs = destinations.map((d) => join(dir, 'theirs', d));
+    const baseDir = join(dir, 'borgmatic-home');
+    for (const repo of theirs)
+      await borg(['init', '--encryption', 'repokey', repo], {
+        BORG_PASSPHRASE: passphrase,
+        BORG_BASE_DIR: baseDir,
+      });
+    const borgmaticConfig = join(dir, 'borgmatic.yaml');
+    await writeFile(
+      borgmaticConfig,
+      [
+        'location:',
+        `  source_directories: [${tree}]`,
+        '  repositories:',
+        ...theirs.map((repo) => `    - ${repo}`),
+        'storage:',
+        `  encryption_passphrase: "${passphrase}"`,
+        '  compression: auto,zstd',
+        `  borg_base_directory: ${baseDir}`,
+        "  archive_name_format: 'jon-bm-{now:%Y-%m-%dT%H:%M:%S}'",
+        'retention:',
+        '  keep_secondly: 3',
+        "  prefix: 'jon-bm-'",
+        '',
+      ].join('\n'),
+    );
+    let change = 0;
+    const touch = async () => writeFile(join(tree, 'changing.txt'), `round ${change++}\n`);
+    const samples = await sideBySide({
+      runs,
+      warmup: 4,
+      before: touch,
+      ours: async () => {
+        const result = await borgops(['backups', 'create', 'jon', ...common]);
+        if (result.exitCode !== 0) throw new Error(`backups create: ${result.stderr}`);
+        // the two tools name archives by the second; never two in one second
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return result.ms;
+      },
+      baseline: async () => {
+        const started = performance.now();
+        await execa('borgmatic', ['-c', borgmaticConfig, 'create', 'prune', 'compact'], {
+          env: { HOME: dir },
+        });
+        const ms = performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return ms;
+      },
+    });
+    const ours = median(samples.ours);
+    const base = median(samples.baseline);
+    const passphraseOurs = (
+      await readFile(join(root, 'var/lib/borgops/secrets/d0.passphrase'), 'utf8')
+    ).trim();
+    const count = async (repo, env) =>
+      (await execa('borg', ['list', '--short', repo], { env })).stdout.split('\n').filter(Boolean).length;
+    const kept = await count(join(dir, 'repos', 'd0'), {
+      BORG_PASSPHRASE: passphraseOurs,
+      BORG_BASE_DIR: join(root, 'var/lib/borgops/borg'),
+    });
+    const keptTheirs = await count(theirs[0], { BORG_PASSPHRASE: passphrase, BORG_BASE_DIR: baseDir });
+    return {
+      rows: [
+        {
+          case: 'borgops backups create (5 destinations) vs borgmatic create prune compact',
+          ms: ours,
+          baselineMs: base,
+          ratio: ours / base,
+          met: ours / base < 1,
+          note: `archives kept: borgops ${kept}, borgmatic ${keptTheirs}`,
+        },
+      ],
+    };
+  } finally {
+    await cleanup(dir);
+  }
+}
