@@ -30,8 +30,87 @@ function jsonSyntaxProblem(file: string, text: string, error: unknown): Problem 
 /**
  * Parses JSON and YAML with one parser so both get line numbers; a `.json` file must also be
  * strict JSON. Duplicate keys are errors in both (JSON.parse would silently keep the last).
+ * Valid JSON without duplicate keys takes a fast path (JSON.parse, ~100× faster than the YAML
+ * parser on a large inventory); its lines are found by the YAML parser only when asked for.
  */
 export function parseFile(file: string, text: string): ParseResult {
+  if (file.endsWith('.json')) {
+    const fast = parseJsonFast(file, text);
+    if (fast) return fast;
+  }
+  return parseYaml(file, text);
+}
+
+function parseJsonFast(file: string, text: string): ParseResult | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // the YAML path reports syntax errors with their line
+    return undefined;
+  }
+  if (hasDuplicateKey(text)) return undefined;
+  let located: ParsedFile | undefined;
+  return {
+    ok: true,
+    parsed: {
+      file,
+      value,
+      lineOf(path, which) {
+        if (located === undefined) {
+          const slow = parseYaml(file, text);
+          if (!slow.ok) return 1;
+          located = slow.parsed;
+        }
+        return located.lineOf(path, which);
+      },
+    },
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** True when an object of (valid) JSON text has a key twice; one linear scan, no parse tree. */
+export function hasDuplicateKey(text: string): boolean {
+  const objects: (Set<string> | undefined)[] = [];
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const c = text[i];
+    if (c === '{') objects.push(new Set());
+    else if (c === '[') objects.push(undefined);
+    else if (c === '}' || c === ']') objects.pop();
+    else if (text.charCodeAt(i) === QUOTE) {
+      let end = i + 1;
+      let escaped = false;
+      while (end < length && text.charCodeAt(end) !== QUOTE) {
+        if (text.charCodeAt(end) === BACKSLASH) {
+          escaped = true;
+          end += 1;
+        }
+        end += 1;
+      }
+      const top = objects.at(-1);
+      let next = end + 1;
+      while (
+        next < length &&
+        (text[next] === ' ' || text[next] === '\n' || text[next] === '\r' || text[next] === '\t')
+      )
+        next += 1;
+      if (top !== undefined && text[next] === ':') {
+        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      i = end;
+    }
+    i += 1;
+  }
+  return false;
+}
+
+function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const problems: Problem[] = [];
