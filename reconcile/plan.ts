@@ -6,6 +6,7 @@ import type { HostPaths } from '../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../src/host/served.js';
 import { hashOf } from '../src/util/hash.js';
+import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
 
 export interface PlanOptions {
@@ -131,19 +132,8 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       summary: `prune ${retention.pruned.length} of ${total} archives of ${destination.archivePrefix}* (keep ${total - retention.pruned.length}), then compact`,
     };
     actions.push(prune);
-    if (prune.kept === 0) {
-      refusals.push({
-        guard: 'prune-all',
-        id: prune.id,
-        message: `${name}: retention would prune every archive (${total}); --allow-prune-all permits it`,
-      });
-    } else if (retention.pruned.length * 2 > total) {
-      refusals.push({
-        guard: 'large-prune',
-        id: prune.id,
-        message: `${name}: retention would prune ${retention.pruned.length} of ${total} archives, more than half; --allow-large-prune permits it`,
-      });
-    }
+    const refusal = pruneRefusal(name, prune.id, retention.pruned.length, total);
+    if (refusal) refusals.push(refusal);
   }
   for (const id of ledgerIds(actual, 'repository')) {
     if (desiredIds.has(id)) continue;
@@ -341,23 +331,14 @@ function planAuthorizedKeys(
   }
 }
 
-/** Argo CD's "never prune an application to nothing": removing all of a machine's backups needs consent. */
 function guardRemoveAll(desired: DesiredMachine, actual: ActualMachine, refusals: Refusal[]): void {
-  const hadSchedules = ledgerIds(actual, 'schedule').length > 0;
-  const hadHooks = ledgerIds(actual, 'hook').length > 0;
-  if (hadSchedules && desired.destinations.length === 0) {
-    refusals.push({
-      guard: 'remove-all',
-      id: 'machine',
-      message: `${desired.machine}: the declarations remove every backup destination (or every state) of this machine; --allow-remove-all permits it`,
-    });
-  } else if (hadHooks && desired.states.length === 0) {
-    refusals.push({
-      guard: 'remove-all',
-      id: 'machine',
-      message: `${desired.machine}: the declarations remove every state of this machine; --allow-remove-all permits it`,
-    });
-  }
+  const had = {
+    schedules: ledgerIds(actual, 'schedule').length > 0,
+    hooks: ledgerIds(actual, 'hook').length > 0,
+  };
+  const counts = { destinations: desired.destinations.length, states: desired.states.length };
+  const refusal = removeAllRefusal(desired.machine, had, counts);
+  if (refusal) refusals.push(refusal);
 }
 
 /** Changes when the declarations or anything observed changes; stable otherwise. */
