@@ -4,6 +4,7 @@ import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
 import { registerApply } from './commands/apply.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPreview } from './commands/preview.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerState(program, io);
   registerPlan(program, io, setExit);
   registerApply(program, io, setExit);
+  registerPreview(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
