@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Problem } from './problem.js';
 
 /** A parsed JSON or YAML file that can tell the line of any path in it. */
@@ -110,9 +110,11 @@ export function hasDuplicateKey(text: string): boolean {
   return false;
 }
 
+const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
 function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const problems: Problem[] = [];
   if (file.endsWith('.json')) {
     try {
@@ -137,37 +139,52 @@ function parseYaml(file: string, text: string): ParseResult {
   if (problems.length > 0) return { ok: false, problems };
 
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  // a parse tree is ~20× its text: keep none, and parse again only a file whose problem needs a line
+  let locate: Locate | undefined;
   return {
     ok: true,
     parsed: {
       file,
       value,
       lineOf(path, which = 'key') {
-        let node: unknown = doc.contents;
-        let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
-        for (const segment of path) {
-          if (isMap(node)) {
-            const pair = node.items.find(
-              (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-            );
-            if (!pair) return line;
-            const keyNode = pair.key;
-            if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);
-            node = pair.value;
-            if (which === 'value' && isNodeWithRange(node)) line = lineAt(node.range[0]);
-          } else if (isSeq(node) && typeof segment === 'number') {
-            const item = node.items[segment];
-            if (!item) return line;
-            node = item;
-            if (isNodeWithRange(node)) line = lineAt(node.range[0]);
-          } else {
-            return line;
-          }
+        if (locate === undefined) {
+          const counter = new LineCounter();
+          locate = locator(parseDocument(text, { ...YAML_OPTIONS, lineCounter: counter }), counter);
         }
-        return line;
+        return locate(path, which);
       },
     },
+  };
+}
+
+type Locate = (path: readonly PropertyKey[], which: 'key' | 'value') => number;
+
+/** The line of the key (or value) at `path`, or of its deepest existing ancestor. */
+function locator(doc: Document.Parsed, lineCounter: LineCounter): Locate {
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  return (path, which) => {
+    let node: unknown = doc.contents;
+    let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+        );
+        if (!pair) return line;
+        const keyNode = pair.key;
+        if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);
+        node = pair.value;
+        if (which === 'value' && isNodeWithRange(node)) line = lineAt(node.range[0]);
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (!item) return line;
+        node = item;
+        if (isNodeWithRange(node)) line = lineAt(node.range[0]);
+      } else {
+        return line;
+      }
+    }
+    return line;
   };
 }
 
