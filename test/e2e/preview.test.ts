@@ -111,7 +111,7 @@ describe('borgops preview (CLI)', () => {
     const clone = join(await tempDir(), 'elsewhere');
     await simpleGit().clone(repo.dir, clone);
     await simpleGit(clone).fetch(['origin', 'refs/tags/base:refs/tags/base']);
-    for (const format of ['markdown', 'json', 'text']) {
+    for (const format of ['markdown', 'json']) {
       const outputs = [];
       for (const dir of [repo.dir, repo.dir, clone]) {
         const result = await borgops([
