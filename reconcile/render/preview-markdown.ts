@@ -115,7 +115,10 @@ function machineBody(machine: MachinePreview, detail: Detail): string[] {
   const shown = machine.changes.slice(0, detail.changes);
   blocks.push(...diffBlocks(shown, detail));
   for (const prune of machine.prunes) {
-    const anyway = prune.dueAnyway > 0 ? `; ${prune.dueAnyway} of them are due under the base rules too` : '';
+    const anyway =
+      prune.dueAnyway > 0
+        ? `; ${prune.dueAnyway} of them ${prune.dueAnyway === 1 ? 'is' : 'are'} due under the base rules too`
+        : '';
     blocks.push(
       `**Archives pruned on ${code(prune.destination)}**: ${prune.pruned.length} of ${prune.total} (${prune.kept} kept${anyway}; retention evaluated at ${prune.at})\n${fenced(
         capped(prune.pruned, detail.archives, (name) => name, 'archives'),
