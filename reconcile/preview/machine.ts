@@ -158,8 +158,9 @@ export function previewMachine(
   const base = itemsOf(baseDesired);
   const head = itemsOf(headDesired);
   const changes: ResourceChange[] = [];
+  const itemContext = { ...context, machine };
   for (const id of orderedIds(base, head)) {
-    const change = itemChange(base.get(id), head.get(id), { ...context, machine });
+    const change = itemChange(base.get(id), head.get(id), itemContext);
     if (change) changes.push(change);
   }
   if (changes.length === 0) return undefined;

@@ -31,8 +31,7 @@ export interface ItemContext {
 
 const labels = { before: 'base', after: 'head' };
 
-/** A unified diff of one file between base and head, with secrets in it redacted. */
-export function patchOf(path: string, before: string, after: string): FilePatch {
+function unified(path: string, before: string, after: string): Omit<FilePatch, 'path'> {
   const diff = redactValue(unifiedDiff({ path, before, after }, labels));
   let added = 0;
   let removed = 0;
@@ -40,7 +39,26 @@ export function patchOf(path: string, before: string, after: string): FilePatch 
     if (line.startsWith('+') && !line.startsWith('+++ ')) added += 1;
     else if (line.startsWith('-') && !line.startsWith('--- ')) removed += 1;
   }
-  return { path, diff, added, removed };
+  return { diff, added, removed };
+}
+
+/**
+ * A unified diff of one file between base and head, with secrets in it redacted. Computed when
+ * first read: a fleet-wide change has thousands, and a PR comment shows a few dozen. The fields
+ * are enumerable getters, so JSON and the text renderer still see plain data.
+ */
+export function patchOf(path: string, before: string, after: string): FilePatch {
+  let computed: Omit<FilePatch, 'path'> | undefined;
+  const get = () => {
+    computed ??= unified(path, before, after);
+    return computed;
+  };
+  const patch = { path };
+  return Object.defineProperties(patch, {
+    diff: { enumerable: true, get: () => get().diff },
+    added: { enumerable: true, get: () => get().added },
+    removed: { enumerable: true, get: () => get().removed },
+  }) as typeof patch & Omit<FilePatch, 'path'>;
 }
 
 function patches(before: readonly JobFile[], after: readonly JobFile[]): FilePatch[] {
