@@ -96,13 +96,14 @@ try {
   const preload = join(dir, 'measure.cjs');
   await writeFile(
     preload,
-    "process.on('exit', () => require('node:fs').writeSync(2, '\\n@@bench ' + JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }) + '\\n'));\n",
+    "process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeSync(2, '\\n@@bench ' + JSON.stringify({ maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }) + '\\n'); });\n",
   );
   // node start-up and module loading alone, the floor of any command
   const version = [];
   for (let i = 0; i < runs; i += 1) version.push(await runOnce(preload, ['--version']));
   const startup = {
     medianMs: Math.round(median(version.map((s) => s.ms))),
+    medianCpuMs: Math.round(median(version.map((s) => s.cpuMs))),
     peakRssMb: Math.round(Math.max(...version.map((s) => s.maxRssKb)) / 1024),
   };
 
@@ -126,6 +127,8 @@ try {
         outputBytes: samples[0].outputBytes,
         medianMs: Math.round(median(samples.map((s) => s.ms))),
         minMs: Math.round(Math.min(...samples.map((s) => s.ms))),
+        // user + system CPU of the process: less sensitive than wall time to other load on the machine
+        medianCpuMs: Math.round(median(samples.map((s) => s.cpuMs))),
         peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssKb)) / 1024),
       });
     }
