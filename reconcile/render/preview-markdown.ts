@@ -2,6 +2,7 @@ import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
 import type { MachinePreview, PreviewReport, ResourceChange } from '../preview/model.js';
 import { settingWords } from '../preview/settings.js';
+import { code, escapeMarkdown, fenced, fitLines, limited, size } from './markdown.js';
 import {
   CHANGE_SYMBOL,
   countsWords,
@@ -20,32 +21,6 @@ export const DEFAULT_MAX_LENGTH = 65_000;
 export interface PreviewMarkdownOptions {
   /** In UTF-8 bytes, so the limit holds however the receiver counts (bytes ≥ code points ≥ characters). */
   maxLength?: number;
-}
-
-function size(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
-
-/** `text` as a code span, whatever backticks it holds. */
-export function code(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${text}${pad}${ticks}`;
-}
-
-/** Free text with Markdown and HTML punctuation escaped, so a path or pattern shows as written. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~#]/g, '\\$&');
-}
-
-function fenced(lines: readonly string[], lang: string): string {
-  const longest = Math.max(
-    0,
-    ...lines.flatMap((line) => [...line.matchAll(/`{3,}/g)].map((m) => m[0].length)),
-  );
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return [`${fence}${lang}`, ...lines, fence].join('\n');
 }
 
 /** How much of a machine to show: the first level that fits its share of the comment is used. */
@@ -180,22 +155,6 @@ function table(machines: readonly MachinePreview[]): string {
   return rows.join('\n');
 }
 
-/** Lines that fit in `budget` characters (joined by newlines), the last one saying how many were left out. */
-function fitLines(lines: readonly string[], budget: number, what: string): string[] {
-  const out: string[] = [];
-  let used = 0;
-  for (const [index, line] of lines.entries()) {
-    const more = `… and ${lines.length - index} more ${what}`;
-    if (used + size(line) + 1 + size(more) + 1 > budget && index < lines.length - 1) {
-      out.push(more);
-      return out;
-    }
-    out.push(line);
-    used += size(line) + 1;
-  }
-  return out;
-}
-
 function header(report: PreviewReport): string[] {
   const base = report.base.commit.slice(0, 12);
   const head = report.head.commit.slice(0, 12);
@@ -297,14 +256,4 @@ export function renderPreviewMarkdown(report: PreviewReport, options: PreviewMar
     blocks.push(`${heading}\n\n${names.map((n) => (n.startsWith('…') ? `- ${n}` : n)).join('\n')}`);
   }
   return limited(`${blocks.join('\n\n')}\n`, max);
-}
-
-/** A last resort that the budgets above make unreachable: cut at the limit and say so. */
-function limited(text: string, max: number): string {
-  if (size(text) <= max) return text;
-  const tail = '\n\n… (cut to fit the comment limit)\n';
-  const room = Math.max(0, max - size(tail));
-  let cut = text.slice(0, room);
-  while (size(cut) > room) cut = cut.slice(0, cut.length - Math.max(1, Math.ceil((size(cut) - room) / 4)));
-  return `${cut}${tail}`;
 }

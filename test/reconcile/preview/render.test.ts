@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { MachinePreview, PreviewReport, ResourceChange } from '../../../reconcile/preview/model.js';
 import { redactValue } from '../../../reconcile/preview/redact.js';
 import { settingWords } from '../../../reconcile/preview/settings.js';
+import { code } from '../../../reconcile/render/markdown.js';
 import { truncateMiddle } from '../../../reconcile/render/preview-common.js';
-import { code, renderPreviewMarkdown } from '../../../reconcile/render/preview-markdown.js';
+import { renderPreviewMarkdown } from '../../../reconcile/render/preview-markdown.js';
 
 // Pure rendering on hand-made reports (the integration tests build reports from real git).
 
