@@ -6,8 +6,9 @@ import type { JobFile, ScheduledJob } from '../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../src/host/served.js';
 import { formatSeconds } from '../src/schedule/calendar-shift.js';
 import { hashOf } from '../src/util/hash.js';
+import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
-import { destinationRetention, retentionGuard } from './retention.js';
+import { destinationRetention } from './retention.js';
 
 export interface PlanOptions {
   paths: HostPaths;
@@ -131,8 +132,8 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       summary: `prune ${retention.pruned.length} of ${total} archives of ${destination.archivePrefix}* (keep ${total - retention.pruned.length}), then compact`,
     };
     actions.push(prune);
-    const guard = retentionGuard(name, retention.pruned.length, total);
-    if (guard) refusals.push({ ...guard, id: prune.id });
+    const refusal = pruneRefusal(name, prune.id, retention.pruned.length, total);
+    if (refusal) refusals.push(refusal);
   }
   for (const id of ledgerIds(actual, 'repository')) {
     if (desiredIds.has(id)) continue;
@@ -337,23 +338,14 @@ function planAuthorizedKeys(
   }
 }
 
-/** Argo CD's "never prune an application to nothing": removing all of a machine's backups needs consent. */
 function guardRemoveAll(desired: DesiredMachine, actual: ActualMachine, refusals: Refusal[]): void {
-  const hadSchedules = ledgerIds(actual, 'schedule').length > 0;
-  const hadHooks = ledgerIds(actual, 'hook').length > 0;
-  if (hadSchedules && desired.destinations.length === 0) {
-    refusals.push({
-      guard: 'remove-all',
-      id: 'machine',
-      message: `${desired.machine}: the declarations remove every backup destination (or every state) of this machine; --allow-remove-all permits it`,
-    });
-  } else if (hadHooks && desired.states.length === 0) {
-    refusals.push({
-      guard: 'remove-all',
-      id: 'machine',
-      message: `${desired.machine}: the declarations remove every state of this machine; --allow-remove-all permits it`,
-    });
-  }
+  const had = {
+    schedules: ledgerIds(actual, 'schedule').length > 0,
+    hooks: ledgerIds(actual, 'hook').length > 0,
+  };
+  const counts = { destinations: desired.destinations.length, states: desired.states.length };
+  const refusal = removeAllRefusal(desired.machine, had, counts);
+  if (refusal) refusals.push(refusal);
 }
 
 /** Changes when the declarations or anything observed changes; stable otherwise. */

@@ -24,28 +24,6 @@ export function destinationRetention(
   return { own, plan: planRetention(own, destination.keep, now) };
 }
 
-/** The guard a prune of `pruned` of `total` archives trips, if any (Argo CD: never prune to nothing). */
-export function retentionGuard(
-  destination: string,
-  pruned: number,
-  total: number,
-): { guard: GuardName; message: string } | undefined {
-  if (pruned === 0) return undefined;
-  if (pruned === total) {
-    return {
-      guard: 'prune-all',
-      message: `${destination}: retention would prune every archive (${total}); --allow-prune-all permits it`,
-    };
-  }
-  if (pruned * 2 > total) {
-    return {
-      guard: 'large-prune',
-      message: `${destination}: retention would prune ${pruned} of ${total} archives, more than half; --allow-large-prune permits it`,
-    };
-  }
-  return undefined;
-}
-
 /**
  * `<prefix><time>.failed` archives: written by a `backups create` that did not finish (it renames
  * the archive only once borg create succeeded). Never counted by retention (ownArchives skips them).

@@ -5,6 +5,7 @@ import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
+  registerPreview(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

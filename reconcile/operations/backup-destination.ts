@@ -9,7 +9,8 @@ import { readRuns } from '../../src/host/runs.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
 import { compareStrings } from '../../src/util/compare.js';
-import { destinationRetention, failedLeftovers, pruneArchives, retentionGuard } from '../retention.js';
+import { pruneRefusal } from '../guards.js';
+import { destinationRetention, failedLeftovers, pruneArchives } from '../retention.js';
 import { type Failure, failureOf, observationFailure } from './failure.js';
 
 export type DestinationStatus = 'created' | 'failed' | 'aborted' | 'skipped';
@@ -104,7 +105,12 @@ async function retention(
     return;
   }
   const { own, plan } = destinationRetention(destination, observation.archives, context.now());
-  const guard = retentionGuard(destination.name, plan.pruned.length, own.length);
+  const guard = pruneRefusal(
+    destination.name,
+    `retention/${destination.name}`,
+    plan.pruned.length,
+    own.length,
+  );
   const pruned = guard ? [] : plan.pruned;
   if (guard)
     result.warnings.push(`retention skipped: ${guard.message.replace('--allow', 'borgops apply --allow')}`);

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Problem } from './problem.js';
 
 /** A parsed JSON or YAML file that can tell the line of any path in it. */
@@ -30,10 +30,91 @@ function jsonSyntaxProblem(file: string, text: string, error: unknown): Problem 
 /**
  * Parses JSON and YAML with one parser so both get line numbers; a `.json` file must also be
  * strict JSON. Duplicate keys are errors in both (JSON.parse would silently keep the last).
+ * Valid JSON without duplicate keys takes a fast path (JSON.parse, ~100× faster than the YAML
+ * parser on a large inventory); its lines are found by the YAML parser only when asked for.
  */
 export function parseFile(file: string, text: string): ParseResult {
+  if (file.endsWith('.json')) {
+    const fast = parseJsonFast(file, text);
+    if (fast) return fast;
+  }
+  return parseYaml(file, text);
+}
+
+function parseJsonFast(file: string, text: string): ParseResult | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // the YAML path reports syntax errors with their line
+    return undefined;
+  }
+  if (hasDuplicateKey(text)) return undefined;
+  let located: ParsedFile | undefined;
+  return {
+    ok: true,
+    parsed: {
+      file,
+      value,
+      lineOf(path, which) {
+        if (located === undefined) {
+          const slow = parseYaml(file, text);
+          if (!slow.ok) return 1;
+          located = slow.parsed;
+        }
+        return located.lineOf(path, which);
+      },
+    },
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** True when an object of (valid) JSON text has a key twice; one linear scan, no parse tree. */
+export function hasDuplicateKey(text: string): boolean {
+  const objects: (Set<string> | undefined)[] = [];
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const c = text[i];
+    if (c === '{') objects.push(new Set());
+    else if (c === '[') objects.push(undefined);
+    else if (c === '}' || c === ']') objects.pop();
+    else if (text.charCodeAt(i) === QUOTE) {
+      let end = i + 1;
+      let escaped = false;
+      while (end < length && text.charCodeAt(end) !== QUOTE) {
+        if (text.charCodeAt(end) === BACKSLASH) {
+          escaped = true;
+          end += 1;
+        }
+        end += 1;
+      }
+      const top = objects.at(-1);
+      let next = end + 1;
+      while (
+        next < length &&
+        (text[next] === ' ' || text[next] === '\n' || text[next] === '\r' || text[next] === '\t')
+      )
+        next += 1;
+      if (top !== undefined && text[next] === ':') {
+        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      i = end;
+    }
+    i += 1;
+  }
+  return false;
+}
+
+const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const problems: Problem[] = [];
   if (file.endsWith('.json')) {
     try {
@@ -58,37 +139,52 @@ export function parseFile(file: string, text: string): ParseResult {
   if (problems.length > 0) return { ok: false, problems };
 
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  // a parse tree is ~20× its text: keep none, and parse again only a file whose problem needs a line
+  let locate: Locate | undefined;
   return {
     ok: true,
     parsed: {
       file,
       value,
       lineOf(path, which = 'key') {
-        let node: unknown = doc.contents;
-        let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
-        for (const segment of path) {
-          if (isMap(node)) {
-            const pair = node.items.find(
-              (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-            );
-            if (!pair) return line;
-            const keyNode = pair.key;
-            if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);
-            node = pair.value;
-            if (which === 'value' && isNodeWithRange(node)) line = lineAt(node.range[0]);
-          } else if (isSeq(node) && typeof segment === 'number') {
-            const item = node.items[segment];
-            if (!item) return line;
-            node = item;
-            if (isNodeWithRange(node)) line = lineAt(node.range[0]);
-          } else {
-            return line;
-          }
+        if (locate === undefined) {
+          const counter = new LineCounter();
+          locate = locator(parseDocument(text, { ...YAML_OPTIONS, lineCounter: counter }), counter);
         }
-        return line;
+        return locate(path, which);
       },
     },
+  };
+}
+
+type Locate = (path: readonly PropertyKey[], which: 'key' | 'value') => number;
+
+/** The line of the key (or value) at `path`, or of its deepest existing ancestor. */
+function locator(doc: Document.Parsed, lineCounter: LineCounter): Locate {
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  return (path, which) => {
+    let node: unknown = doc.contents;
+    let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+        );
+        if (!pair) return line;
+        const keyNode = pair.key;
+        if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);
+        node = pair.value;
+        if (which === 'value' && isNodeWithRange(node)) line = lineAt(node.range[0]);
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (!item) return line;
+        node = item;
+        if (isNodeWithRange(node)) line = lineAt(node.range[0]);
+      } else {
+        return line;
+      }
+    }
+    return line;
   };
 }
 

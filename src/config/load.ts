@@ -14,30 +14,53 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+interface Checked<T> {
+  text: string;
+  result?: { parsed: ParsedFile; value: T };
+  problems: Problem[];
+}
+
+/**
+ * Files already parsed and checked, by path: loading two commits that share most files (a
+ * preview's base and head) parses each shared file once. Values are shared, so never mutated.
+ */
+export type LoadCache = Map<string, Checked<unknown>>;
+
+export function createLoadCache(): LoadCache {
+  return new Map();
+}
+
+function check<T>(file: string, text: string, schema: z.ZodType<T>): Checked<T> {
+  const result = parseFile(file, text);
+  if (!result.ok) return { text, problems: result.problems };
+  const checked = schema.safeParse(result.parsed.value ?? {});
+  if (!checked.success) return { text, problems: problemsFor(result.parsed, schema, checked.error.issues) };
+  return { text, result: { parsed: result.parsed, value: checked.data }, problems: [] };
+}
+
 function parseWith<T>(
   file: string,
   text: string,
   schema: z.ZodType<T>,
   problems: Problem[],
+  cache: LoadCache | undefined,
 ): { parsed: ParsedFile; value: T } | undefined {
-  const result = parseFile(file, text);
-  if (!result.ok) {
-    problems.push(...result.problems);
-    return undefined;
-  }
-  const checked = schema.safeParse(result.parsed.value ?? {});
-  if (!checked.success) {
-    problems.push(...problemsFor(result.parsed, schema, checked.error.issues));
-    return undefined;
-  }
-  return { parsed: result.parsed, value: checked.data };
+  const cached = cache?.get(file) as Checked<T> | undefined;
+  const checked = cached?.text === text ? cached : check(file, text, schema);
+  cache?.set(file, checked);
+  problems.push(...checked.problems);
+  return checked.result;
 }
 
 /**
  * Validates and normalizes the files of a config repository (path → text), pure.
  * Returns every problem at once; declarations only when there is no error.
  */
-export function loadDeclarations(files: ReadonlyMap<string, string>, commit?: string): LoadResult {
+export function loadDeclarations(
+  files: ReadonlyMap<string, string>,
+  commit?: string,
+  cache?: LoadCache,
+): LoadResult {
   const problems: Problem[] = [];
   const inventoryPaths: string[] = [];
   const statePaths = new Map<string, string[]>();
@@ -80,7 +103,7 @@ export function loadDeclarations(files: ReadonlyMap<string, string>, commit?: st
     });
   }
   const inventoryFile = inventoryPaths[0]!;
-  const inventory = parseWith(inventoryFile, files.get(inventoryFile)!, Inventory, problems);
+  const inventory = parseWith(inventoryFile, files.get(inventoryFile)!, Inventory, problems, cache);
 
   const states: Record<string, MachineStates> = {};
   const stateFiles = new Map<string, ParsedFile>();
@@ -95,7 +118,7 @@ export function loadDeclarations(files: ReadonlyMap<string, string>, commit?: st
       });
     }
     const path = paths[0]!;
-    const state = parseWith(path, files.get(path)!, StateFile, problems);
+    const state = parseWith(path, files.get(path)!, StateFile, problems, cache);
     if (state) {
       states[machine] = { file: path, states: state.value.state };
       stateFiles.set(machine, state.parsed);

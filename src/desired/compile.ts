@@ -94,6 +94,27 @@ function servedBy(
 
 const byName = byKey<{ name: string }>((item) => item.name);
 
+/**
+ * Everything `compile(declarations, machine)` reads, and nothing else: equal inputs give an
+ * equal DesiredMachine, so a preview of a thousand machines compiles only those whose inputs
+ * changed. Keep it in step with compile below.
+ */
+export function compileInputs(declarations: Declarations, machine: string): unknown {
+  const servers = declarations.servers.filter((s) => s.machine === machine);
+  return {
+    declared: declarations.machines.includes(machine),
+    states: declarations.states[machine],
+    client: declarations.clients.find((c) => c.machine === machine),
+    servers,
+    // a server's authorized keys and served repositories depend on its instance's clients and their keys
+    clients: servers.map((server) =>
+      declarations.clients
+        .filter((c) => c.instance === server.instance && c.machine !== server.machine)
+        .map((c) => [c.machine, declarations.publicKeys[c.machine]?.key]),
+    ),
+  };
+}
+
 /** Declarations + machine → what that machine must have. Pure and deterministic. */
 export function compile(declarations: Declarations, machine: string): DesiredMachine {
   if (!declarations.machines.includes(machine)) {

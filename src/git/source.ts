@@ -73,30 +73,38 @@ export async function resolveCommit(source: GitSource, ref: string): Promise<str
   throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
 }
 
-/** Paths (relative to the config directory) of the config files in a commit. */
-async function listConfigPaths(source: GitSource, commit: string): Promise<string[]> {
-  const args = ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit];
+/** Config files (path relative to the config directory → blob id) of a commit. */
+async function listConfigBlobs(source: GitSource, commit: string): Promise<Map<string, string>> {
+  const args = ['ls-tree', '-r', '-z', '--full-tree', commit];
   if (source.prefix !== '') args.push('--', source.prefix);
   const output = await source.git.raw(args);
-  return output
-    .split('\0')
-    .filter((path) => path.startsWith(source.prefix))
-    .map((path) => path.slice(source.prefix.length))
-    .filter(isConfigPath);
+  const blobs = new Map<string, string>();
+  // each entry is "<mode> <type> <object>\t<path>"
+  for (const entry of output.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab === -1) continue;
+    const [, type, object] = entry.slice(0, tab).split(' ');
+    const path = entry.slice(tab + 1);
+    if (type !== 'blob' || object === undefined || !path.startsWith(source.prefix)) continue;
+    const relative = path.slice(source.prefix.length);
+    if (isConfigPath(relative)) blobs.set(relative, object);
+  }
+  return blobs;
 }
 
 /**
- * Reads blobs with one `git cat-file --batch` process (simple-git cannot feed stdin), so a
- * thousand machines cost one process, not a thousand.
+ * Reads blobs by object id with one `git cat-file --batch` process (simple-git cannot feed
+ * stdin), so a thousand machines cost one process, not a thousand. Object ids, not
+ * `<commit>:<path>`: git then looks up each object directly instead of walking the tree again.
  */
 async function readBlobs(
   source: GitSource,
   commit: string,
-  paths: readonly string[],
+  blobs: ReadonlyMap<string, string>,
 ): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  if (paths.length === 0) return files;
-  const input = paths.map((path) => `${commit}:${source.prefix}${path}\n`).join('');
+  if (blobs.size === 0) return files;
+  const input = [...blobs.values()].map((object) => `${object}\n`).join('');
   const { stdout } = await execa('git', ['cat-file', '--batch'], {
     cwd: source.dir,
     input,
@@ -107,7 +115,7 @@ async function readBlobs(
   });
   const buffer = Buffer.from(stdout);
   let offset = 0;
-  for (const path of paths) {
+  for (const path of blobs.keys()) {
     const headerEnd = buffer.indexOf(10, offset);
     const header = buffer.subarray(offset, headerEnd).toString('utf8');
     const [, type, size] = header.split(' ');
@@ -126,8 +134,8 @@ async function readBlobs(
 export async function readAtCommit(source: GitSource, ref: string): Promise<ConfigSnapshot> {
   const commit = await resolveCommit(source, ref);
   try {
-    const paths = await listConfigPaths(source, commit);
-    return { commit, worktree: false, files: await readBlobs(source, commit, paths) };
+    const blobs = await listConfigBlobs(source, commit);
+    return { commit, worktree: false, files: await readBlobs(source, commit, blobs) };
   } catch (error: unknown) {
     if (error instanceof BorgopsError) throw error;
     throw new BorgopsError(

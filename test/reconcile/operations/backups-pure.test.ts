@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { pruneRefusal } from '../../../reconcile/guards.js';
 import { foldersOf } from '../../../reconcile/operations/backup-destination.js';
 import { backupName, formatListing } from '../../../reconcile/operations/backups-list.js';
 import { parseRestoreName, statesToRestore } from '../../../reconcile/operations/restore-target.js';
 import { progressLine } from '../../../reconcile/render/backups-text.js';
-import { failedLeftovers, retentionGuard } from '../../../reconcile/retention.js';
+import { failedLeftovers } from '../../../reconcile/retention.js';
 import { archiveTimestamp } from '../../../src/config/names.js';
 import { compile } from '../../../src/desired/compile.js';
 import { archivePath } from '../../../src/host/paths.js';
@@ -152,6 +153,6 @@ describe('retention shared with apply', () => {
     [3, 5, 'large-prune'],
     [4, 4, 'prune-all'],
   ])('pruning %i of %i trips %s', (pruned, total, guard) => {
-    expect(retentionGuard('local', pruned, total)?.guard).toBe(guard);
+    expect(pruneRefusal('local', 'retention/local', pruned, total)?.guard).toBe(guard);
   });
 });

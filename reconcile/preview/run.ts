@@ -1,0 +1,50 @@
+import { createLoadCache, loadDeclarations } from '../../src/config/load.js';
+import { openSource, readAtCommit } from '../../src/git/source.js';
+import type { PreviewReport } from './model.js';
+import { readObserved } from './observed.js';
+import { preview } from './preview.js';
+import type { ScheduleRenderer } from './renderers.js';
+
+export interface RunPreviewOptions {
+  /** The config repository (a local git repository). */
+  source: string;
+  base: string;
+  head: string;
+  /** `--observed`: a directory of snapshots, or one file. */
+  observed?: string;
+  now?: Date;
+  scheduler: string;
+  renderSchedule: ScheduleRenderer;
+}
+
+/** Reads both refs from the object database (one `git cat-file --batch` each), validates, previews. */
+export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
+  const source = await openSource(options.source);
+  const [base, head, observed] = await Promise.all([
+    readAtCommit(source, options.base),
+    readAtCommit(source, options.head),
+    options.observed === undefined ? undefined : readObserved(options.observed),
+  ]);
+  // files that base and head share are parsed once
+  const cache = createLoadCache();
+  return preview(
+    {
+      base: {
+        ref: options.base,
+        commit: base.commit!,
+        result: loadDeclarations(base.files, base.commit, cache),
+      },
+      head: {
+        ref: options.head,
+        commit: head.commit!,
+        result: loadDeclarations(head.files, head.commit, cache),
+      },
+      ...(observed ? { observed } : {}),
+    },
+    {
+      scheduler: options.scheduler,
+      renderSchedule: options.renderSchedule,
+      ...(options.now ? { now: options.now } : {}),
+    },
+  );
+}

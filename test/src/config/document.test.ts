@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { hasDuplicateKey, parseFile } from '../../../src/config/document.js';
+
+describe('JSON fast path of parseFile', () => {
+  it.each([
+    ['{"a": 1, "b": 2}', false],
+    ['{"a": 1, "a": 2}', true],
+    ['{"a": {"x": 1}, "b": {"x": 1}}', false],
+    ['{"a": {"x": 1, "x": 2}}', true],
+    ['[{"x": 1}, {"x": 2}]', false],
+    ['{"a": "b", "b": "a:b"}', false],
+    ['{"s": "{\\"a\\": 1, \\"a\\": 2}"}', false],
+    ['{"ab": 1, "a\\u0062": 2}', true],
+    ['{"a\\"b": 1, "a\\"b" : 2}', true],
+    ['{"k": ["k", "k"], "v": {"k": "k"}}', false],
+  ])('hasDuplicateKey(%s) is %s', (text, expected) => {
+    expect(hasDuplicateKey(text)).toBe(expected);
+  });
+
+  it('gives the YAML parser’s value for any JSON object, and no duplicate key', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+        const text = JSON.stringify(value, null, 2);
+        expect(hasDuplicateKey(text)).toBe(false);
+        const parsed = parseFile('x.json', text);
+        expect(parsed.ok).toBe(true);
+        if (!parsed.ok) return;
+        expect(parsed.parsed.value).toEqual(JSON.parse(text));
+        expect(parsed.parsed.value).toEqual(parseDocument(text, { uniqueKeys: true }).toJS());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('finds lines the way the YAML path does, only when asked', () => {
+    const text =
+      '{\n  "instances": {\n    "borgbackup": {\n      "roles": {}\n    }\n  },\n  "machines": {}\n}\n';
+    const parsed = parseFile('inventory.json', text);
+    if (!parsed.ok) throw new Error('expected valid JSON');
+    expect(parsed.parsed.lineOf(['instances', 'borgbackup', 'roles'])).toBe(4);
+    expect(parsed.parsed.lineOf(['machines'])).toBe(7);
+    expect(parsed.parsed.lineOf(['missing', 'path'])).toBe(1);
+  });
+
+  it('still reports a duplicate key with its line', () => {
+    const parsed = parseFile('inventory.json', '{\n  "a": 1,\n  "a": 2\n}\n');
+    expect(parsed).toEqual({
+      ok: false,
+      problems: [
+        {
+          file: 'inventory.json',
+          line: 3,
+          path: '',
+          message: 'invalid JSON: duplicate key: "a"',
+          severity: 'error',
+        },
+      ],
+    });
+  });
+});
