@@ -1,11 +1,14 @@
+import { cpus } from 'node:os';
 import type { Borg, CreateProgress } from '../../src/borg/types.js';
-import type { DesiredMachine, HookPhase } from '../../src/desired/types.js';
+import { repositoryKey } from '../../src/config/rules.js';
+import type { DesiredDestination, DesiredMachine, HookPhase } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { waitForLock } from '../../src/host/lock.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { type HookRun, runHook } from '../../src/host/run-hook.js';
 import { type DestinationRun, updateRun } from '../../src/host/runs.js';
 import type { Logger } from '../../src/log.js';
+import { mapBounded } from '../../src/util/pool.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { backupDestination, type DestinationResult } from './backup-destination.js';
 
@@ -22,6 +25,8 @@ export interface CreateBackupsOptions {
   machine?: string;
   /** Only this destination (what a scheduled job runs); default all. */
   destination?: string;
+  /** Destinations backed up at once when they are in different repositories (default: the cores, at least 2). */
+  parallel?: number;
   /** Aborts borg (SIGINT) and pre-backup scripts; post-backup scripts still run. */
   signal?: AbortSignal;
   now?: () => Date;
@@ -139,32 +144,47 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
     try {
       preBackup = await runPhase(options, desired, 'pre-backup', signal);
       const failedStates = preBackup.filter((hook) => !hook.ok).map((hook) => hook.state);
+      // destinations in different repositories run in parallel (borgmatic runs them one by one);
+      // destinations sharing a repository run in turn, so one repository never sees two borg at once
+      const groups = new Map<string, DesiredDestination[]>();
       for (const destination of destinations) {
-        const attemptAt = new Date().toISOString();
-        let result: DestinationResult;
-        if (signal?.aborted) {
-          result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
-        } else if (failedStates.length > 0) {
-          const message = `not backed up: pre-backup failed for ${failedStates.join(', ')}`;
-          result = skipped(desired, destination.name, message, 'pre-backup');
-        } else {
-          options.onEvent?.({ type: 'destination', destination: destination.name });
-          result = await backupDestination(
-            {
-              paths,
-              borg: options.borg,
-              logger: options.logger,
-              states: desired.states,
-              now: options.now ?? (() => new Date()),
-              ...(signal === undefined ? {} : { signal }),
-              ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-            },
-            destination,
-          );
-        }
-        results.push(result);
-        await record(paths, result, attemptAt);
+        const key = repositoryKey(destination.repo);
+        groups.set(key, [...(groups.get(key) ?? []), destination]);
       }
+      const byName = new Map<string, DestinationResult>();
+      let recording = Promise.resolve();
+      const limit = options.parallel ?? Math.max(2, cpus().length);
+      await mapBounded([...groups.values()], limit, async (group) => {
+        for (const destination of group) {
+          const attemptAt = new Date().toISOString();
+          let result: DestinationResult;
+          if (signal?.aborted) {
+            result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
+          } else if (failedStates.length > 0) {
+            const message = `not backed up: pre-backup failed for ${failedStates.join(', ')}`;
+            result = skipped(desired, destination.name, message, 'pre-backup');
+          } else {
+            options.onEvent?.({ type: 'destination', destination: destination.name });
+            result = await backupDestination(
+              {
+                paths,
+                borg: options.borg,
+                logger: options.logger,
+                states: desired.states,
+                now: options.now ?? (() => new Date()),
+                ...(signal === undefined ? {} : { signal }),
+                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+              },
+              destination,
+            );
+          }
+          byName.set(destination.name, result);
+          // runs.json is read, changed and written: one record at a time
+          recording = recording.then(() => record(paths, result, attemptAt));
+          await recording;
+        }
+      });
+      results.push(...destinations.map((destination) => byName.get(destination.name)!));
     } finally {
       // post-backup scripts restart what pre-backup stopped: whatever happened, never interrupted
       postBackup = await runPhase(options, desired, 'post-backup', undefined);

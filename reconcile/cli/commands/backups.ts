@@ -99,7 +99,11 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
     )
     .argument('<machine>', 'the machine (this host)')
     .option('--destination <name>', 'only this destination')
-    .action(async (machine: string, flags: { destination?: string }, command: Command) => {
+    .option(
+      '--parallel <n>',
+      'destinations in different repositories backed up at once (default: the cores, at least 2)',
+    )
+    .action(async (machine: string, flags: { destination?: string; parallel?: string }, command: Command) => {
       refuseSourceOptions(command);
       const { options, logger, borg } = commandContext(command);
       const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
@@ -113,6 +117,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
           logger,
           machine,
           ...(flags.destination === undefined ? {} : { destination: flags.destination }),
+          ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
           signal: interrupt.signal,
           ...(live
             ? {
@@ -217,4 +222,15 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         }
       },
     );
+}
+
+function parallelism(value: string): number {
+  const parallel = Number(value);
+  if (!Number.isInteger(parallel) || parallel < 1) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `--parallel must be a whole number of destinations, at least 1; not "${value}"`,
+    );
+  }
+  return parallel;
 }
