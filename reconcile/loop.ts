@@ -99,6 +99,19 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
 
   async function reconcile(reason: Trigger): Promise<ReconcileOutcome> {
     const started = Date.now();
+    const outcome = (
+      result: ReconcileOutcome['result'],
+      commit: string,
+      errors: string[] = [],
+      actions = 0,
+    ): ReconcileOutcome => ({
+      trigger: reason,
+      commit,
+      result,
+      actions,
+      errors,
+      durationMs: Date.now() - started,
+    });
     if (remote && reason !== 'drift' && reason !== 'retry') await fetchMirror(source, options.source);
     const commit = await resolveCommit(source, options.ref);
     const status = await readStatus(paths.status);
@@ -110,14 +123,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       reason !== 'start' &&
       lastResult !== undefined
     ) {
-      return {
-        trigger: reason,
-        commit,
-        result: 'unchanged',
-        actions: 0,
-        errors: [],
-        durationMs: Date.now() - started,
-      };
+      return outcome('unchanged', commit);
     }
     lastCommit = commit;
 
@@ -127,15 +133,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     const headFailed = status.failedCommit?.commit === commit;
     if ((reason === 'drift' || reason === 'retry') && headFailed) {
       const applied = await readApplied(paths.applied);
-      if (!applied)
-        return {
-          trigger: reason,
-          commit,
-          result: 'unchanged',
-          actions: 0,
-          errors: [],
-          durationMs: Date.now() - started,
-        };
+      if (!applied) return outcome('unchanged', commit);
       target = applied.commit ?? commit;
       const files = new Map(Object.entries(applied.files));
       loaded = {
@@ -154,14 +152,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
           'unverified',
           started,
         );
-        return {
-          trigger: reason,
-          commit,
-          result: 'unverified',
-          actions: 0,
-          errors: [verification.message],
-          durationMs: Date.now() - started,
-        };
+        return outcome('unverified', commit, [verification.message]);
       }
     }
     if (!loaded) {
@@ -177,14 +168,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
         'invalid',
         started,
       );
-      return {
-        trigger: reason,
-        commit,
-        result: 'invalid',
-        actions: 0,
-        errors: problems,
-        durationMs: Date.now() - started,
-      };
+      return outcome('invalid', commit, problems);
     }
 
     try {
@@ -203,14 +187,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       if (isBorgopsError(error, 'E_GUARD')) {
         const message = [error.shortMessage, ...error.details].join('; ');
         await markFailed(commit, 'RefusedByGuard', message, 'refused', started);
-        return {
-          trigger: reason,
-          commit,
-          result: 'refused',
-          actions: 0,
-          errors: [message],
-          durationMs: Date.now() - started,
-        };
+        return outcome('refused', commit, [message]);
       }
       throw error;
     }

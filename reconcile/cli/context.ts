@@ -4,6 +4,7 @@ import { createBorg } from '../../src/borg/adapter.js';
 import type { Borg } from '../../src/borg/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import type { GuardName } from '../model.js';
 import { SCHEDULER_CHOICES, type SchedulerChoice } from '../schedulers.js';
 import { type GlobalOptions, globalOptions } from './options.js';
 
@@ -48,4 +49,21 @@ export function schedulerChoice(value: unknown): SchedulerChoice {
     );
   }
   return choice;
+}
+
+export interface GuardFlags {
+  allowLargePrune?: boolean;
+  allowPruneAll?: boolean;
+  allowRemoveAll?: boolean;
+  allowReinit?: boolean;
+}
+
+/** The safety guards the user allowed with `--allow-…` flags. */
+export function allowedGuards(flags: GuardFlags): Set<GuardName> {
+  const allow = new Set<GuardName>();
+  if (flags.allowLargePrune) allow.add('large-prune');
+  if (flags.allowPruneAll) allow.add('prune-all');
+  if (flags.allowRemoveAll) allow.add('remove-all');
+  if (flags.allowReinit) allow.add('reinit');
+  return allow;
 }

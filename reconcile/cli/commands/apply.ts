@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { runApply } from '../../converge.js';
-import type { GuardName } from '../../model.js';
 import { renderPlanText } from '../../render/plan-text.js';
-import { addConvergeOptions, commandContext, schedulerChoice } from '../context.js';
+import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
 import { type Io, printJson } from '../io.js';
 
 interface ApplyFlags {
@@ -40,11 +39,7 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
       ),
   ).action(async (flags: ApplyFlags, command: Command) => {
     const { options, logger, borg } = commandContext(command);
-    const allow = new Set<GuardName>();
-    if (flags.allowLargePrune) allow.add('large-prune');
-    if (flags.allowPruneAll) allow.add('prune-all');
-    if (flags.allowRemoveAll) allow.add('remove-all');
-    if (flags.allowReinit) allow.add('reinit');
+    const allow = allowedGuards(flags);
     const { planned, result } = await runApply({
       ...options,
       refresh: flags.refresh,

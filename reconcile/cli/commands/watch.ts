@@ -5,10 +5,9 @@ import { hostPaths } from '../../../src/host/paths.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent-schedule.js';
 import { type AgentHttp, startHttp } from '../../http.js';
 import { type ReconcileOutcome, startWatch } from '../../loop.js';
-import type { GuardName } from '../../model.js';
 import { machineHealth } from '../../operations/status.js';
 import type { Counters } from '../../render/metrics.js';
-import { addConvergeOptions, commandContext, schedulerChoice } from '../context.js';
+import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
 import type { Io } from '../io.js';
 
 interface WatchFlags {
@@ -80,10 +79,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       flags.webhookSecretFile === undefined
         ? undefined
         : (await readFile(flags.webhookSecretFile, 'utf8')).trim();
-    const allow = new Set<GuardName>();
-    if (flags.allowLargePrune) allow.add('large-prune');
-    if (flags.allowPruneAll) allow.add('prune-all');
-    if (flags.allowRemoveAll) allow.add('remove-all');
+    const allow = allowedGuards(flags);
 
     const controller = new AbortController();
     const stop = (signal: string) => {
