@@ -76,6 +76,9 @@ export async function sshServer(servedDir: string): Promise<SshServer> {
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       `PidFile ${join(dir, 'sshd.pid')}`,
+      // sessions must not read the login user's shell startup files: on a developer machine they
+      // may run slow or locking tools (pyenv rehash) that make a borg serve wait or hang
+      `SetEnv HOME=${dir}`,
       '',
     ].join('\n'),
   );
