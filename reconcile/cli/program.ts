@@ -4,6 +4,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerKeys } from './commands/keys.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSchema } from './commands/schema.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
+  registerKeys(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
