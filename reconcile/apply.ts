@@ -1,7 +1,8 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Borg } from '../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine } from '../src/desired/types.js';
 import { BorgopsError, errorMessage } from '../src/errors.js';
+import { chownTo, createSystemUser, lookupUser, type SystemUser } from '../src/host/accounts.js';
 import { removeHook, removeStaleTemporaryFiles, writeHook } from '../src/host/hooks.js';
 import { type Ledger, type LedgerEntry, writeLedger } from '../src/host/ledger.js';
 import type { HostPaths } from '../src/host/paths.js';
@@ -182,12 +183,22 @@ export async function apply(
         if (ledger.entries[`${id}@${action.backend}`]) await record(`${id}@${action.backend}`, undefined);
         return;
       }
-      case 'served.create':
-        await createServed(underRoot(paths.root, action.path));
+      case 'server-user.create':
+        await createSystemUser({ name: action.user, home: action.home });
+        return;
+      case 'served.create': {
+        const path = underRoot(paths.root, action.path);
+        await createServed(path);
+        if (action.owner !== undefined) await chownTo([dirname(path), path], await ownerOf(action.owner));
         await record(action.id, { kind: 'served-repository', paths: [action.path] });
         return;
+      }
       case 'authorized-key.set':
         await updateAuthorizedKeys(action.file, action.remove, action.add);
+        if (action.owner !== undefined) {
+          const sshDir = dirname(action.file);
+          await chownTo([dirname(sshDir), sshDir, action.file], await ownerOf(action.owner));
+        }
         await record(
           action.id,
           action.add.length === 0
@@ -196,6 +207,13 @@ export async function apply(
         );
         return;
     }
+  }
+
+  async function ownerOf(name: string): Promise<SystemUser> {
+    const user = await lookupUser(name);
+    if (!user)
+      throw new BorgopsError('E_HOST', `user ${name} does not exist; it should own the repositories`);
+    return user;
   }
 
   /** Records what is converged now, and forgets what is no longer declared. */

@@ -1,5 +1,6 @@
 import type { RepositoryObservation } from '../src/borg/types.js';
 import type { HookPhase, ResourceKind } from '../src/desired/types.js';
+import type { SystemUser } from '../src/host/accounts.js';
 import type { HookFile } from '../src/host/hooks.js';
 import type { Ledger } from '../src/host/ledger.js';
 import type { JobFile, ObservedJob, ScheduledJob } from '../src/host/schedulers/types.js';
@@ -23,8 +24,10 @@ export interface ActualMachine {
   /** Jobs of the active backend, and of other backends the ledger says borgops installed. */
   schedules: Record<string, ObservedJob>;
   served: Record<string, ObservedServed>;
-  /** authorized_keys files of this machine's server directories: their lines, null when absent. */
+  /** authorized_keys files of this machine's server users: their lines, null when absent. */
   authorizedKeys: Record<string, string[] | null>;
+  /** Server users: looked up only when borgops manages accounts (root on `--root /`). */
+  accounts: { managed: boolean; users: Record<string, SystemUser | null> };
   ledger: Ledger;
 }
 
@@ -75,7 +78,16 @@ export type Action =
       backend: string;
       diffs: FileDiff[];
     })
-  | (BaseAction & { op: 'served.create'; kind: 'served-repository'; client: string; path: string })
+  | (BaseAction & { op: 'server-user.create'; kind: 'server-user'; user: string; home: string })
+  | (BaseAction & {
+      op: 'served.create';
+      kind: 'served-repository';
+      client: string;
+      /** The declared path (created under --root). */
+      path: string;
+      /** The user to own it (and its server directory): only when borgops manages accounts. */
+      owner?: string;
+    })
   | (BaseAction & {
       op: 'authorized-key.set';
       kind: 'authorized-key';
@@ -83,6 +95,8 @@ export type Action =
       file: string;
       remove: string[];
       add: string[];
+      /** The user to own the file, its `.ssh` and home: only when borgops manages accounts. */
+      owner?: string;
     });
 
 export type ActionOp = Action['op'];

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import type { Borg, RepositoryObservation } from '../src/borg/types.js';
 import { repositoryKey } from '../src/config/rules.js';
 import type { DesiredDestination, DesiredMachine } from '../src/desired/types.js';
+import { lookupUser, managesAccounts } from '../src/host/accounts.js';
 import { observeHooks } from '../src/host/hooks.js';
 import { type Ledger, readLedger } from '../src/host/ledger.js';
 import { type HostPaths, underRoot } from '../src/host/paths.js';
@@ -122,12 +123,18 @@ export async function observe(context: ObserveContext, desired: DesiredMachine):
   }
   const authorizedKeys: ActualMachine['authorizedKeys'] = {};
   const files = new Set([
-    ...desired.authorizedKeys.map((k) => authorizedKeysPath(paths.root, k.directory)),
+    ...desired.authorizedKeys.map((k) => authorizedKeysPath(paths.root, k.home)),
     ...Object.values(ledger.entries).flatMap((entry) =>
       entry.kind === 'authorized-key' ? (entry.paths ?? []) : [],
     ),
   ]);
   for (const file of [...files].sort()) authorizedKeys[file] = (await readAuthorizedKeys(file)) ?? null;
+
+  const managed = managesAccounts(paths.root);
+  const users: ActualMachine['accounts']['users'] = {};
+  if (managed) {
+    for (const user of desired.serverUsers) users[user.name] = (await lookupUser(user.name)) ?? null;
+  }
 
   return {
     repositories: await observeRepositories(context, desired, ledger, secrets),
@@ -138,6 +145,7 @@ export async function observe(context: ObserveContext, desired: DesiredMachine):
     schedules,
     served,
     authorizedKeys,
+    accounts: { managed, users },
     ledger,
   };
 }

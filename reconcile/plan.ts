@@ -3,11 +3,12 @@ import type { DesiredMachine, Resource } from '../src/desired/types.js';
 import { HOOK_MODE } from '../src/host/hooks.js';
 import type { HostPaths } from '../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../src/host/schedulers/types.js';
-import { authorizedKeysPath } from '../src/host/served.js';
 import { formatSeconds } from '../src/schedule/calendar-shift.js';
 import { hashOf } from '../src/util/hash.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
+import { planServer } from './plan-server.js';
+import { keyWarnings, sshNotes } from './plan-ssh.js';
 import { destinationRetention } from './retention.js';
 
 export interface PlanOptions {
@@ -62,7 +63,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       id: 'ssh-key/client',
       kind: 'ssh-key',
       effect: 'additive',
-      summary: `generate this machine's ed25519 key ${paths.sshKey} (commit its .pub as machines/${desired.machine}/borgbackup.ssh.pub)`,
+      summary: `generate this machine's ed25519 key ${paths.sshKey} (\`borgops keys show\` prints it, to commit as machines/${desired.machine}/borgbackup.ssh.pub)`,
     });
   }
 
@@ -76,7 +77,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       repository.failure === 'not-a-repository' &&
       destination.server !== undefined;
     if (repository?.state === 'failed' && !emptyServed) {
-      errors.push({ id: `repository/${name}`, destination: name, message: `${name}: ${repository.message}` });
+      errors.push({ id: `repository/${name}`, destination: name, message: repository.message });
       continue;
     }
     if (repository?.state === 'missing' || emptyServed) {
@@ -235,31 +236,10 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     });
   }
 
-  for (const { served } of ofKind(desired, 'served-repository')) {
-    const found = actual.served[served.client];
-    if (found?.exists && found.isDirectory) continue;
-    if (found?.exists) {
-      errors.push({
-        id: `served-repository/${served.client}`,
-        message: `${served.path} exists and is not a directory`,
-      });
-      continue;
-    }
-    actions.push({
-      op: 'served.create',
-      id: `served-repository/${served.client}`,
-      kind: 'served-repository',
-      client: served.client,
-      path: served.path,
-      effect: 'additive',
-      summary: `create ${served.path} for client ${served.client}${served.appendOnly ? ' (append-only)' : ''}${served.quota ? ` (quota ${served.quota})` : ''}`,
-    });
-  }
-  for (const id of ledgerIds(actual, 'served-repository')) {
-    if (!desiredIds.has(id)) notes.push(`${id} is no longer declared: its repository is left in place`);
-  }
-
-  planAuthorizedKeys(desired, actual, paths, actions, desiredIds);
+  const server = planServer(desired, actual, paths);
+  actions.push(...server.actions);
+  notes.push(...server.notes, ...sshNotes(desired, paths));
+  errors.push(...server.errors);
   guardRemoveAll(desired, actual, refusals);
 
   const summary = { add: 0, change: 0, destroy: 0, archives: 0 };
@@ -280,7 +260,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     scheduler: actual.scheduler,
     actions,
     notes,
-    warnings: desired.warnings,
+    warnings: [...desired.warnings, ...server.warnings, ...keyWarnings(desired, actual, paths)],
     errors,
     refusals,
     summary,
@@ -288,56 +268,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
   };
 }
 
-function planAuthorizedKeys(
-  desired: DesiredMachine,
-  actual: ActualMachine,
-  paths: HostPaths,
-  actions: Action[],
-  desiredIds: ReadonlySet<string>,
-): void {
-  for (const key of desired.authorizedKeys) {
-    if (key.line === undefined) continue;
-    const id = `authorized-key/${key.client}`;
-    const file = authorizedKeysPath(paths.root, key.directory);
-    const lines = actual.authorizedKeys[file] ?? [];
-    const previous = (actual.ledger.entries[id]?.lines ?? []).filter(
-      (line) => line !== key.line && lines.includes(line),
-    );
-    if (lines.includes(key.line) && previous.length === 0) continue;
-    actions.push({
-      op: 'authorized-key.set',
-      id,
-      kind: 'authorized-key',
-      client: key.client,
-      file,
-      remove: previous,
-      add: [key.line],
-      effect: previous.length > 0 ? 'mutating' : 'additive',
-      summary: `${previous.length > 0 ? 'update' : 'authorize'} ${key.client}'s key in ${file} (restricted to ${key.directory}/${key.client})`,
-    });
-  }
-  for (const id of ledgerIds(actual, 'authorized-key')) {
-    if (desiredIds.has(id)) continue;
-    const entry = actual.ledger.entries[id]!;
-    for (const file of entry.paths ?? []) {
-      const present = (entry.lines ?? []).filter((line) => actual.authorizedKeys[file]?.includes(line));
-      if (present.length === 0) continue;
-      const client = id.slice('authorized-key/'.length);
-      actions.push({
-        op: 'authorized-key.set',
-        id,
-        kind: 'authorized-key',
-        client,
-        file,
-        remove: present,
-        add: [],
-        effect: 'destructive',
-        summary: `revoke ${client}'s key in ${file} (its repository stays)`,
-      });
-    }
-  }
-}
-
+/** Argo CD's "never prune an application to nothing": removing all of a machine's backups needs consent. */
 function guardRemoveAll(desired: DesiredMachine, actual: ActualMachine, refusals: Refusal[]): void {
   const had = {
     schedules: ledgerIds(actual, 'schedule').length > 0,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { createBorg } from '../../src/borg/adapter.js';
+import { DEFAULT_SSH_TIMEOUT_SECONDS, sshTimeouts } from '../../src/borg/env.js';
 import type { Borg } from '../../src/borg/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
@@ -19,8 +20,24 @@ export function commandContext(command: Command): CommandContext {
   const options = globalOptions(command);
   const logger = createLogger({ level: options.logLevel, pretty: Boolean(process.stderr.isTTY) });
   // borg's keys, security and cache directories live under the state directory, so --root is self-contained
-  const borg = createBorg({ logger, env: { ...process.env, BORG_BASE_DIR: join(options.stateDir, 'borg') } });
+  const borg = createBorg({
+    logger,
+    env: { ...process.env, BORG_BASE_DIR: join(options.stateDir, 'borg') },
+    ssh: sshTimeouts(sshTimeoutSeconds(process.env.BORGOPS_SSH_TIMEOUT)),
+  });
   return { options, logger, borg };
+}
+
+/** BORGOPS_SSH_TIMEOUT: seconds after which a silent SSH link fails (default 60). */
+export function sshTimeoutSeconds(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_SSH_TIMEOUT_SECONDS;
+  if (!/^[1-9][0-9]{0,4}$/.test(value)) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `BORGOPS_SSH_TIMEOUT must be a number of seconds from 1 to 99999, not "${value}"`,
+    );
+  }
+  return Number(value);
 }
 
 export function addConvergeOptions(command: Command): Command {

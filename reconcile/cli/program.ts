@@ -4,6 +4,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerKeys } from './commands/keys.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
   registerPreview(program, io, setExit);
+  registerKeys(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

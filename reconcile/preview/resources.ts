@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { DesiredState, Resource } from '../../src/desired/types.js';
-import type { HostPaths } from '../../src/host/paths.js';
+import { authorizedKeyLine } from '../../src/desired/authorized-keys.js';
+import type { AuthorizedKey, DesiredState, Resource } from '../../src/desired/types.js';
+import { type HostPaths, underRoot } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../../src/host/served.js';
 import { compareStrings } from '../../src/util/compare.js';
@@ -83,8 +84,18 @@ function jobFiles(item: Item | undefined, context: ItemContext): JobFile[] {
   });
 }
 
-function lineOf(item: Item | undefined): string {
-  return item?.kind === 'authorized-key' && item.key.line !== undefined ? `${item.key.line}\n` : '';
+function keyLine(item: Item | undefined, context: ItemContext): string | undefined {
+  if (item?.kind !== 'authorized-key') return undefined;
+  return authorizedKeyLine(item.key, underRoot(context.paths.root, item.key.repository));
+}
+
+function lineOf(item: Item | undefined, context: ItemContext): string {
+  const line = keyLine(item, context);
+  return line === undefined ? '' : `${line}\n`;
+}
+
+function keysFile(key: AuthorizedKey, context: ItemContext): string {
+  return authorizedKeysPath(context.paths.root, key.home);
 }
 
 interface Described {
@@ -126,14 +137,18 @@ function added(item: Item, context: ItemContext): Described {
     case 'served-repository':
       return { summary: `create ${item.served.path} for client ${item.served.client}` };
     case 'authorized-key': {
-      const path = authorizedKeysPath(context.paths.root, item.key.directory);
-      return item.key.line === undefined
+      const path = keysFile(item.key, context);
+      return keyLine(item, context) === undefined
         ? { summary: `authorize ${item.key.client} once ${item.key.keyFile} is committed` }
         : {
             summary: `authorize ${item.key.client}'s key in ${path}`,
-            files: [patchOf(path, '', lineOf(item))],
+            files: [patchOf(path, '', lineOf(item, context))],
           };
     }
+    case 'server-user':
+      return {
+        summary: `serve as user ${item.user.name} (home ${item.user.home}; created when borgops runs as root on /)`,
+      };
   }
 }
 
@@ -167,13 +182,16 @@ function removed(item: Item, context: ItemContext): Described {
     case 'served-repository':
       return { summary: `stop serving ${item.served.client}; ${item.served.path} stays` };
     case 'authorized-key': {
-      const path = authorizedKeysPath(context.paths.root, item.key.directory);
+      const path = keysFile(item.key, context);
+      const line = keyLine(item, context);
       return {
         summary: `revoke ${item.key.client}'s key in ${path} (its repository stays)`,
-        files: item.key.line === undefined ? [] : [patchOf(path, lineOf(item), '')],
-        destructive: item.key.line !== undefined,
+        files: line === undefined ? [] : [patchOf(path, lineOf(item, context), '')],
+        destructive: line !== undefined,
       };
     }
+    case 'server-user':
+      return { summary: `no longer serve as user ${item.user.name} (the user stays)` };
   }
 }
 
@@ -216,11 +234,14 @@ function changed(before: Item, after: Item, context: ItemContext): Described | u
     return { summary: `change how ${after.served.client} is served`, settings };
   }
   if (before.kind === 'authorized-key' && after.kind === 'authorized-key') {
-    if (before.key.line === after.key.line && before.key.directory === after.key.directory) return undefined;
-    const path = authorizedKeysPath(context.paths.root, after.key.directory);
+    const [from, to] = [keysFile(before.key, context), keysFile(after.key, context)];
+    if (keyLine(before, context) === keyLine(after, context) && from === to) return undefined;
     return {
-      summary: `update ${after.key.client}'s key in ${path}`,
-      files: [patchOf(path, lineOf(before), lineOf(after))],
+      summary: `update ${after.key.client}'s key in ${to}`,
+      files:
+        from === to
+          ? [patchOf(to, lineOf(before, context), lineOf(after, context))]
+          : [patchOf(from, lineOf(before, context), ''), patchOf(to, '', lineOf(after, context))],
     };
   }
   // ssh-key and secret resources carry nothing that can change

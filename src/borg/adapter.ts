@@ -9,6 +9,7 @@ import {
   parseCreateStats,
   toCreateProgress,
 } from './create.js';
+import type { SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError, FAILURE_TEXT, isBorgError } from './errors.js';
 import { observation } from './list.js';
 import { type BorgInvocation, type BorgOutcome, type RunContext, runBorg } from './run.js';
@@ -29,6 +30,8 @@ export interface BorgAdapterOptions {
   /** The environment borg starts from (default: this process's, read at each start). */
   env?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
+  /** ssh timeouts added to every rsh (default sshTimeouts(): ServerAliveInterval=15, CountMax=4, ConnectTimeout=20). */
+  ssh?: SshTimeouts;
 }
 
 // Modes whose key is encrypted with the passphrase; `none` would silently mean an empty one.
@@ -69,7 +72,7 @@ function failure(target: BorgTarget, command: BorgCommand, outcome: BorgOutcome)
       exitCode: outcome.exitCode,
     });
   }
-  const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text);
+  const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text, outcome.ssh);
   return new BorgError(`${target.destination}: ${FAILURE_TEXT[diagnosis.failure]}: ${diagnosis.message}`, {
     command,
     failure: diagnosis.failure,
@@ -100,6 +103,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     started: () => {
       processCount += 1;
     },
+    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
   };
 
   /** Runs borg and throws a classified BorgError unless it succeeded or only warned. */

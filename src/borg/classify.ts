@@ -1,6 +1,7 @@
 import { redactUrl } from '../log.js';
 import type { BorgFailure } from './errors.js';
 import type { LogMessage } from './log-json.js';
+import { sshReason } from './ssh-log.js';
 
 /*
  * borg 1.2.4 names every error it reports with --log-json (`msgid` = the exception's qualified
@@ -64,6 +65,11 @@ const BY_EXIT_CODE: Readonly<Record<number, BorgFailure>> = {
 // errno 1 EPERM, 13 EACCES, 30 EROFS, as Python prints them inside LockFailed and tracebacks.
 const PERMISSION_TEXT = /PermissionError|\[Errno (?:1|13|30)\]/;
 
+// ssh died under borg (a dead link its keepalive gave up on, a killed server): borg 1.2 may hit
+// the broken pipe in its remote transport (borg/remote.py) before it sees the connection close.
+const BROKEN_LINK_TEXT = /(?:BrokenPipeError|ConnectionResetError)\b/;
+const REMOTE_TRANSPORT = /borg\/remote\.py/;
+
 export type ExitKind = 'success' | 'warning' | 'error';
 
 /** 0 ok; 1 (and 100–127 with modern exit codes) warning: the operation reached its end; else error. */
@@ -98,6 +104,9 @@ function failureOf(msgid: string | undefined, exitCode: number, errorTexts: read
   if ((msgid === 'LockFailed' || msgid === 'Exception') && errorTexts.some((t) => PERMISSION_TEXT.test(t))) {
     return 'permission';
   }
+  if (msgid === 'Exception' && errorTexts.some((t) => BROKEN_LINK_TEXT.test(t) && REMOTE_TRANSPORT.test(t))) {
+    return 'unreachable';
+  }
   return BY_EXIT_CODE[exitCode] ?? 'other';
 }
 
@@ -106,6 +115,7 @@ export function diagnose(
   exitCode: number,
   messages: readonly LogMessage[],
   text: readonly string[],
+  ssh: readonly string[] = [],
 ): Diagnosis {
   const errors = messages.filter(isError);
   const main = errors.find((m) => typeof m.msgid === 'string') ?? errors[0];
@@ -118,17 +128,21 @@ export function diagnose(
   if (msgid === 'Exception' || main === undefined) {
     const traceback = errors.map((m) => m.message).find((m) => m.includes('Traceback'));
     message = (traceback === undefined ? undefined : exceptionLine(traceback)) ?? message;
+    if (failure === 'unreachable') message = `the SSH connection broke (${message})`;
   }
   if (message === '') message = `exit code ${exitCode}`;
   // ssh's reason (refused key, unknown host, connection refused), when borg relayed it in time:
   // borg reads ssh's stderr and the closed connection in one select loop, so it may not have.
   // The failure stays `unreachable` either way, so it does not flap between runs.
+  // ssh's own words from its -E log are the best reason: they exist whatever borg read in time
+  const sshSaid = sshReason(ssh);
   const reason = remote[0]?.slice('Remote: '.length);
-  if (failure === 'unreachable' && reason !== undefined) message = `${message} (${reason})`;
+  if (failure === 'unreachable' && sshSaid !== undefined) message = `ssh: ${sshSaid}`;
+  else if (failure === 'unreachable' && reason !== undefined) message = `${message} (${reason})`;
   // "Cache initialization aborted" says little; the prompt borg answered "no" to says why.
   const prompt = text.find((line) => line.startsWith('Warning: '));
   if (msgid?.startsWith('Cache.') && prompt !== undefined) message = `${message}: ${prompt}`;
-  const details = [...remote, ...text.filter((line) => line.trim() !== '')].map((line) =>
+  const details = [...remote, ...text.filter((line) => line.trim() !== ''), ...ssh].map((line) =>
     redactUrl(line.trim()),
   );
   return {

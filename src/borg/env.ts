@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { shellQuote } from '../util/shell-quote.js';
 import { BorgError } from './errors.js';
 import type { BorgTarget, Passphrase } from './types.js';
 
@@ -32,14 +33,50 @@ const FIXED = {
   BORG_EXIT_CODES: 'modern',
 } as const;
 
-/** A BORG_RSH that can never prompt: ssh options are first-wins, so a declared BatchMode=no still wins. */
-export function batchRsh(rsh: string | undefined): string {
-  return `${rsh ?? 'ssh'} -o BatchMode=yes`;
+/** How long ssh may wait: a silent link and a connection attempt fail instead of hanging a run. */
+export interface SshTimeouts {
+  serverAliveInterval: number;
+  serverAliveCountMax: number;
+  connectTimeout: number;
+}
+
+/** borgops's default: a dead link fails within about a minute (ServerAliveInterval=15 × 4). */
+export const DEFAULT_SSH_TIMEOUT_SECONDS = 60;
+
+/** Timeouts from one number of seconds: keepalives every quarter of it, connecting within a third. */
+export function sshTimeouts(seconds: number = DEFAULT_SSH_TIMEOUT_SECONDS): SshTimeouts {
+  const interval = Math.max(1, Math.floor(seconds / 4));
+  return {
+    serverAliveInterval: interval,
+    serverAliveCountMax: Math.max(1, Math.floor(seconds / interval)),
+    connectTimeout: Math.max(1, Math.ceil(seconds / 3)),
+  };
+}
+
+/**
+ * A BORG_RSH that can never prompt nor hang on a dead link. ssh options are first-wins, so what a
+ * declared rsh sets itself (BatchMode=no, its own ServerAliveInterval) still wins.
+ */
+export function batchRsh(
+  rsh: string | undefined,
+  timeouts: SshTimeouts = sshTimeouts(),
+  logFile?: string,
+): string {
+  return [
+    rsh ?? 'ssh',
+    '-o BatchMode=yes',
+    `-o ServerAliveInterval=${timeouts.serverAliveInterval}`,
+    `-o ServerAliveCountMax=${timeouts.serverAliveCountMax}`,
+    `-o ConnectTimeout=${timeouts.connectTimeout}`,
+    ...(logFile === undefined ? [] : [`-E ${shellQuote(logFile)}`]),
+  ].join(' ');
 }
 
 export function borgEnvironment(
   base: Readonly<Record<string, string | undefined>>,
   target: BorgTarget | undefined,
+  timeouts?: SshTimeouts,
+  sshLogFile?: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
@@ -47,7 +84,7 @@ export function borgEnvironment(
   }
   Object.assign(env, FIXED);
   if (target === undefined) return env;
-  env.BORG_RSH = batchRsh(target.rsh);
+  env.BORG_RSH = batchRsh(target.rsh, timeouts, sshLogFile);
   const passphrase = target.passphrase;
   if (passphrase.kind === 'file') env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
   else if (passphrase.kind === 'command') env.BORG_PASSCOMMAND = passphrase.command;

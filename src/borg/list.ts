@@ -54,7 +54,7 @@ export async function observation(target: BorgTarget, outcome: BorgOutcome): Pro
       message: `${target.destination}: borg list printed no archive list (exit code ${outcome.exitCode})`,
     };
   }
-  const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text);
+  const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text, outcome.ssh);
   if (diagnosis.failure === 'missing') return { state: 'missing' };
   const invalid =
     diagnosis.msgid === undefined ? outcome.exitCode === 15 : diagnosis.msgid.endsWith('InvalidRepository');

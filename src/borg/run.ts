@@ -1,10 +1,12 @@
 import { constants } from 'node:os';
 import { execa } from 'execa';
+import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
 import { redactUrl } from '../log.js';
-import { borgEnvironment, passphraseInput } from './env.js';
+import { borgEnvironment, passphraseInput, type SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError } from './errors.js';
 import { type ArchiveProgress, type LogMessage, parseStderrLine } from './log-json.js';
+import { sshLog } from './ssh-log.js';
 import type { BorgTarget } from './types.js';
 
 export interface RunContext {
@@ -15,6 +17,8 @@ export interface RunContext {
   logger: Logger;
   /** Called once per borg process started. */
   started: () => void;
+  /** ssh's keepalive and connect timeouts for every rsh (default: a dead link fails in about a minute). */
+  ssh?: SshTimeouts;
 }
 
 export interface BorgInvocation {
@@ -37,6 +41,8 @@ export interface BorgOutcome {
   text: string[];
   /** True when `signal` aborted the process (it got SIGINT). */
   aborted: boolean;
+  /** What ssh itself said (its -E log): why a connection failed. */
+  ssh: string[];
 }
 
 // Long enough for borg to write its checkpoint after SIGINT, short enough that a hung borg ends.
@@ -67,6 +73,21 @@ function signalExitCode(signal: string | undefined): number | undefined {
   return undefined;
 }
 
+/** The pinned known_hosts file the target's rsh names, as the declarations say, before ssh reads it. */
+async function pinKnownHosts(target: BorgTarget, command: BorgCommand): Promise<void> {
+  const { path, content } = target.knownHosts!;
+  try {
+    await ensureKnownHostsFile(path, content);
+  } catch (error: unknown) {
+    throw new BorgError(`${target.destination}: cannot write the pinned host keys ${path}`, {
+      command,
+      failure: 'other',
+      destination: target.destination,
+      cause: error,
+    });
+  }
+}
+
 /** Runs one borg process; resolves with whatever exit code it had, rejects only if it cannot start. */
 export async function runBorg(context: RunContext, invocation: BorgInvocation): Promise<BorgOutcome> {
   const { target } = invocation;
@@ -75,6 +96,7 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
     target === undefined
       ? undefined
       : await passphraseInput(target.passphrase, target.destination, invocation.command);
+  if (target?.knownHosts !== undefined) await pinKnownHosts(target, invocation.command);
   const [executable, ...prefix] = context.command;
   const args = [...prefix, ...argvOf(invocation)];
   const messages: LogMessage[] = [];
@@ -96,10 +118,11 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
     'borg started',
   );
   const startedAt = Date.now();
+  const log = await sshLog(target);
   const result = await execa(executable, args, {
     reject: false,
     extendEnv: false,
-    env: borgEnvironment(context.env, target),
+    env: borgEnvironment(context.env, target, context.ssh, log?.path),
     ...(invocation.cwd === undefined ? {} : { cwd: invocation.cwd }),
     // stdin closed: nothing borg or ssh might ask can wait for an answer. fd 3 carries the
     // passphrase file's content (BORG_PASSPHRASE_FD), never argv or the environment.
@@ -114,6 +137,7 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
     maxBuffer: 1024 * 1024 * 1024,
   });
 
+  const ssh = (await log?.collect()) ?? [];
   const aborted = result.isCanceled === true;
   // A stream error on fd 3 (borg exits without reading an unneeded passphrase) leaves `failed`
   // set although the exit code is real, so the exit code is what counts.
@@ -133,5 +157,5 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
       },
     );
   }
-  return { exitCode, stdout: String(result.stdout ?? ''), messages, text, aborted };
+  return { exitCode, stdout: String(result.stdout ?? ''), messages, text, aborted, ssh };
 }

@@ -21,6 +21,8 @@ export interface BorgTarget {
   repo: string;
   /** The effective BORG_RSH, already built (declared rsh, or ssh with the machine key and known_hosts). */
   rsh?: string;
+  /** Pinned host keys: the known_hosts file `rsh` names, written with this content before borg starts. */
+  knownHosts?: { path: string; content: string };
   passphrase: Passphrase;
   /** borg --lock-wait, seconds. */
   lockWait: number;

@@ -34,6 +34,8 @@ export interface ServerConfig {
   instance: string;
   address: string;
   port?: number;
+  /** The user clients log in as, owner of the repositories (default `borg`). */
+  user: string;
   directory: string;
   appendOnly: boolean;
   quota?: string;

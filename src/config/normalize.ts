@@ -26,6 +26,7 @@ function serverConfig(machine: string, instance: string, settings: ServerSetting
     instance,
     address: settings.address ?? machine,
     ...(settings.port === undefined ? {} : { port: settings.port }),
+    user: settings.user ?? DEFAULTS.serverUser,
     directory: settings.directory ?? DEFAULTS.serverDirectory,
     appendOnly: settings.appendOnly ?? false,
     ...(settings.quota === undefined ? {} : { quota: settings.quota }),
@@ -35,9 +36,12 @@ function serverConfig(machine: string, instance: string, settings: ServerSetting
 
 /** clan's repository string for a server destination; the forced command picks the client's directory. */
 export function serverRepo(server: ServerConfig): string {
+  // an IPv6 address is bracketed in both of borg's forms
+  const host =
+    server.address.includes(':') && !server.address.startsWith('[') ? `[${server.address}]` : server.address;
   return server.port === undefined
-    ? `${DEFAULTS.serverUser}@${server.address}:.`
-    : `ssh://${DEFAULTS.serverUser}@${server.address}:${server.port}/./`;
+    ? `${server.user}@${host}:.`
+    : `ssh://${server.user}@${host}:${server.port}/./`;
 }
 
 function clientConfig(
@@ -54,7 +58,8 @@ function clientConfig(
       key: server.machine,
       name: server.machine,
       repo: serverRepo(server),
-      knownHosts: server.hostKey ? [`${server.address} ${server.hostKey}`] : [],
+      // the host pattern (`[address]:port` off port 22) is added from the repository when pinned
+      knownHosts: server.hostKey ? [server.hostKey] : [],
       server: {
         machine: server.machine,
         address: server.address,

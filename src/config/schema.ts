@@ -44,6 +44,18 @@ export const ENCRYPTION_MODES = [
   'none',
 ] as const;
 
+const KEY = String.raw`(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+=*(?: [^\n]*)?`;
+
+/** An SSH public host key: `keytype base64 [comment]`. */
+const HostKey = z.string().regex(new RegExp(`^${KEY}$`), {
+  error: 'must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
+});
+
+/** A pinned host key: `keytype base64`, or a known_hosts line `host[,host…] keytype base64`. */
+const KnownHost = z.string().regex(new RegExp(String.raw`^(?:[^\s#@]\S* )?${KEY}$`), {
+  error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
+});
+
 export const Destination = z
   .strictObject({
     name: Name.optional().describe('Name used in archive and job names (default: the attribute name).'),
@@ -52,9 +64,11 @@ export const Destination = z
     }).describe('borg repository: a local absolute path, user@host:path, or ssh://user@host:port/path.'),
     rsh: Line.optional().describe('BORG_RSH for this destination, e.g. "ssh -oPort=23 -i /run/secrets/key".'),
     knownHosts: z
-      .array(Line)
+      .array(KnownHost)
       .optional()
-      .describe('Pinned host keys ("host keytype base64") for an SSH repository; default: accept-new.'),
+      .describe(
+        'Pinned host keys for an SSH repository: "keytype base64" (for the repository\'s host) or known_hosts lines "host keytype base64"; default: accept-new.',
+      ),
   })
   .describe('A borg repository this machine backs up to.');
 export type Destination = z.infer<typeof Destination>;
@@ -122,6 +136,13 @@ export const ServerSettings = z
       'Host name or address clients reach this server at (default: machine name).',
     ),
     port: z.int().min(1).max(65_535).optional().describe('SSH port (default 22).'),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+        error: 'must be a user name: lowercase letters, digits, "_" and "-", starting with a letter or "_"',
+      })
+      .optional()
+      .describe('The user clients log in as and that owns the repositories (default "borg").'),
     directory: AbsolutePath.optional().describe(
       'Where client repositories live (default /var/lib/borgbackup).',
     ),
@@ -131,8 +152,8 @@ export const ServerSettings = z
       .regex(/^[0-9]+(\.[0-9]+)?[KMGTP]?$/, { error: 'must be a size such as "500G" or "1.5T"' })
       .optional()
       .describe('borg serve --storage-quota per client repository.'),
-    hostKey: Line.optional().describe(
-      'This server\'s SSH host public key ("keytype base64"), pinned by clients.',
+    hostKey: HostKey.optional().describe(
+      'This server\'s SSH host public key ("keytype base64", e.g. the content of /etc/ssh/ssh_host_ed25519_key.pub), pinned by clients.',
     ),
   })
   .describe('Settings of the server role.');

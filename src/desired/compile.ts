@@ -14,6 +14,7 @@ import type {
   Resource,
   ResourceKind,
   ServedRepository,
+  ServerUser,
 } from './types.js';
 
 /** The order actions are planned in: keys and secrets before repositories, files after. */
@@ -24,6 +25,7 @@ export const RESOURCE_ORDER: readonly ResourceKind[] = [
   'retention',
   'hook',
   'schedule',
+  'server-user',
   'served-repository',
   'authorized-key',
 ];
@@ -53,43 +55,45 @@ function destinationsOf(client: ClientConfig): DesiredDestination[] {
   }));
 }
 
-/** The forced command that confines a client's key to its own repository (clan, nixpkgs). */
-export function authorizedKeyLine(server: ServerConfig, client: string, key: string): string {
-  const options = ['--restrict-to-repository .'];
-  if (server.appendOnly) options.push('--append-only');
-  if (server.quota !== undefined) options.push(`--storage-quota ${server.quota}`);
-  const repository = posix.join(server.directory, client);
-  return `command="cd ${repository} && borg serve ${options.join(' ')}",restrict ${key}`;
-}
-
 function servedBy(
   declarations: Declarations,
   server: ServerConfig,
+  homes: ReadonlyMap<string, string>,
 ): { served: ServedRepository[]; keys: AuthorizedKey[] } {
   const served: ServedRepository[] = [];
   const keys: AuthorizedKey[] = [];
   const clients = declarations.clients.filter(
     (c) => c.instance === server.instance && c.machine !== server.machine,
   );
+  const options = {
+    user: server.user,
+    appendOnly: server.appendOnly,
+    ...(server.quota === undefined ? {} : { quota: server.quota }),
+  };
   for (const client of clients) {
-    served.push({
-      instance: server.instance,
-      client: client.machine,
-      path: posix.join(server.directory, client.machine),
-      appendOnly: server.appendOnly,
-      ...(server.quota === undefined ? {} : { quota: server.quota }),
-    });
-    const keyFile = `machines/${client.machine}/borgbackup.ssh.pub`;
+    const path = posix.join(server.directory, client.machine);
+    served.push({ instance: server.instance, client: client.machine, path, ...options });
     const key = declarations.publicKeys[client.machine]?.key;
     keys.push({
       instance: server.instance,
       client: client.machine,
-      directory: server.directory,
-      keyFile,
-      ...(key === undefined ? {} : { line: authorizedKeyLine(server, client.machine, key) }),
+      home: homes.get(server.user) ?? server.directory,
+      repository: path,
+      ...options,
+      ...(key === undefined ? {} : { publicKey: key }),
+      keyFile: `machines/${client.machine}/borgbackup.ssh.pub`,
     });
   }
   return { served, keys };
+}
+
+/** One system user per distinct `user`; its home is the directory of its first server (by instance). */
+function serverUsers(servers: readonly ServerConfig[]): ServerUser[] {
+  const users = new Map<string, ServerUser>();
+  for (const server of servers) {
+    if (!users.has(server.user)) users.set(server.user, { name: server.user, home: server.directory });
+  }
+  return [...users.values()].sort(byName);
 }
 
 const byName = byKey<{ name: string }>((item) => item.name);
@@ -105,6 +109,8 @@ export function compileInputs(declarations: Declarations, machine: string): unkn
     declared: declarations.machines.includes(machine),
     states: declarations.states[machine],
     client: declarations.clients.find((c) => c.machine === machine),
+    // the ssh-key resource carries the machine's own committed key (to warn when it is not this host's)
+    ownKey: declarations.publicKeys[machine]?.key,
     servers,
     // a server's authorized keys and served repositories depend on its instance's clients and their keys
     clients: servers.map((server) =>
@@ -138,14 +144,19 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
 
   const served: ServedRepository[] = [];
   const authorizedKeys: AuthorizedKey[] = [];
-  for (const server of declarations.servers.filter((s) => s.machine === machine)) {
-    const result = servedBy(declarations, server);
+  const servers = declarations.servers.filter((s) => s.machine === machine);
+  const users = serverUsers(servers);
+  const homes = new Map(users.map((user) => [user.name, user.home]));
+  for (const server of servers) {
+    const result = servedBy(declarations, server, homes);
     served.push(...result.served);
     authorizedKeys.push(...result.keys);
   }
   for (const key of authorizedKeys) {
-    if (key.line === undefined)
-      warnings.push(`client "${key.client}" has no public key yet: commit ${key.keyFile}`);
+    if (key.publicKey === undefined)
+      warnings.push(
+        `client "${key.client}" has no public key yet: commit ${key.keyFile} (\`borgops keys show\` on ${key.client} prints it); its repository is created, its key is not authorized`,
+      );
   }
 
   const resources: Resource[] = [];
@@ -173,6 +184,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     });
   }
   for (const hook of hooks) resources.push({ kind: 'hook', id: `hook/${hook.name}`, hook });
+  for (const user of users) resources.push({ kind: 'server-user', id: `server-user/${user.name}`, user });
   for (const repository of served) {
     resources.push({
       kind: 'served-repository',
@@ -193,7 +205,11 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     destinations,
     hooks,
     served,
+    serverUsers: users,
     authorizedKeys,
+    ...(declarations.publicKeys[machine] === undefined
+      ? {}
+      : { publicKey: declarations.publicKeys[machine] }),
     resources,
     warnings,
   };

@@ -43,18 +43,32 @@ export interface DesiredHook {
 export interface ServedRepository {
   instance: string;
   client: string;
+  /** The declared path `<directory>/<client>` (on the host: under --root). */
   path: string;
+  /** The user that owns it and that the client logs in as. */
+  user: string;
   appendOnly: boolean;
   quota?: string;
+}
+
+/** The system user a server's clients log in as; its home is the (first) server directory, as in clan. */
+export interface ServerUser {
+  name: string;
+  home: string;
 }
 
 export interface AuthorizedKey {
   instance: string;
   client: string;
-  /** The server directory whose borg user's authorized_keys holds the line. */
-  directory: string;
-  /** The full authorized_keys line; absent when the client's public key is not committed. */
-  line?: string;
+  user: string;
+  /** The user's home, whose `.ssh/authorized_keys` holds the line (one file per user). */
+  home: string;
+  /** The declared path of the client's repository the forced command confines the key to. */
+  repository: string;
+  appendOnly: boolean;
+  quota?: string;
+  /** The client's committed public key; absent when `keyFile` is not committed. */
+  publicKey?: string;
   keyFile: string;
 }
 
@@ -65,6 +79,7 @@ export type Resource =
   | { kind: 'schedule'; id: string; destination: string; startAt: string[]; staggerSeconds: number }
   | { kind: 'secret'; id: string; destination: string }
   | { kind: 'ssh-key'; id: string }
+  | { kind: 'server-user'; id: string; user: ServerUser }
   | { kind: 'served-repository'; id: string; served: ServedRepository }
   | { kind: 'authorized-key'; id: string; key: AuthorizedKey };
 
@@ -78,7 +93,10 @@ export interface DesiredMachine {
   destinations: DesiredDestination[];
   hooks: DesiredHook[];
   served: ServedRepository[];
+  serverUsers: ServerUser[];
   authorizedKeys: AuthorizedKey[];
+  /** This machine's committed public key (`machines/<machine>/borgbackup.ssh.pub`), if any. */
+  publicKey?: { file: string; key: string };
   /** Sorted by kind order, then id. */
   resources: Resource[];
   warnings: string[];

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -37,6 +37,7 @@ export async function updateAuthorizedKeys(
   add: readonly string[],
 ): Promise<void> {
   const current = (await readAuthorizedKeys(path)) ?? [];
+  const before = await stat(path).catch(() => undefined);
   const dropping = new Set(remove);
   const kept = current.filter((line) => !dropping.has(line));
   const lines = [...kept, ...add.filter((line) => !kept.includes(line))];
@@ -44,4 +45,6 @@ export async function updateAuthorizedKeys(
     mode: 0o600,
     dirMode: 0o700,
   });
+  // the rewritten file keeps its owner: sshd reads it as the user it belongs to
+  if (before !== undefined && process.getuid?.() === 0) await chown(path, before.uid, before.gid);
 }

@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { BorgopsError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 
 export interface ObservedSshKey {
   exists: boolean;
@@ -19,24 +20,49 @@ export async function observeSshKey(path: string): Promise<ObservedSshKey> {
   return { exists: privateKey, ...(publicKey === undefined ? {} : { publicKey: publicKey.trim() }) };
 }
 
-/** The machine's own ed25519 key for its server destinations, generated once (0600). */
+async function keygen(args: string[], what: string): Promise<string> {
+  try {
+    const result = await execa('ssh-keygen', args, { stdin: 'ignore' });
+    return String(result.stdout);
+  } catch (error: unknown) {
+    throw new BorgopsError('E_HOST', `cannot ${what}`, { cause: error });
+  }
+}
+
+/** The public half of a private key file, with `comment` (ssh-keygen -y). */
+async function publicKeyOf(path: string, comment: string): Promise<string> {
+  const derived = (await keygen(['-y', '-f', path], `read the SSH key ${path}`)).trim();
+  return `${derived.split(/\s+/).slice(0, 2).join(' ')} ${comment}`;
+}
+
+/**
+ * The machine's own ed25519 key for its server destinations, generated once (0600), and its
+ * public key. Two borgops processes may race (`keys show` while `apply` runs): the private key
+ * appears with a hard link, which only one of them can make, and the `.pub` is derived from
+ * whichever private key won — so the two halves always belong together.
+ */
 export async function generateSshKey(path: string, comment: string): Promise<string> {
   const existing = await observeSshKey(path);
   if (existing.exists && existing.publicKey) return existing.publicKey;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  // generated beside the target and renamed, so a crash never leaves half a key pair
-  const staging = await mkdtemp(join(dirname(path), '.keygen-'));
-  try {
-    const file = join(staging, 'key');
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], {
-      stdin: 'ignore',
-    });
-    await rename(`${file}.pub`, `${path}.pub`);
-    await rename(file, path);
-  } catch (error: unknown) {
-    throw new BorgopsError('E_HOST', `cannot generate the SSH key ${path}`, { cause: error });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+  if (!existing.exists) {
+    const staging = await mkdtemp(join(dirname(path), '.keygen-'));
+    try {
+      const file = join(staging, 'key');
+      await keygen(
+        ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file],
+        `generate the SSH key ${path}`,
+      );
+      await link(file, path).catch((error: unknown) => {
+        // another process made the key first: use that one
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
-  return (await readFile(`${path}.pub`, 'utf8')).trim();
+  // derived rather than copied, so a crash between the two files never pairs the wrong halves
+  const publicKey = await publicKeyOf(path, comment);
+  await writeFileAtomic(`${path}.pub`, `${publicKey}\n`, { mode: 0o644 });
+  return publicKey;
 }

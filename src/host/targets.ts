@@ -1,23 +1,61 @@
+import { join } from 'node:path';
 import type { BorgTarget, Passphrase } from '../borg/types.js';
 import type { DesiredDestination } from '../desired/types.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { pinnedKnownHosts, sshEndpoint } from './known-hosts.js';
 import type { HostPaths } from './paths.js';
 import { passphrasePath } from './secrets.js';
 
-/** Options of the ssh borgops runs for a remote destination without a declared rsh. */
+/** The known_hosts file of a destination whose host keys are pinned (rewritten from the declarations). */
+export function pinnedKnownHostsPath(paths: HostPaths, destination: string): string {
+  return join(paths.stateDir, 'ssh', 'known_hosts.d', destination);
+}
+
+/** True when the declarations pin the destination's host keys (StrictHostKeyChecking=yes). */
+export function isPinned(destination: DesiredDestination): boolean {
+  return destination.remote && destination.knownHosts.length > 0;
+}
+
+/** `-o Name=path` for shlex (borg) and then ssh's config parser, which splits unquoted values at spaces. */
+function pathOption(name: string, path: string): string {
+  return `-o ${shellQuote(`${name}=${/\s/.test(path) ? `"${path}"` : path}`)}`;
+}
+
+/**
+ * Host key checking: pinned keys only, from a file of their own, strictly; otherwise trust on
+ * first use (clan's accept-new) with what was learned kept in the state directory.
+ */
+function hostKeyOptions(destination: DesiredDestination, paths: HostPaths): string[] {
+  if (isPinned(destination)) {
+    return [
+      pathOption('UserKnownHostsFile', pinnedKnownHostsPath(paths, destination.name)),
+      '-o GlobalKnownHostsFile=/dev/null',
+      '-o StrictHostKeyChecking=yes',
+    ];
+  }
+  return [pathOption('UserKnownHostsFile', paths.knownHosts), '-o StrictHostKeyChecking=accept-new'];
+}
+
+/**
+ * The ssh borgops runs for a remote destination without a declared rsh: the machine's own key
+ * and nothing else. BatchMode and the keepalive and connect timeouts are added by the borg
+ * adapter to every rsh (src/borg/env.ts), declared ones included.
+ */
 export function defaultRsh(destination: DesiredDestination, paths: HostPaths): string {
   const options = [
-    `-i ${paths.sshKey}`,
+    `-i ${shellQuote(paths.sshKey)}`,
     '-o IdentitiesOnly=yes',
     '-o PasswordAuthentication=no',
-    '-o BatchMode=yes',
-    // a dead link fails within about a minute instead of hanging a backup forever
-    '-o ServerAliveInterval=15',
-    '-o ServerAliveCountMax=4',
-    '-o ConnectTimeout=20',
-    `-o UserKnownHostsFile=${paths.knownHosts}`,
-    `-o StrictHostKeyChecking=${destination.knownHosts.length > 0 ? 'yes' : 'accept-new'}`,
+    ...hostKeyOptions(destination, paths),
   ];
   return `ssh ${options.join(' ')}`;
+}
+
+/** The rsh of a destination: declared (with the pins appended: options it sets itself win), or borgops's own. */
+function rshOf(destination: DesiredDestination, paths: HostPaths): string | undefined {
+  if (destination.rsh === undefined) return destination.remote ? defaultRsh(destination, paths) : undefined;
+  if (!isPinned(destination)) return destination.rsh;
+  return `${destination.rsh} ${hostKeyOptions(destination, paths).join(' ')}`;
 }
 
 function passphraseOf(
@@ -33,17 +71,29 @@ function passphraseOf(
     : { kind: 'none' };
 }
 
+function knownHostsOf(destination: DesiredDestination, paths: HostPaths): BorgTarget['knownHosts'] {
+  if (!isPinned(destination)) return undefined;
+  const endpoint = sshEndpoint(destination.repo, destination.rsh);
+  if (endpoint === undefined) return undefined;
+  return {
+    path: pinnedKnownHostsPath(paths, destination.name),
+    content: pinnedKnownHosts(destination.name, endpoint, destination.knownHosts),
+  };
+}
+
 /** How to reach a destination's repository from this machine. */
 export function borgTarget(
   destination: DesiredDestination,
   paths: HostPaths,
   options: { passphraseExists?: boolean } = {},
 ): BorgTarget {
-  const rsh = destination.rsh ?? (destination.remote ? defaultRsh(destination, paths) : undefined);
+  const rsh = rshOf(destination, paths);
+  const knownHosts = knownHostsOf(destination, paths);
   return {
     destination: destination.name,
     repo: destination.repo,
     ...(rsh === undefined ? {} : { rsh }),
+    ...(knownHosts === undefined ? {} : { knownHosts }),
     passphrase: passphraseOf(destination, paths, options.passphraseExists ?? true),
     lockWait: destination.lockWait,
   };

@@ -36,6 +36,7 @@ function emptyActual(overrides: Partial<ActualMachine> = {}): ActualMachine {
     schedules: {},
     served: {},
     authorizedKeys: {},
+    accounts: { managed: false, users: {} },
     ledger: emptyLedger(),
     ...overrides,
   };
@@ -264,7 +265,8 @@ describe('plan (pure)', () => {
     const desired = desiredOf();
     const locked = emptyActual({
       repositories: {
-        local: { state: 'failed', via: 'borg', failure: 'locked', message: 'repository is locked' },
+        // as the adapter words it: the destination first (the plan does not name it twice)
+        local: { state: 'failed', via: 'borg', failure: 'locked', message: 'local: repository is locked' },
       },
     });
     const result = plan(desired, locked, options);

@@ -105,6 +105,31 @@ describe('diagnose', () => {
       [],
     );
     expect(crashed.message).toBe('OSError: [Errno 28] No space left');
+    // ssh gave up on a silent server while borg was writing to it (seen with borg 1.2.4)
+    const broken = diagnose(
+      2,
+      messages(
+        log('Local Exception', 'Exception'),
+        log(
+          'Traceback (most recent call last):\n  File "/usr/lib/python3/dist-packages/borg/remote.py", line 417, in write\n    written = os.write(fd, to_send)\nBrokenPipeError: [Errno 32] Broken pipe\n',
+        ),
+      ),
+      [],
+    );
+    expect(broken).toMatchObject({
+      failure: 'unreachable',
+      message: 'the SSH connection broke (BrokenPipeError: [Errno 32] Broken pipe)',
+    });
+    // the same error elsewhere (a local pipe) is not a network failure
+    const local = diagnose(
+      2,
+      messages(
+        log('Local Exception', 'Exception'),
+        log('Traceback (most recent call last):\n  File "x.py"\nBrokenPipeError: [Errno 32] Broken pipe\n'),
+      ),
+      [],
+    );
+    expect(local.failure).toBe('other');
     const remote = diagnose(
       2,
       messages(

@@ -420,6 +420,31 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'pinned host key that is not a key',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, dest, `${dest.slice(0, -2)}, "knownHosts": ["vault.lan AAAAC3"] }`),
+    },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.storagebox.knownHosts.0: must be "keytype base64" or a known_hosts line "host keytype base64"`,
+    ],
+  },
+  {
+    name: 'server user and host key',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"client": {',
+        '"server": { "machines": { "vault": { "settings": { "user": "Borg", "hostKey": "vault ssh-ed25519 AAAA" } } } }, "client": {',
+      ),
+    },
+    expected: [
+      'inventory.json:6: instances.borgbackup.roles.server.machines.vault.settings.hostKey: must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
+      'inventory.json:6: instances.borgbackup.roles.server.machines.vault.settings.user: must be a user name: lowercase letters, digits, "_" and "-", starting with a letter or "_"',
+    ],
+  },
+  {
     name: 'repository with :: in it',
     files: { ...base, 'inventory.json': edit(inventory, '/srv/borg/storagebox', '/srv/borg::x') },
     expected: [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { authorizedKeyLine } from '../../../src/desired/authorized-keys.js';
 import { compile } from '../../../src/desired/compile.js';
 import { staggerOffset } from '../../../src/desired/stagger.js';
 import { declarationsOf } from '../../helpers/declarations.js';
@@ -103,6 +104,7 @@ describe('compile', () => {
         instance: 'borgbackup',
         client: 'jon',
         path: '/var/lib/borgbackup/jon',
+        user: 'borg',
         appendOnly: true,
         quota: '100G',
       },
@@ -110,18 +112,30 @@ describe('compile', () => {
         instance: 'borgbackup',
         client: 'sara',
         path: '/var/lib/borgbackup/sara',
+        user: 'borg',
         appendOnly: true,
         quota: '100G',
       },
     ]);
-    expect(vault.authorizedKeys[0]?.line).toBe(
+    const [jon, sara] = vault.authorizedKeys;
+    expect(jon && authorizedKeyLine(jon, jon.repository)).toBe(
       `command="cd /var/lib/borgbackup/jon && borg serve --restrict-to-repository . --append-only --storage-quota 100G",restrict ${pub}`,
     );
-    expect(vault.authorizedKeys[1]?.line).toBeUndefined();
+    // under --root the forced command names the path sshd's shell finds on this host
+    expect(jon && authorizedKeyLine(jon, '/tmp/my root/var/lib/borgbackup/jon')).toBe(
+      `command="cd '/tmp/my root/var/lib/borgbackup/jon' && borg serve --restrict-to-repository . --append-only --storage-quota 100G",restrict ${pub}`,
+    );
+    expect(sara && authorizedKeyLine(sara, sara.repository)).toBeUndefined();
     expect(vault.warnings).toEqual([
-      'client "sara" has no public key yet: commit machines/sara/borgbackup.ssh.pub',
+      'client "sara" has no public key yet: commit machines/sara/borgbackup.ssh.pub (`borgops keys show` on sara prints it); its repository is created, its key is not authorized',
+    ]);
+    expect(vault.serverUsers).toEqual([{ name: 'borg', home: '/var/lib/borgbackup' }]);
+    expect(vault.authorizedKeys.map((k) => [k.user, k.home])).toEqual([
+      ['borg', '/var/lib/borgbackup'],
+      ['borg', '/var/lib/borgbackup'],
     ]);
     expect(vault.resources.map((r) => r.id)).toEqual([
+      'server-user/borg',
       'served-repository/jon',
       'served-repository/sara',
       'authorized-key/jon',
