@@ -1,5 +1,5 @@
 // `backups create` of a 200 MB tree to one destination vs bare `borg create` of the same tree.
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   borg,
@@ -27,6 +27,7 @@ export async function run({ runs }) {
     // no scripts: compare the backup itself
     files['machines/jon/state.yaml'] = 'state:\n  s0:\n    folders: [/srv/s0]\n';
     await configRepo(config, files);
+    await mkdir(repos, { recursive: true });
     const common = ['--machine', 'jon', '--root', root];
     const applied = await borgops(['apply', '--source', config, '--scheduler', 'embedded', ...common]);
     if (applied.exitCode !== 0) throw new Error(`apply: ${applied.stderr}`);
