@@ -160,3 +160,24 @@ export async function borg(args, env = {}, cwd = undefined) {
   });
   return performance.now() - started;
 }
+
+/**
+ * A config repository for machine jon in `dir/config`, local repositories in `dir/repos` (made),
+ * a root in `dir/root`, and the options every borgops call of a case passes.
+ */
+export async function benchWorld(dir, { destinations, states = 2, extra = {}, stateYaml } = {}) {
+  const config = join(dir, 'config');
+  const repos = join(dir, 'repos');
+  const root = join(dir, 'root');
+  await mkdir(repos, { recursive: true });
+  const files = localFleetConfig({ reposDir: repos, destinations, states, extra });
+  if (stateYaml !== undefined) files['machines/jon/state.yaml'] = stateYaml;
+  await configRepo(config, files);
+  return {
+    config,
+    repos,
+    root,
+    files,
+    common: ['--source', config, '--machine', 'jon', '--root', root, '--scheduler', 'embedded'],
+  };
+}

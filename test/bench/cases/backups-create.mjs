@@ -1,17 +1,7 @@
 // `backups create` of a 200 MB tree to one destination vs bare `borg create` of the same tree.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  borg,
-  borgops,
-  cleanup,
-  configRepo,
-  dataTree,
-  localFleetConfig,
-  median,
-  sideBySide,
-  tempDir,
-} from '../lib.mjs';
+import { benchWorld, borg, borgops, cleanup, dataTree, median, sideBySide, tempDir } from '../lib.mjs';
 
 export const name = 'backups create, 200 MB tree, 1 destination';
 export const target = 'ratio ≤ 1.05 vs bare borg create';
@@ -19,17 +9,15 @@ export const target = 'ratio ≤ 1.05 vs bare borg create';
 export async function run({ runs }) {
   const dir = await tempDir('create');
   try {
-    const root = join(dir, 'root');
-    await dataTree(join(root, 'srv/s0'), 200);
-    const config = join(dir, 'config');
-    const repos = join(dir, 'repos');
-    const files = localFleetConfig({ reposDir: repos, destinations: ['local'], states: 1 });
     // no scripts: compare the backup itself
-    files['machines/jon/state.yaml'] = 'state:\n  s0:\n    folders: [/srv/s0]\n';
-    await configRepo(config, files);
-    await mkdir(repos, { recursive: true });
+    const world = await benchWorld(dir, {
+      destinations: ['local'],
+      stateYaml: 'state:\n  s0:\n    folders: [/srv/s0]\n',
+    });
+    const { root, repos } = world;
+    await dataTree(join(root, 'srv/s0'), 200);
     const common = ['--machine', 'jon', '--root', root];
-    const applied = await borgops(['apply', '--source', config, '--scheduler', 'embedded', ...common]);
+    const applied = await borgops(['apply', ...world.common]);
     if (applied.exitCode !== 0) throw new Error(`apply: ${applied.stderr}`);
     const stateDir = join(root, 'var/lib/borgops');
     const passphrase = (await readFile(join(stateDir, 'secrets/local.passphrase'), 'utf8')).trim();

@@ -2,17 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import {
-  borg,
-  borgops,
-  cleanup,
-  configRepo,
-  dataTree,
-  localFleetConfig,
-  median,
-  sideBySide,
-  tempDir,
-} from '../lib.mjs';
+import { benchWorld, borg, borgops, cleanup, dataTree, median, sideBySide, tempDir } from '../lib.mjs';
 
 export const name = 'create + retention + compact, 5 destinations';
 export const target = 'ratio < 1 vs borgmatic';
@@ -21,22 +11,18 @@ export async function run({ runs }) {
   const dir = await tempDir('borgmatic');
   try {
     await execa('borgmatic', ['--version']);
-    const root = join(dir, 'root');
+    const destinations = ['d0', 'd1', 'd2', 'd3', 'd4'];
+    const world = await benchWorld(dir, {
+      destinations,
+      extra: { prune: { keep: { last: 3 } } },
+      stateYaml: 'state:\n  s0:\n    folders: [/srv/s0]\n',
+    });
+    const { root } = world;
     const tree = join(root, 'srv/s0');
     await dataTree(tree, 20);
-    const destinations = ['d0', 'd1', 'd2', 'd3', 'd4'];
-    const config = join(dir, 'config');
-    const files = localFleetConfig({
-      reposDir: join(dir, 'repos'),
-      destinations,
-      states: 1,
-      extra: { prune: { keep: { last: 3 } } },
-    });
-    files['machines/jon/state.yaml'] = 'state:\n  s0:\n    folders: [/srv/s0]\n';
-    await configRepo(config, files);
     const common = ['--machine', 'jon', '--root', root];
-    await execa('mkdir', ['-p', join(dir, 'repos'), join(dir, 'theirs')]);
-    const applied = await borgops(['apply', '--source', config, '--scheduler', 'embedded', ...common]);
+    await execa('mkdir', ['-p', join(dir, 'theirs')]);
+    const applied = await borgops(['apply', ...world.common]);
     if (applied.exitCode !== 0) throw new Error(`apply: ${applied.stderr}`);
 
     const passphrase = 'bench-passphrase';

@@ -1,8 +1,6 @@
 // A hooks-only change converged by `apply`: no borg process, and fast.
 
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { borgops, cleanup, commit, configRepo, localFleetConfig, median, tempDir } from '../lib.mjs';
+import { benchWorld, borgops, cleanup, commit, median, tempDir } from '../lib.mjs';
 
 export const name = 'hooks-only change converged by apply';
 export const target = '0 borg processes, < 300 ms';
@@ -10,21 +8,8 @@ export const target = '0 borg processes, < 300 ms';
 export async function run({ runs }) {
   const dir = await tempDir('hooks');
   try {
-    const config = join(dir, 'config');
-    await mkdir(join(dir, 'repos'), { recursive: true });
-    const files = localFleetConfig({ reposDir: join(dir, 'repos'), destinations: ['local'], states: 5 });
-    await configRepo(config, files);
-    const common = [
-      '--source',
-      config,
-      '--machine',
-      'jon',
-      '--root',
-      join(dir, 'root'),
-      '--scheduler',
-      'embedded',
-      '--json',
-    ];
+    const { config, files, common: base } = await benchWorld(dir, { destinations: ['local'], states: 5 });
+    const common = [...base, '--json'];
     if ((await borgops(['apply', ...common])).exitCode !== 0) throw new Error('first apply failed');
     const samples = [];
     let processes = 0;

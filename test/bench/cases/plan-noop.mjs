@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { borgops, cleanup, configRepo, localFleetConfig, median, sideBySide, tempDir } from '../lib.mjs';
+import { benchWorld, borgops, cleanup, median, sideBySide, tempDir } from '../lib.mjs';
 
 export const name = 'no-op plan, 20 converged local repositories';
 export const target = 'ratio ≤ 0.6 vs 20 sequential borg list --json';
@@ -11,19 +11,7 @@ export async function run({ runs }) {
   const dir = await tempDir('plan');
   try {
     const destinations = Array.from({ length: 20 }, (_, i) => `d${String(i).padStart(2, '0')}`);
-    const config = join(dir, 'config');
-    await configRepo(config, localFleetConfig({ reposDir: join(dir, 'repos'), destinations }));
-    const common = [
-      '--source',
-      config,
-      '--machine',
-      'jon',
-      '--root',
-      join(dir, 'root'),
-      '--scheduler',
-      'embedded',
-    ];
-    await execa('mkdir', ['-p', join(dir, 'repos')]);
+    const { common } = await benchWorld(dir, { destinations });
     const applied = await borgops(['apply', ...common]);
     if (applied.exitCode !== 0) throw new Error(`apply failed: ${applied.stderr}`);
     const secrets = join(dir, 'root/var/lib/borgops/secrets');

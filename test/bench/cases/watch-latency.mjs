@@ -1,8 +1,6 @@
 // Commit → converged in `watch` with a local source.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { execa } from 'execa';
-import { cleanup, cli, commit, configRepo, localFleetConfig, median, tempDir } from '../lib.mjs';
+import { benchWorld, cleanup, cli, commit, median, tempDir } from '../lib.mjs';
 
 export const name = 'commit → converged in watch, local source';
 export const target = 'median < 500 ms';
@@ -19,30 +17,10 @@ async function waitFor(probe, timeoutMs = 30_000) {
 
 export async function run({ runs }) {
   const dir = await tempDir('watch');
-  const config = join(dir, 'config');
-  await mkdir(join(dir, 'repos'), { recursive: true });
-  const files = localFleetConfig({ reposDir: join(dir, 'repos'), destinations: ['local'], states: 3 });
-  await configRepo(config, files);
+  const { config, files, common } = await benchWorld(dir, { destinations: ['local'], states: 3 });
   const agent = execa(
     'node',
-    [
-      cli,
-      'watch',
-      '--source',
-      config,
-      '--machine',
-      'jon',
-      '--root',
-      join(dir, 'root'),
-      '--scheduler',
-      'embedded',
-      '--listen',
-      '127.0.0.1:0',
-      '--drift-interval',
-      '0',
-      '--interval',
-      '3600',
-    ],
+    [cli, 'watch', ...common, '--listen', '127.0.0.1:0', '--drift-interval', '0', '--interval', '3600'],
     { reject: false },
   );
   let stderr = '';
