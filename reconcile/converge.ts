@@ -4,7 +4,6 @@ import { compile } from '../src/desired/compile.js';
 import type { DesiredMachine } from '../src/desired/types.js';
 import { BorgopsError } from '../src/errors.js';
 import { saveApplied } from '../src/host/applied.js';
-import { readLedger } from '../src/host/ledger.js';
 import { acquireLock } from '../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../src/host/paths.js';
 import { type AttemptResult, readStatus, writeStatus } from '../src/host/status.js';
@@ -161,7 +160,8 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       );
     }
     const chosen = saved ?? planned.plan;
-    const ledger = await readLedger(paths.ledger);
+    // observe read the ledger under this same lock; apply updates a copy (the plan keeps what it saw)
+    const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;
     try {
       result = await apply(

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { DesiredMachine, Resource } from '../src/desired/types.js';
 import { HOOK_MODE } from '../src/host/hooks.js';
 import type { HostPaths } from '../src/host/paths.js';
-import type { JobFile, ScheduledJob } from '../src/host/schedulers/types.js';
+import { type JobFile, type ScheduledJob, sameJobFiles } from '../src/host/schedulers/types.js';
 import { formatSeconds } from '../src/schedule/calendar-shift.js';
 import { hashOf } from '../src/util/hash.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
@@ -31,12 +31,6 @@ function ofKind<K extends Resource['kind']>(desired: DesiredMachine, kind: K): O
 
 function ledgerIds(actual: ActualMachine, kind: string): string[] {
   return Object.keys(actual.ledger.entries).filter((id) => actual.ledger.entries[id]?.kind === kind);
-}
-
-function sameFiles(a: readonly JobFile[], b: readonly JobFile[]): boolean {
-  return (
-    a.length === b.length && a.every((file, i) => file.path === b[i]?.path && file.content === b[i]?.content)
-  );
 }
 
 function fileDiffs(before: readonly JobFile[], after: readonly JobFile[]): FileDiff[] {
@@ -192,8 +186,8 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     };
     const files = options.renderJob(job);
     const found = actual.schedules[schedule.destination];
-    if (found?.active && sameFiles(found.files, files)) continue;
-    const changed = found !== undefined && !sameFiles(found.files, files);
+    if (found?.active && sameJobFiles(found.files, files)) continue;
+    const changed = found !== undefined && !sameJobFiles(found.files, files);
     actions.push({
       op: 'schedule.install',
       id: schedule.id,
@@ -288,8 +282,4 @@ export function fingerprint(desired: DesiredMachine, actual: ActualMachine, work
     resources: desired.resources,
     actual,
   });
-}
-
-export function hasChanges(result: Plan): boolean {
-  return result.actions.length > 0;
 }

@@ -1,14 +1,17 @@
-import { compile } from '../../src/desired/compile.js';
-import { BorgopsError } from '../../src/errors.js';
-import { loadApplied } from '../../src/host/applied.js';
 import { readLedger } from '../../src/host/ledger.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { staggeredCalendar } from '../../src/host/schedulers/calendar.js';
 import { readScheduleTable } from '../../src/host/schedulers/embedded.js';
-import type { JobFile, ObservedJob, ScheduledJob } from '../../src/host/schedulers/types.js';
+import {
+  type JobFile,
+  type ObservedJob,
+  type ScheduledJob,
+  sameJobFiles,
+} from '../../src/host/schedulers/types.js';
 import { nextRun } from '../../src/schedule/due.js';
 import { jobCommand } from '../converge.js';
 import { type SchedulerHost, selectScheduler } from '../schedulers.js';
+import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 
 /** installed: as apply wrote it; drifted: its files differ; inactive: disabled or stopped; missing: gone. */
 export type JobState = 'installed' | 'drifted' | 'inactive' | 'missing' | 'not installed';
@@ -41,12 +44,8 @@ export interface ScheduleListOptions {
   stateDir: string;
   now: Date;
   schedulerHost?: SchedulerHost;
-}
-
-function sameFiles(a: readonly JobFile[], b: readonly JobFile[]): boolean {
-  return (
-    a.length === b.length && a.every((file, i) => file.path === b[i]?.path && file.content === b[i]?.content)
-  );
+  /** The applied declarations, when the caller loaded them already. */
+  applied?: AppliedMachine;
 }
 
 function stateOf(
@@ -56,7 +55,7 @@ function stateOf(
 ): JobState {
   if (backend === undefined) return 'not installed';
   if (observed === undefined || observed.files.length === 0) return 'missing';
-  if (!sameFiles(observed.files, expected)) return 'drifted';
+  if (!sameJobFiles(observed.files, expected)) return 'drifted';
   return observed.active ? 'installed' : 'inactive';
 }
 
@@ -67,11 +66,7 @@ function stateOf(
  */
 export async function listSchedules(options: ScheduleListOptions): Promise<ScheduleList> {
   const paths = hostPaths(options.root, options.stateDir);
-  const { snapshot, result } = await loadApplied(paths.applied);
-  if (!result.declarations) {
-    throw new BorgopsError('E_CONFIG', `the applied declarations in ${paths.applied} no longer load`);
-  }
-  const desired = compile(result.declarations, options.machine);
+  const { desired, commit, appliedAt } = options.applied ?? (await appliedMachine(paths, options.machine));
   const ledger = await readLedger(paths.ledger);
   const { all } = selectScheduler('auto', paths, options.schedulerHost);
   const observedBy = new Map<string, ObservedJob[]>();
@@ -112,5 +107,5 @@ export async function listSchedules(options: ScheduleListOptions): Promise<Sched
       state: stateOf(backend, observed, scheduler ? scheduler.render(job) : []),
     });
   }
-  return { machine: desired.machine, commit: snapshot.commit ?? null, appliedAt: snapshot.appliedAt, jobs };
+  return { machine: desired.machine, commit: commit ?? null, appliedAt, jobs };
 }

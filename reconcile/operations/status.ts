@@ -1,49 +1,47 @@
-import { loadDeclarations } from '../../src/config/load.js';
-import { compile } from '../../src/desired/compile.js';
-import type { DesiredDestination } from '../../src/desired/types.js';
 import { isBorgopsError } from '../../src/errors.js';
-import { readApplied } from '../../src/host/applied.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
 import { type HealthReport, healthReport } from '../health.js';
+import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 import { listSchedules } from './schedule-list.js';
 
-/** The destinations of the applied declarations (what is in force on this machine), if any. */
-export async function appliedDestinations(paths: HostPaths, machine: string): Promise<DesiredDestination[]> {
-  const applied = await readApplied(paths.applied);
-  if (!applied) return [];
-  const { declarations } = loadDeclarations(new Map(Object.entries(applied.files)), applied.commit);
-  if (!declarations) return [];
-  if (!declarations.machines.includes(machine)) return [];
-  return compile(declarations, machine).destinations;
-}
-
-/** Each destination's next scheduled run, as `schedule list` computes it; empty when nothing is applied. */
-async function nextRuns(paths: HostPaths, machine: string, now: Date): Promise<Map<string, Date>> {
-  const runs = new Map<string, Date>();
+/** The declarations applied on this host for `machine`; undefined when none are (or another machine's are). */
+async function applied(paths: HostPaths, machine: string): Promise<AppliedMachine | undefined> {
   try {
-    const list = await listSchedules({ machine, root: paths.root, stateDir: paths.stateDir, now });
-    for (const job of list.jobs) if (job.nextRun !== null) runs.set(job.destination, new Date(job.nextRun));
+    return await appliedMachine(paths, machine);
   } catch (error: unknown) {
-    if (!isBorgopsError(error)) throw error;
+    if (isBorgopsError(error)) return undefined;
+    throw error;
   }
-  return runs;
 }
 
-/** The machine's health from the state directory alone (no git, no borg): status, runs, applied declarations, jobs. */
+/**
+ * The machine's health from the state directory alone (no git, no borg): status, runs, and the
+ * applied declarations with their jobs' next runs (loaded and compiled once per request).
+ */
 export async function machineHealth(paths: HostPaths, machine: string, now: Date): Promise<HealthReport> {
-  const [status, runs, destinations, next] = await Promise.all([
+  const [status, runs, inForce] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
-    appliedDestinations(paths, machine),
-    nextRuns(paths, machine, now),
+    applied(paths, machine),
   ]);
+  const next = new Map<string, Date>();
+  if (inForce) {
+    const list = await listSchedules({
+      machine,
+      root: paths.root,
+      stateDir: paths.stateDir,
+      now,
+      applied: inForce,
+    });
+    for (const job of list.jobs) if (job.nextRun !== null) next.set(job.destination, new Date(job.nextRun));
+  }
   return healthReport({
     machine,
     status,
     runs,
-    destinations,
+    destinations: inForce?.desired.destinations ?? [],
     now,
     nextRun: (destination) => next.get(destination.name),
   });

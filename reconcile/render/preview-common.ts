@@ -1,5 +1,5 @@
 import { compareStrings } from '../../src/util/compare.js';
-import type { MachineCounts, MachinePreview, ResourceChange } from '../preview/model.js';
+import type { MachineCounts, MachinePreview } from '../preview/model.js';
 
 /** `+` added, `~` changed, `-` removed, as the plan prints actions. */
 export const CHANGE_SYMBOL = { added: '+', changed: '~', removed: '-' } as const;
@@ -39,10 +39,6 @@ export function truncateMiddle(lines: readonly string[], max: number, what = 'li
 /** The lines of a diff without its trailing newline. */
 export function diffLines(diff: string): string[] {
   return diff.replace(/\n$/, '').split('\n');
-}
-
-export function changeHeadline(change: ResourceChange): string {
-  return `${CHANGE_SYMBOL[change.change]} ${change.id}`;
 }
 
 export { plural };

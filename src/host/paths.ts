@@ -1,4 +1,4 @@
-import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 
 /**
  * Every host path borgops manages, under `--root` (design.md: like a chroot prefix) and the
@@ -68,10 +68,4 @@ export function underRoot(root: string, declared: string): string {
  */
 export function archivePath(declared: string): string {
   return posix.relative('/', posix.resolve('/', declared)) || '.';
-}
-
-/** True when `child` is `parent` or inside it; path.relative, never startsWith (conventions.md). */
-export function isInside(parent: string, child: string): boolean {
-  const rel = relative(resolve(parent), resolve(child));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -41,3 +41,10 @@ export interface Scheduler {
   /** When the job last started (ISO), as far as this backend knows. */
   lastRun(destination: string): Promise<string | undefined>;
 }
+
+/** A job as rendered equals a job as observed: the same files in the same order with the same content. */
+export function sameJobFiles(a: readonly JobFile[], b: readonly JobFile[]): boolean {
+  return (
+    a.length === b.length && a.every((file, i) => file.path === b[i]?.path && file.content === b[i]?.content)
+  );
+}
