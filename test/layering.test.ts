@@ -42,4 +42,37 @@ describe('layering (design.md)', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('reconcile/ rooms import only downward (ARCHITECTURE.md)', async () => {
+    // lower rank = lower room; a file may import its own room or a room of lower rank
+    const rank: Record<string, number> = {
+      engine: 0,
+      operations: 1,
+      preview: 1,
+      render: 2,
+      agent: 3,
+      cli: 4,
+    };
+    const offenders: string[] = [];
+    for (const file of await files(join(root, 'reconcile'))) {
+      const from = relative(join(root, 'reconcile'), file).split('/');
+      const room = from.length > 1 ? (from[0] ?? '') : '';
+      if (!(room in rank)) {
+        offenders.push(`${relative(root, file)} is in no room`);
+        continue;
+      }
+      const text = await readFile(file, 'utf8');
+      for (const match of text.matchAll(importPattern)) {
+        const target = match[1] ?? '';
+        if (!target.startsWith('.')) continue;
+        const resolved = relative(join(root, 'reconcile'), join(file, '..', target));
+        if (resolved.startsWith('..')) continue;
+        const other = resolved.split('/')[0] ?? '';
+        if (other === room) continue;
+        if (!(other in rank) || (rank[other] ?? 99) >= (rank[room] ?? 0))
+          offenders.push(`${relative(root, file)} → ${target}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -5,8 +5,8 @@ import { DEFAULT_SSH_TIMEOUT_SECONDS, sshTimeouts } from '../../src/borg/env.js'
 import type { Borg } from '../../src/borg/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import type { GuardName } from '../model.js';
-import { SCHEDULER_CHOICES, type SchedulerChoice } from '../schedulers.js';
+import type { GuardName } from '../engine/model.js';
+import { SCHEDULER_CHOICES, type SchedulerChoice } from '../engine/schedulers.js';
 import { type GlobalOptions, globalOptions } from './options.js';
 
 export interface CommandContext {

@@ -1,7 +1,9 @@
+// cli/: the command line, one file per command; the only room that may call process.exit and
+// the top of the import order (ARCHITECTURE.md).
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { redactUrl } from '../../src/log.js';
-import { packageVersion } from '../entry.js';
+import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
 import { registerKeys } from './commands/keys.js';

@@ -9,8 +9,8 @@ import { readRuns } from '../../src/host/runs.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
 import { compareStrings } from '../../src/util/compare.js';
-import { pruneRefusal } from '../guards.js';
-import { destinationRetention, failedLeftovers, pruneArchives } from '../retention.js';
+import { pruneRefusal } from '../engine/guards.js';
+import { destinationRetention, failedLeftovers, pruneArchives } from '../engine/retention.js';
 import { type Failure, failureOf, observationFailure } from './failure.js';
 
 export type DestinationStatus = 'created' | 'failed' | 'aborted' | 'skipped';

@@ -7,7 +7,7 @@ import type { HostPaths } from '../../src/host/paths.js';
 import { borgTarget } from '../../src/host/targets.js';
 import { compareStrings } from '../../src/util/compare.js';
 import { mapBounded } from '../../src/util/pool.js';
-import { failedLeftovers } from '../retention.js';
+import { failedLeftovers } from '../engine/retention.js';
 import { appliedMachine } from './applied-machine.js';
 import { type Failure, observationFailure } from './failure.js';
 

@@ -9,8 +9,8 @@ import {
   sameJobFiles,
 } from '../../src/host/schedulers/types.js';
 import { nextRun } from '../../src/schedule/due.js';
-import { jobCommand } from '../converge.js';
-import { type SchedulerHost, selectScheduler } from '../schedulers.js';
+import { jobCommand } from '../engine/converge.js';
+import { type SchedulerHost, selectScheduler } from '../engine/schedulers.js';
 import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 
 /** installed: as apply wrote it; drifted: its files differ; inactive: disabled or stopped; missing: gone. */

@@ -1,9 +1,11 @@
+// operations/: what a person asks of one machine (backups, status, health, schedules); built on
+// engine/, never on preview/, render/, agent/ or cli/ (ARCHITECTURE.md).
 import { isBorgopsError } from '../../src/errors.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
-import { type HealthReport, healthReport } from '../health.js';
 import { type AppliedMachine, appliedMachine } from './applied-machine.js';
+import { type HealthReport, healthReport } from './health.js';
 import { listSchedules } from './schedule-list.js';
 
 /** The declarations applied on this host for `machine`; undefined when none are (or another machine's are). */

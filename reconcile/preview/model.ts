@@ -1,6 +1,6 @@
 import type { Problem } from '../../src/config/problem.js';
 import type { ResourceKind } from '../../src/desired/types.js';
-import type { Refusal } from '../model.js';
+import type { Refusal } from '../engine/model.js';
 
 /*
  * The preview report: what merging head into base does to every machine. `--format json` prints
@@ -30,7 +30,7 @@ export interface SettingChange {
 /** A unified diff of one generated file; `path` is where the file lives on the machine. */
 export interface FilePatch {
   path: string;
-  /** From `reconcile/render/diff.ts` (the `diff` package), labels `base` and `head`. */
+  /** From `reconcile/preview/diff.ts` (the `diff` package), labels `base` and `head`. */
   diff: string;
   /** Lines starting with `+` and `-` (headers excluded). */
   added: number;

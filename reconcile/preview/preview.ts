@@ -1,3 +1,5 @@
+// preview/: the model of a pull request's planned changes, base against head, per machine; built
+// on engine/ only, and turned into text by render/ (ARCHITECTURE.md).
 import { isDeepStrictEqual } from 'node:util';
 import type { LoadResult } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';

@@ -6,7 +6,7 @@ import { type HostPaths, underRoot } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../../src/host/served.js';
 import { compareStrings } from '../../src/util/compare.js';
-import { unifiedDiff } from '../render/diff.js';
+import { unifiedDiff } from './diff.js';
 import type { ChangeType, FilePatch, PreviewKind, ResourceChange, SettingChange } from './model.js';
 import { redactValue } from './redact.js';
 import {

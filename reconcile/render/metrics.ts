@@ -1,4 +1,4 @@
-import type { HealthReport } from '../health.js';
+import type { HealthReport } from '../operations/health.js';
 
 export interface Counters {
   /** borgops_reconcile_total by result (applied, partial, failed, refused, invalid, unverified). */

@@ -1,5 +1,7 @@
-import type { Action, Plan } from '../model.js';
-import { unifiedDiff } from './diff.js';
+// render/: turns plans, previews, backups and health into text, markdown and metrics; reads the
+// models of engine/, operations/ and preview/, and never runs anything (ARCHITECTURE.md).
+import type { Action, Plan } from '../engine/model.js';
+import { unifiedDiff } from '../preview/diff.js';
 
 export interface RenderOptions {
   color: boolean;

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { runApply } from '../../reconcile/converge.js';
+import { runApply } from '../../reconcile/engine/converge.js';
 import { createBorg } from '../../src/borg/adapter.js';
 import type { Borg } from '../../src/borg/types.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runApply } from '../../converge.js';
+import { runApply } from '../../engine/converge.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
 import { type Io, printJson } from '../io.js';

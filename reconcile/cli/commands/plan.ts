@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeJsonAtomic } from '../../../src/host/atomic.js';
-import { makePlan } from '../../converge.js';
-import type { Plan } from '../../model.js';
+import { makePlan } from '../../engine/converge.js';
+import type { Plan } from '../../engine/model.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConvergeOptions, commandContext, schedulerChoice } from '../context.js';
 import { type Io, printJson } from '../io.js';

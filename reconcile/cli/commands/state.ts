@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compile } from '../../../src/desired/compile.js';
-import { loadSource, requireValid } from '../../declarations.js';
+import { loadSource, requireValid } from '../../engine/declarations.js';
 import { formatStates, listStates } from '../../operations/state-list.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';

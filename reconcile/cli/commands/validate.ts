@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../../../src/config/problem.js';
-import { describe, loadSource } from '../../declarations.js';
+import { describe, loadSource } from '../../engine/declarations.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { pruneRefusal } from '../../../reconcile/guards.js';
+import { pruneRefusal } from '../../../reconcile/engine/guards.js';
+import { failedLeftovers } from '../../../reconcile/engine/retention.js';
 import { foldersOf } from '../../../reconcile/operations/backup-destination.js';
 import { backupName, formatListing } from '../../../reconcile/operations/backups-list.js';
 import { parseRestoreName, statesToRestore } from '../../../reconcile/operations/restore-target.js';
 import { progressLine } from '../../../reconcile/render/backups-text.js';
-import { failedLeftovers } from '../../../reconcile/retention.js';
 import { archiveTimestamp } from '../../../src/config/names.js';
 import { compile } from '../../../src/desired/compile.js';
 import { archivePath } from '../../../src/host/paths.js';

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BorgopsError } from '../src/errors.js';
-import type { Logger } from '../src/log.js';
-import type { HealthReport } from './health.js';
-import { type Counters, renderMetrics } from './render/metrics.js';
+import { BorgopsError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { HealthReport } from '../operations/health.js';
+import { type Counters, renderMetrics } from '../render/metrics.js';
 
 export interface AgentHttpOptions {
   /** `host:port`; port 0 picks a free one. */

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from '../../reconcile/converge.js';
-import { archiveNames, convergeWorld, lockRepository } from '../helpers/converge.js';
+import { makePlan } from '../../../reconcile/engine/converge.js';
+import { archiveNames, convergeWorld, lockRepository } from '../../helpers/converge.js';
 
 describe('apply with real borg: retention, guards and faults', () => {
   it("prunes exactly the archives the plan lists, only this machine and destination's, and guards large prunes", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type SchedulerChoice, selectScheduler } from '../../reconcile/schedulers.js';
-import { hostPaths } from '../../src/host/paths.js';
+import { type SchedulerChoice, selectScheduler } from '../../../reconcile/engine/schedulers.js';
+import { hostPaths } from '../../../src/host/paths.js';
 
 describe('selectScheduler', () => {
   const temporary = hostPaths('/tmp/borgops-root');

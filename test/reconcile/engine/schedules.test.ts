@@ -1,22 +1,22 @@
 import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply } from '../../reconcile/apply.js';
-import { type ConvergeOptions, makePlan, runApply } from '../../reconcile/converge.js';
-import type { GuardName } from '../../reconcile/model.js';
-import { renderPlanText } from '../../reconcile/render/plan-text.js';
-import type { SchedulerChoice } from '../../reconcile/schedulers.js';
-import { createBorg } from '../../src/borg/adapter.js';
-import { staggerOffset } from '../../src/desired/stagger.js';
-import { readLedger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
-import { readScheduleTable } from '../../src/host/schedulers/embedded.js';
-import { silentLogger } from '../../src/log.js';
-import { formatSeconds } from '../../src/schedule/calendar-shift.js';
-import { localConfig } from '../helpers/fleet.js';
-import { gitRepo, type TestRepo } from '../helpers/git.js';
-import { tempDir } from '../helpers/temp.js';
-import { hasSystemdAnalyze, verifyUnits } from '../src/host/schedulers/systemd-analyze-verify.js';
+import { apply } from '../../../reconcile/engine/apply.js';
+import { type ConvergeOptions, makePlan, runApply } from '../../../reconcile/engine/converge.js';
+import type { GuardName } from '../../../reconcile/engine/model.js';
+import type { SchedulerChoice } from '../../../reconcile/engine/schedulers.js';
+import { renderPlanText } from '../../../reconcile/render/plan-text.js';
+import { createBorg } from '../../../src/borg/adapter.js';
+import { staggerOffset } from '../../../src/desired/stagger.js';
+import { readLedger } from '../../../src/host/ledger.js';
+import { hostPaths } from '../../../src/host/paths.js';
+import { readScheduleTable } from '../../../src/host/schedulers/embedded.js';
+import { silentLogger } from '../../../src/log.js';
+import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { localConfig } from '../../helpers/fleet.js';
+import { gitRepo, type TestRepo } from '../../helpers/git.js';
+import { tempDir } from '../../helpers/temp.js';
+import { hasSystemdAnalyze, verifyUnits } from '../../src/host/schedulers/systemd-analyze-verify.js';
 
 interface World {
   repo: TestRepo;

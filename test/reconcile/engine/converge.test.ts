@@ -1,8 +1,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from '../../reconcile/converge.js';
-import { convergeWorld } from '../helpers/converge.js';
+import { makePlan } from '../../../reconcile/engine/converge.js';
+import { convergeWorld } from '../../helpers/converge.js';
 
 describe('plan and apply with real borg on the example', () => {
   it('converges, is idempotent, and a hooks-only change costs zero borg processes', async () => {

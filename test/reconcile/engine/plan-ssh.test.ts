@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ActualMachine } from '../../reconcile/model.js';
-import { plan } from '../../reconcile/plan.js';
-import { compile } from '../../src/desired/compile.js';
-import { emptyLedger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
-import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
-import { declarationsOf } from '../helpers/declarations.js';
+import type { ActualMachine } from '../../../reconcile/engine/model.js';
+import { plan } from '../../../reconcile/engine/plan.js';
+import { compile } from '../../../src/desired/compile.js';
+import { emptyLedger } from '../../../src/host/ledger.js';
+import { hostPaths } from '../../../src/host/paths.js';
+import { embeddedScheduler } from '../../../src/host/schedulers/embedded.js';
+import { declarationsOf } from '../../helpers/declarations.js';
 
 // The server role and the client's SSH side of the pure planner, with hand-made observations.
 const jonKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl borgops@jon';

@@ -1,13 +1,15 @@
+// engine/: load the declarations, observe the host, plan, guard and apply. The bottom room of
+// reconcile/: it imports only src/ and itself (ARCHITECTURE.md).
 import { readFile } from 'node:fs/promises';
-import type { Borg } from '../src/borg/types.js';
-import { compile } from '../src/desired/compile.js';
-import type { DesiredMachine } from '../src/desired/types.js';
-import { BorgopsError } from '../src/errors.js';
-import { saveApplied } from '../src/host/applied.js';
-import { acquireLock } from '../src/host/lock.js';
-import { type HostPaths, hostPaths } from '../src/host/paths.js';
-import { type AttemptResult, readStatus, writeStatus } from '../src/host/status.js';
-import type { Logger } from '../src/log.js';
+import type { Borg } from '../../src/borg/types.js';
+import { compile } from '../../src/desired/compile.js';
+import type { DesiredMachine } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
+import { saveApplied } from '../../src/host/applied.js';
+import { acquireLock } from '../../src/host/lock.js';
+import { type HostPaths, hostPaths } from '../../src/host/paths.js';
+import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
+import type { Logger } from '../../src/log.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
 import { cliEntry } from './entry.js';

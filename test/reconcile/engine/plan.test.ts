@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ActualMachine } from '../../reconcile/model.js';
-import { plan } from '../../reconcile/plan.js';
-import { renderPlanText } from '../../reconcile/render/plan-text.js';
-import { compile } from '../../src/desired/compile.js';
-import type { DesiredMachine } from '../../src/desired/types.js';
-import { emptyLedger, type Ledger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
-import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
-import { declarationsOf } from '../helpers/declarations.js';
-import { localConfig } from '../helpers/fleet.js';
+import type { ActualMachine } from '../../../reconcile/engine/model.js';
+import { plan } from '../../../reconcile/engine/plan.js';
+import { renderPlanText } from '../../../reconcile/render/plan-text.js';
+import { compile } from '../../../src/desired/compile.js';
+import type { DesiredMachine } from '../../../src/desired/types.js';
+import { emptyLedger, type Ledger } from '../../../src/host/ledger.js';
+import { hostPaths } from '../../../src/host/paths.js';
+import { embeddedScheduler } from '../../../src/host/schedulers/embedded.js';
+import { declarationsOf } from '../../helpers/declarations.js';
+import { localConfig } from '../../helpers/fleet.js';
 
 // Unit tests of the pure planner with hand-made observations; the integration tests run real borg.
 const paths = hostPaths('/tmp/root');

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type { HostPaths } from '../src/host/paths.js';
-import { embeddedScheduler } from '../src/host/schedulers/embedded.js';
-import { type Systemctl, systemctl, systemdIsInit } from '../src/host/schedulers/systemctl.js';
-import { systemdScheduler } from '../src/host/schedulers/systemd.js';
-import type { Scheduler } from '../src/host/schedulers/types.js';
-import { type Logger, silentLogger } from '../src/log.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
+import { type Systemctl, systemctl, systemdIsInit } from '../../src/host/schedulers/systemctl.js';
+import { systemdScheduler } from '../../src/host/schedulers/systemd.js';
+import type { Scheduler } from '../../src/host/schedulers/types.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 
 export const SCHEDULER_CHOICES = ['auto', 'systemd', 'embedded'] as const;
 export type SchedulerChoice = (typeof SCHEDULER_CHOICES)[number];

@@ -1,7 +1,7 @@
-import type { DesiredDestination } from '../src/desired/types.js';
-import type { Runs } from '../src/host/runs.js';
-import type { MachineStatus } from '../src/host/status.js';
-import { estimateInterval, parseCalendars } from '../src/schedule/calendar.js';
+import type { DesiredDestination } from '../../src/desired/types.js';
+import type { Runs } from '../../src/host/runs.js';
+import type { MachineStatus } from '../../src/host/status.js';
+import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
 
 export interface Condition {
   type: 'Ready' | 'Stalled';

@@ -1,8 +1,8 @@
-import { authorizedKeyLine } from '../src/desired/authorized-keys.js';
-import type { DesiredMachine, Resource } from '../src/desired/types.js';
-import { SERVER_SHELL } from '../src/host/accounts.js';
-import { type HostPaths, underRoot } from '../src/host/paths.js';
-import { authorizedKeysPath } from '../src/host/served.js';
+import { authorizedKeyLine } from '../../src/desired/authorized-keys.js';
+import type { DesiredMachine, Resource } from '../../src/desired/types.js';
+import { SERVER_SHELL } from '../../src/host/accounts.js';
+import { type HostPaths, underRoot } from '../../src/host/paths.js';
+import { authorizedKeysPath } from '../../src/host/served.js';
 import type { Action, ActualMachine, PlanError } from './model.js';
 
 /** What the server role adds to a plan (pure). */

@@ -1,12 +1,12 @@
-import type { RepositoryObservation } from '../src/borg/types.js';
-import type { HookPhase, ResourceKind } from '../src/desired/types.js';
-import type { SystemUser } from '../src/host/accounts.js';
-import type { HookFile } from '../src/host/hooks.js';
-import type { Ledger } from '../src/host/ledger.js';
-import type { JobFile, ObservedJob, ScheduledJob } from '../src/host/schedulers/types.js';
-import type { ObservedSecret } from '../src/host/secrets.js';
-import type { ObservedServed } from '../src/host/served.js';
-import type { ObservedSshKey } from '../src/host/ssh-key.js';
+import type { RepositoryObservation } from '../../src/borg/types.js';
+import type { HookPhase, ResourceKind } from '../../src/desired/types.js';
+import type { SystemUser } from '../../src/host/accounts.js';
+import type { HookFile } from '../../src/host/hooks.js';
+import type { Ledger } from '../../src/host/ledger.js';
+import type { JobFile, ObservedJob, ScheduledJob } from '../../src/host/schedulers/types.js';
+import type { ObservedSecret } from '../../src/host/secrets.js';
+import type { ObservedServed } from '../../src/host/served.js';
+import type { ObservedSshKey } from '../../src/host/ssh-key.js';
 
 /** A repository as observed: asked of borg, or taken from the ledger when nothing about it changed. */
 export type ObservedRepository =

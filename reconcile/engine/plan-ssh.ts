@@ -1,7 +1,7 @@
-import type { DesiredMachine } from '../src/desired/types.js';
-import { knownHostsPattern, sshEndpoint } from '../src/host/known-hosts.js';
-import type { HostPaths } from '../src/host/paths.js';
-import { isPinned } from '../src/host/targets.js';
+import type { DesiredMachine } from '../../src/desired/types.js';
+import { knownHostsPattern, sshEndpoint } from '../../src/host/known-hosts.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { isPinned } from '../../src/host/targets.js';
 import type { ActualMachine } from './model.js';
 
 /** How each SSH destination's host key is checked, so a plan says when a key is trusted on first use. */

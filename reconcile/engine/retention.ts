@@ -1,6 +1,6 @@
-import { ownArchives, planRetention, type RetentionPlan } from '../src/borg/retention.js';
-import type { Archive, Borg, BorgTarget } from '../src/borg/types.js';
-import type { DesiredDestination } from '../src/desired/types.js';
+import { ownArchives, planRetention, type RetentionPlan } from '../../src/borg/retention.js';
+import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
+import type { DesiredDestination } from '../../src/desired/types.js';
 
 /*
  * Retention of one destination, shared by `plan`/`apply` and `backups create` so both prune by

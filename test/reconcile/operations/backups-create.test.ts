@@ -1,14 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackups } from '../../reconcile/operations/backups-create.js';
-import { archiveTimestamp } from '../../src/config/names.js';
-import { compile } from '../../src/desired/compile.js';
-import { loadApplied } from '../../src/host/applied.js';
-import { readRuns } from '../../src/host/runs.js';
-import { borgTarget } from '../../src/host/targets.js';
-import { silentLogger } from '../../src/log.js';
-import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../helpers/backups.js';
+import { createBackups } from '../../../reconcile/operations/backups-create.js';
+import { archiveTimestamp } from '../../../src/config/names.js';
+import { compile } from '../../../src/desired/compile.js';
+import { loadApplied } from '../../../src/host/applied.js';
+import { readRuns } from '../../../src/host/runs.js';
+import { borgTarget } from '../../../src/host/targets.js';
+import { silentLogger } from '../../../src/log.js';
+import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../../helpers/backups.js';
 
 let world: AppliedWorld;
 

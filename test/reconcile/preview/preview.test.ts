@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { previewExitCode } from '../../reconcile/preview/model.js';
-import { renderPreviewMarkdown } from '../../reconcile/render/preview-markdown.js';
-import { renderPreviewText } from '../../reconcile/render/preview-text.js';
-import { gitRepo } from '../helpers/git.js';
-import { fleetConfig, previewOf } from '../helpers/preview.js';
-import { tempDir } from '../helpers/temp.js';
+import { previewExitCode } from '../../../reconcile/preview/model.js';
+import { renderPreviewMarkdown } from '../../../reconcile/render/preview-markdown.js';
+import { renderPreviewText } from '../../../reconcile/render/preview-text.js';
+import { gitRepo } from '../../helpers/git.js';
+import { fleetConfig, previewOf } from '../../helpers/preview.js';
+import { tempDir } from '../../helpers/temp.js';
 
 // The preview core on real git repositories (two commits each), in-process.
 

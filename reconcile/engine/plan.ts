@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type { DesiredMachine, Resource } from '../src/desired/types.js';
-import { HOOK_MODE } from '../src/host/hooks.js';
-import type { HostPaths } from '../src/host/paths.js';
-import { type JobFile, type ScheduledJob, sameJobFiles } from '../src/host/schedulers/types.js';
-import { formatSeconds } from '../src/schedule/calendar-shift.js';
-import { hashOf } from '../src/util/hash.js';
+import type { DesiredMachine, Resource } from '../../src/desired/types.js';
+import { HOOK_MODE } from '../../src/host/hooks.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { type JobFile, type ScheduledJob, sameJobFiles } from '../../src/host/schedulers/types.js';
+import { formatSeconds } from '../../src/schedule/calendar-shift.js';
+import { hashOf } from '../../src/util/hash.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
 import { planServer } from './plan-server.js';

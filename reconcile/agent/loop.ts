@@ -1,15 +1,17 @@
-import { loadDeclarations } from '../src/config/load.js';
-import { formatProblem } from '../src/config/problem.js';
-import { errorMessage, isBorgopsError } from '../src/errors.js';
-import { ensureMirror, fetchMirror, isRemoteSource } from '../src/git/remote.js';
-import { type GitSource, openSource, readAtCommit, resolveCommit } from '../src/git/source.js';
-import { type VerifyOptions, verifyCommit } from '../src/git/verify.js';
-import { type RefWatcher, watchRefs } from '../src/git/watch-refs.js';
-import { readApplied } from '../src/host/applied.js';
-import { hostPaths } from '../src/host/paths.js';
-import { readStatus, writeStatus } from '../src/host/status.js';
-import { type ApplyOptions, runApply } from './converge.js';
-import type { LoadedSource } from './declarations.js';
+// agent/: the long-running `watch` loop, its HTTP listener and its embedded job runner; the
+// only room with a process that lives between commands (ARCHITECTURE.md).
+import { loadDeclarations } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problem.js';
+import { errorMessage, isBorgopsError } from '../../src/errors.js';
+import { ensureMirror, fetchMirror, isRemoteSource } from '../../src/git/remote.js';
+import { type GitSource, openSource, readAtCommit, resolveCommit } from '../../src/git/source.js';
+import { type VerifyOptions, verifyCommit } from '../../src/git/verify.js';
+import { type RefWatcher, watchRefs } from '../../src/git/watch-refs.js';
+import { readApplied } from '../../src/host/applied.js';
+import { hostPaths } from '../../src/host/paths.js';
+import { readStatus, writeStatus } from '../../src/host/status.js';
+import { type ApplyOptions, runApply } from '../engine/converge.js';
+import type { LoadedSource } from '../engine/declarations.js';
 
 export type Trigger = 'start' | 'commit' | 'interval' | 'webhook' | 'drift' | 'retry';
 

@@ -1,10 +1,10 @@
-import type { Borg } from '../src/borg/types.js';
-import { errorMessage } from '../src/errors.js';
-import type { HostPaths } from '../src/host/paths.js';
-import { readScheduleTable, recordRun } from '../src/host/schedulers/embedded.js';
-import type { Logger } from '../src/log.js';
-import { nextRun } from '../src/schedule/due.js';
-import { type BackupRun, createBackups, runSucceeded } from './operations/backups-create.js';
+import type { Borg } from '../../src/borg/types.js';
+import { errorMessage } from '../../src/errors.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { readScheduleTable, recordRun } from '../../src/host/schedulers/embedded.js';
+import type { Logger } from '../../src/log.js';
+import { nextRun } from '../../src/schedule/due.js';
+import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
 
 export interface EmbeddedSchedulerOptions {
   paths: HostPaths;

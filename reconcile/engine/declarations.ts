@@ -1,8 +1,8 @@
-import { type LoadResult, loadDeclarations } from '../src/config/load.js';
-import type { Declarations } from '../src/config/model.js';
-import { formatProblem, type Problem } from '../src/config/problem.js';
-import { BorgopsError } from '../src/errors.js';
-import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../src/git/source.js';
+import { type LoadResult, loadDeclarations } from '../../src/config/load.js';
+import type { Declarations } from '../../src/config/model.js';
+import { formatProblem, type Problem } from '../../src/config/problem.js';
+import { BorgopsError } from '../../src/errors.js';
+import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../../src/git/source.js';
 
 export interface SourceOptions {
   source: string;

@@ -1,5 +1,5 @@
-import type { DesiredDestination } from '../src/desired/types.js';
-import { hashOf } from '../src/util/hash.js';
+import type { DesiredDestination } from '../../src/desired/types.js';
+import { hashOf } from '../../src/util/hash.js';
 
 /**
  * What, if changed, means a repository must be looked at again (the ledger keeps the last applied
