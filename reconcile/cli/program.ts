@@ -11,6 +11,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSchema } from './commands/schema.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBackups(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
+  registerSecrets(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

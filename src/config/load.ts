@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { type ParsedFile, parseFile } from './document.js';
-import { classify } from './files.js';
+import { type ConfigFile, classify } from './files.js';
 import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
 import { compareProblems, hasErrors, type Problem } from './problem.js';
 import { checkRules } from './rules.js';
 import { Inventory, StateFile } from './schema.js';
+import { checkSecrets, readSecrets } from './secrets.js';
 
 export interface LoadResult {
   /** Present when there are no errors (warnings may remain). */
@@ -65,6 +66,7 @@ export function loadDeclarations(
   const inventoryPaths: string[] = [];
   const statePaths = new Map<string, string[]>();
   const keyPaths = new Map<string, string>();
+  const secretPaths: Extract<ConfigFile, { kind: 'secret' }>[] = [];
   for (const path of [...files.keys()].sort()) {
     const file = classify(path);
     if (!file) continue;
@@ -72,6 +74,7 @@ export function loadDeclarations(
     else if (file.kind === 'state')
       statePaths.set(file.machine, [...(statePaths.get(file.machine) ?? []), path]);
     else if (file.kind === 'public-key') keyPaths.set(file.machine, path);
+    else if (file.kind === 'secret') secretPaths.push(file);
     else {
       problems.push({
         file: path,
@@ -146,6 +149,7 @@ export function loadDeclarations(
     publicKeys[machine] = { file: path, key };
   }
 
+  const secrets = readSecrets(files, secretPaths, problems);
   if (!inventory) return { problems: problems.sort(compareProblems) };
 
   const normalized = normalize(inventory.value, states, publicKeys, commit);
@@ -161,8 +165,13 @@ export function loadDeclarations(
       declarations: normalized.declarations,
     }),
   );
+  const declarations: Declarations = {
+    ...normalized.declarations,
+    inventoryFile,
+    recipients: [...new Set(inventory.value.secrets?.recipients ?? [])].sort(),
+    secrets,
+  };
+  problems.push(...checkSecrets(declarations, inventory.parsed));
   problems.sort(compareProblems);
-  return hasErrors(problems)
-    ? { problems }
-    : { declarations: { ...normalized.declarations, inventoryFile }, problems };
+  return hasErrors(problems) ? { problems } : { declarations, problems };
 }

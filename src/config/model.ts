@@ -47,6 +47,18 @@ export interface MachineStates {
   states: Record<string, State>;
 }
 
+/** A committed age-encrypted file: its path in the config repository and its armored text. */
+export interface CommittedSecret {
+  file: string;
+  armored: string;
+}
+
+/** A destination's committed secrets (`machines/<m>/secrets/<d>.passphrase.age`, `<d>.key.age`). */
+export interface CommittedSecrets {
+  passphrase?: CommittedSecret;
+  key?: CommittedSecret;
+}
+
 /** Everything the config repository declares, validated and normalized. */
 export interface Declarations {
   /** The commit the files were read at; undefined for a worktree read with no commit. */
@@ -58,4 +70,8 @@ export interface Declarations {
   servers: ServerConfig[];
   states: Record<string, MachineStates>;
   publicKeys: Record<string, { file: string; key: string }>;
+  /** Admins' age recipients (`secrets.recipients`): every secret is encrypted to them. */
+  recipients: string[];
+  /** Committed secrets by machine, then destination name. */
+  secrets: Record<string, Record<string, CommittedSecrets>>;
 }

@@ -110,7 +110,10 @@ export function normalize(
   states: Record<string, MachineStates>,
   publicKeys: Declarations['publicKeys'],
   commit: string | undefined,
-): { declarations: Omit<Declarations, 'inventoryFile'>; problems: NormalizeProblem[] } {
+): {
+  declarations: Omit<Declarations, 'inventoryFile' | 'recipients' | 'secrets'>;
+  problems: NormalizeProblem[];
+} {
   const problems: NormalizeProblem[] = [];
   const warn = (at: PropertyKey[], message: string) =>
     problems.push({ at, path: at.map(String).join('.'), message, severity: 'warning' });

@@ -14,7 +14,7 @@ export interface RuleInput {
   stateFiles: ReadonlyMap<string, ParsedFile>;
   /** Machines with a state file, valid or not. */
   machinesWithStateFiles: ReadonlySet<string>;
-  declarations: Omit<Declarations, 'inventoryFile'>;
+  declarations: Omit<Declarations, 'inventoryFile' | 'recipients' | 'secrets'>;
 }
 
 /** The same repository written two ways must compare equal (trailing slashes, `.` segments). */

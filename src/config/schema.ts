@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECIPIENT_PATTERN } from '../secrets/age.js';
 import { NAME_PATTERN, NAME_RULE } from './names.js';
 
 /*
@@ -188,11 +189,28 @@ export const MachineMeta = z.strictObject({
   deploy: z.strictObject({ targetHost: z.string().optional(), buildHost: z.string().optional() }).optional(),
 });
 
+export const AgeRecipient = z.string().regex(RECIPIENT_PATTERN, {
+  error: 'must be an age X25519 recipient "age1…" (62 characters), as `age-keygen` prints it',
+});
+
+export const Secrets = z
+  .strictObject({
+    recipients: z
+      .array(AgeRecipient)
+      .optional()
+      .describe(
+        "Admins' age public keys: every committed secret (machines/<m>/secrets/*.age) is encrypted to them and to its machine.",
+      ),
+  })
+  .describe('age-encrypted secrets in the config repository (borgops secrets generate | rekey | verify).');
+export type Secrets = z.infer<typeof Secrets>;
+
 export const Inventory = z
   .strictObject({
     $schema: z.string().optional(),
     meta: z.strictObject({ name: z.string().optional(), description: z.string().optional() }).optional(),
     machines: z.record(nameKey, MachineMeta).optional(),
+    secrets: Secrets.optional(),
     instances: z.record(nameKey, Instance),
   })
   .describe('borgops inventory: clan-style service instances with client and server roles.');

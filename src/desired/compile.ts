@@ -34,7 +34,10 @@ export function isRemoteRepo(repo: string): boolean {
   return !repo.startsWith('/') && !repo.startsWith('file://');
 }
 
-function destinationsOf(client: ClientConfig): DesiredDestination[] {
+function destinationsOf(
+  client: ClientConfig,
+  secrets: Declarations['secrets'][string] | undefined,
+): DesiredDestination[] {
   return client.destinations.map((d) => ({
     name: d.name,
     instance: client.instance,
@@ -44,6 +47,9 @@ function destinationsOf(client: ClientConfig): DesiredDestination[] {
     knownHosts: d.knownHosts,
     ...(d.server ? { server: d.server.machine } : {}),
     encryption: client.encryption,
+    ...(client.encryption.mode === 'none' || secrets?.[d.name] === undefined
+      ? {}
+      : { committed: secrets[d.name] }),
     compression: client.compression,
     exclude: client.exclude,
     keep: client.keep,
@@ -138,7 +144,8 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
 
   const client = declarations.clients.find((c) => c.machine === machine);
   // clan: a machine with no state gets no backup jobs, and so nothing to back up to
-  const destinations = client && states.length > 0 ? destinationsOf(client) : [];
+  const destinations =
+    client && states.length > 0 ? destinationsOf(client, declarations.secrets[machine]) : [];
   if (client && states.length === 0)
     warnings.push(`machine "${machine}" is a client but declares no state: no backup jobs`);
 
@@ -207,6 +214,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     served,
     serverUsers: users,
     authorizedKeys,
+    recipients: declarations.recipients,
     ...(declarations.publicKeys[machine] === undefined
       ? {}
       : { publicKey: declarations.publicKeys[machine] }),

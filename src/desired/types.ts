@@ -1,4 +1,4 @@
-import type { EncryptionMode } from '../config/model.js';
+import type { CommittedSecrets, EncryptionMode } from '../config/model.js';
 import type { Keep, State } from '../config/schema.js';
 
 export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore'] as const;
@@ -16,6 +16,8 @@ export interface DesiredDestination {
   /** The server machine when this destination is a server of the instance. */
   server?: string;
   encryption: { mode: EncryptionMode; passCommand?: string };
+  /** The committed age-encrypted passphrase (and exported key) of this destination, if any. */
+  committed?: CommittedSecrets;
   compression: string;
   exclude: string[];
   keep: Keep;
@@ -95,6 +97,8 @@ export interface DesiredMachine {
   served: ServedRepository[];
   serverUsers: ServerUser[];
   authorizedKeys: AuthorizedKey[];
+  /** The admins' age recipients (`secrets.recipients`): what `secrets adopt` encrypts to, with the machine. */
+  recipients: string[];
   /** This machine's committed public key (`machines/<machine>/borgbackup.ssh.pub`), if any. */
   publicKey?: { file: string; key: string };
   /** Sorted by kind order, then id. */

@@ -165,7 +165,7 @@ export async function readWorktree(source: GitSource): Promise<ConfigSnapshot> {
       `--worktree needs a repository with a working tree; ${source.dir} is bare`,
     );
   const paths: string[] = [];
-  await walk(source.dir, '', 2, paths);
+  await walk(source.dir, '', 3, paths);
   const files = new Map<string, string>();
   for (const path of paths.sort()) files.set(path, await readFile(join(source.dir, path), 'utf8'));
   const head = await source.git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');

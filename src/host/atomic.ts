@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface WriteOptions {
@@ -49,4 +49,34 @@ export async function writeJsonAtomic(
 /** Temporary files a killed writer may have left next to `path`'s siblings. */
 export function isTemporaryFile(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+/**
+ * Creates `path` with `content` only if nothing is there: written to a temporary file first and
+ * hard-linked into place, so a reader never sees half a file and an existing one is never
+ * replaced. Returns false when the path already existed.
+ */
+export async function writeFileExclusive(
+  path: string,
+  content: string | Uint8Array,
+  options: WriteOptions = {},
+): Promise<boolean> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
+  const temporary = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', options.mode ?? 0o644);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+    await handle.close();
+    await chmod(temporary, options.mode ?? 0o644);
+    await link(temporary, path);
+    return true;
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+  }
 }

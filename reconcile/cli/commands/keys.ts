@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hostPaths } from '../../../src/host/paths.js';
 import { generateSshKey, observeSshKey } from '../../../src/host/ssh-key.js';
+import { ageRecipientOfSshKey } from '../../../src/secrets/ssh-age.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
 
@@ -14,6 +15,8 @@ export interface ShownKey {
   commitAs: string;
   /** True when this call generated the key. */
   generated: boolean;
+  /** The age recipient derived from the key (ssh-to-age): what this machine's committed secrets are encrypted to. */
+  ageRecipient: string;
 }
 
 /**
@@ -28,7 +31,11 @@ export function registerKeys(program: Command, io: Io): void {
     .description(
       "print this machine's public key (generated once if needed), to commit as machines/<machine>/borgbackup.ssh.pub",
     )
-    .action(async (_flags: unknown, command: Command) => {
+    .option(
+      '--age',
+      'print the age recipient (age1…) derived from the key as ssh-to-age does, instead of the key',
+    )
+    .action(async (flags: { age?: boolean }, command: Command) => {
       const options = globalOptions(command);
       const paths = hostPaths(options.root, options.stateDir);
       const before = await observeSshKey(paths.sshKey);
@@ -39,9 +46,18 @@ export function registerKeys(program: Command, io: Io): void {
         privateKey: paths.sshKey,
         commitAs: `machines/${options.machine}/borgbackup.ssh.pub`,
         generated: !before.exists,
+        ageRecipient: ageRecipientOfSshKey(publicKey),
       };
       if (options.json) {
         printJson(io, shown);
+        return;
+      }
+      if (flags.age) {
+        io.out(`${shown.ageRecipient}\n`);
+        if (shown.generated) io.err(`borgops: generated ${paths.sshKey} (ed25519, 0600)\n`);
+        io.err(
+          `borgops: secrets for ${options.machine} are encrypted to this recipient once ${shown.commitAs} is committed\n`,
+        );
         return;
       }
       io.out(`${publicKey}\n`);
