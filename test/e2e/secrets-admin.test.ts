@@ -55,7 +55,9 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
 
     const clean = await borgops(['validate', '--source', repo.dir]);
     expect(clean.stdout).not.toContain('secrets/');
-    expect((await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', admin.file])).exitCode).toBe(0);
+    expect(
+      (await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', admin.file])).exitCode,
+    ).toBe(0);
 
     // a second admin joins: the file is stale until an admin who can decrypt it rekeys
     const second = await adminKey(base, 'second.key');
@@ -66,7 +68,9 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
     );
     const verify = await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', admin.file]);
     expect(verify.exitCode).toBe(2);
-    expect(verify.stdout).toContain(`${secretFile}: decrypts; recipients out of date: not encrypted to admin`);
+    expect(verify.stdout).toContain(
+      `${secretFile}: decrypts; recipients out of date: not encrypted to admin`,
+    );
     const refused = await borgops(['secrets', 'rekey', '--source', repo.dir, '--identity', second.file]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toContain(`FAILED  ${secretFile}: cannot decrypt with ${second.file}`);
@@ -79,7 +83,9 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
     expect(await ageDecrypt(admin.file, join(repo.dir, secretFile))).toBe(passphrase);
     expect(await filesContaining(repo.dir, passphrase)).toEqual([]);
     const verified = await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', second.file]);
-    expect(verified.stdout).toBe(`${secretFile}: decrypts\n1 secret(s): 0 undecryptable, 0 stale, 0 missing\n`);
+    expect(verified.stdout).toBe(
+      `${secretFile}: decrypts\n1 secret(s): 0 undecryptable, 0 stale, 0 missing\n`,
+    );
     expect(verified.exitCode).toBe(0);
   });
 

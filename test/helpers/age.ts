@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 
 /** A real admin identity made by `age-keygen`: its file and its public recipient. */
-export async function adminKey(dir: string, name = 'admin.key'): Promise<{ file: string; recipient: string }> {
+export async function adminKey(
+  dir: string,
+  name = 'admin.key',
+): Promise<{ file: string; recipient: string }> {
   const file = join(dir, name);
   await execa('age-keygen', ['-o', file]);
   const recipient = (await execa('age-keygen', ['-y', file])).stdout.trim();
