@@ -5,10 +5,11 @@ import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { chownTo, createSystemUser, lookupUser, type SystemUser } from '../../src/host/accounts.js';
 import { removeHook, removeStaleTemporaryFiles, writeHook } from '../../src/host/hooks.js';
 import { type Ledger, type LedgerEntry, writeLedger } from '../../src/host/ledger.js';
+import { obtainPassphrase } from '../../src/host/passphrase.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { underRoot } from '../../src/host/paths.js';
 import type { Scheduler } from '../../src/host/schedulers/types.js';
-import { exportedKeyPath, generatePassphrase } from '../../src/host/secrets.js';
+import { escrowKey, generatePassphrase } from '../../src/host/secrets.js';
 import { createServed, updateAuthorizedKeys } from '../../src/host/served.js';
 import { generateSshKey } from '../../src/host/ssh-key.js';
 import { borgTarget } from '../../src/host/targets.js';
@@ -34,8 +35,6 @@ export interface ApplyResult {
   errors: PlanError[];
   borgProcesses: number;
 }
-
-const keyModes = ['repokey', 'repokey-blake2', 'keyfile', 'keyfile-blake2'];
 
 /** Refuses the whole plan when a guard the user did not allow would trip (nothing is changed). */
 export function checkGuards(result: Plan, allow: ReadonlySet<GuardName>): void {
@@ -129,15 +128,20 @@ export async function apply(
       case 'repository.init': {
         const destination = destinationOf(action.destination);
         const target = borgTarget(destination, paths);
-        await borg.init(target, destination.encryption.mode);
+        // the passphrase first: a passCommand that fails or a secret that does not decrypt creates nothing
+        const passphrase = await obtainPassphrase(target.passphrase, destination.name);
+        await borg.init({ ...target, passphrase }, destination.encryption.mode);
         await record(action.id, { kind: 'repository', spec: repositorySpec(destination) });
         await record(`retention/${destination.name}`, {
           kind: 'retention',
           spec: retentionSpec(destination),
         });
-        if (keyModes.includes(destination.encryption.mode)) {
-          await borg.exportKey(target, exportedKeyPath(paths.secretsDir, destination.name));
-        }
+        return;
+      }
+      case 'key-export.create': {
+        const destination = destinationOf(action.destination);
+        await escrowKey(borg, borgTarget(destination, paths), action.path);
+        await record(action.id, { kind: 'key-export', paths: [action.path] });
         return;
       }
       case 'retention.prune': {

@@ -52,6 +52,7 @@ export type Action =
   | (BaseAction & { op: 'ssh-key.create'; kind: 'ssh-key' })
   | (BaseAction & { op: 'secret.create'; kind: 'secret'; destination: string })
   | (BaseAction & { op: 'repository.init'; kind: 'repository'; destination: string })
+  | (BaseAction & { op: 'key-export.create'; kind: 'key-export'; destination: string; path: string })
   | (BaseAction & {
       op: 'retention.prune';
       kind: 'retention';

@@ -56,6 +56,16 @@ async function observeRepositories(
   // one borg list per repository, shared by destinations that write to the same one
   const byRepository = new Map<string, DesiredDestination[]>();
   for (const destination of desired.destinations) {
+    if (secrets[destination.name]?.committed === 'unreadable') {
+      // plan reports it; borg would only fail the same way
+      result[destination.name] = {
+        state: 'failed',
+        failure: 'passphrase',
+        message: `${destination.name}: the committed passphrase does not decrypt with this machine's key`,
+        via: 'borg',
+      };
+      continue;
+    }
     if (!needsBorg(destination, ledger, runs, context.refresh)) {
       result[destination.name] = { state: 'recorded', via: 'ledger' };
       continue;
@@ -80,14 +90,27 @@ async function observeRepositories(
   return result;
 }
 
+/** The committed passphrase borgops uses for a destination: none when a passCommand wins or nothing is encrypted. */
+export function committedPassphrase(destination: DesiredDestination) {
+  if (destination.encryption.mode === 'none' || destination.encryption.passCommand !== undefined)
+    return undefined;
+  return destination.committed?.passphrase;
+}
+
 /** The actual state of every resource of the machine, as plain data. */
 export async function observe(context: ObserveContext, desired: DesiredMachine): Promise<ActualMachine> {
   const { paths } = context;
   const ledger = await readLedger(paths.ledger);
 
   const secrets: ActualMachine['secrets'] = {};
-  for (const destination of desired.destinations)
-    secrets[destination.name] = await observeSecret(paths.secretsDir, destination.name);
+  for (const destination of desired.destinations) {
+    const committed = committedPassphrase(destination);
+    secrets[destination.name] = await observeSecret(
+      paths.secretsDir,
+      destination.name,
+      committed === undefined ? undefined : { armored: committed.armored, identity: paths.sshKey },
+    );
+  }
 
   const hookFiles = await observeHooks(paths.hooksDir);
   const hookNames = new Set([

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
+import { secretFilePath } from '../../src/config/files.js';
 import type { DesiredMachine, Resource } from '../../src/desired/types.js';
 import { HOOK_MODE } from '../../src/host/hooks.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { type JobFile, type ScheduledJob, sameJobFiles } from '../../src/host/schedulers/types.js';
+import { exportedKeyPath } from '../../src/host/secrets.js';
 import { formatSeconds } from '../../src/schedule/calendar-shift.js';
 import { hashOf } from '../../src/util/hash.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
+import { committedPassphrase } from './observe.js';
 import { planServer } from './plan-server.js';
 import { keyWarnings, sshNotes } from './plan-ssh.js';
 import { destinationRetention } from './retention.js';
@@ -48,6 +51,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
   const notes: string[] = [];
   const errors: PlanError[] = [];
   const refusals: Refusal[] = [];
+  const warnings: string[] = [];
   const { paths } = options;
   const desiredIds = new Set(desired.resources.map((r) => r.id));
 
@@ -64,16 +68,53 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
   for (const destination of desired.destinations) {
     const name = destination.name;
     const repository = actual.repositories[name];
-    const needsSecret = desiredIds.has(`secret/${name}`) && !actual.secrets[name]?.passphrase;
+    const secret = actual.secrets[name];
+    const committed = committedPassphrase(destination);
+    const committedPath = secretFilePath(desired.machine, name, 'passphrase');
+    const localPath = join(paths.secretsDir, `${name}.passphrase`);
+    const generated = desiredIds.has(`secret/${name}`);
+    const needsSecret = generated && committed === undefined && !secret?.passphrase;
+    const exportKey = desiredIds.has(`key-export/${name}`);
+    const exportPath = exportedKeyPath(paths.secretsDir, name);
     // a server's empty client directory looks like "not a repository" from the client; borg init refuses anything but empty
     const emptyServed =
       repository?.state === 'failed' &&
       repository.failure === 'not-a-repository' &&
       destination.server !== undefined;
+    if (committed !== undefined && secret?.committed === 'unreadable') {
+      errors.push({
+        id: `secret/${name}`,
+        destination: name,
+        message: `${name}: this machine's key (${paths.sshKey}) cannot decrypt ${committedPath}: commit its key (\`borgops keys show\`) as machines/${desired.machine}/borgbackup.ssh.pub and have an admin run \`borgops secrets rekey\``,
+      });
+      continue;
+    }
+    if (committed !== undefined && secret?.differs) {
+      errors.push({
+        id: `secret/${name}`,
+        destination: name,
+        message: `${name}: ${committedPath} is not the passphrase generated on this machine (${localPath}), which its repository may have been made with; replace the committed file with \`borgops secrets adopt\`'s output, or delete ${localPath} if the committed one is right`,
+      });
+      continue;
+    }
+    if (generated && committed === undefined) {
+      warnings.push(
+        `${name}: its passphrase exists only on this machine (${localPath}) and dies with it: run \`borgops secrets adopt\` here and commit the output as ${committedPath} (or declare encryption.passCommand)`,
+      );
+    }
     if (repository?.state === 'failed' && !emptyServed) {
       errors.push({ id: `repository/${name}`, destination: name, message: repository.message });
       continue;
     }
+    const exportAction = (why: string): Action => ({
+      op: 'key-export.create',
+      id: `key-export/${name}`,
+      kind: 'key-export',
+      destination: name,
+      path: exportPath,
+      effect: 'additive',
+      summary: `borg key export ${name} to ${exportPath} (0600)${why}`,
+    });
     if (repository?.state === 'missing' || emptyServed) {
       if (needsSecret) {
         actions.push({
@@ -82,7 +123,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
           kind: 'secret',
           destination: name,
           effect: 'additive',
-          summary: `generate the passphrase of ${name} (${join(paths.secretsDir, `${name}.passphrase`)}, 0600)`,
+          summary: `generate the passphrase of ${name} (${localPath}, 0600)`,
         });
       }
       const init: Action = {
@@ -91,9 +132,14 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
         kind: 'repository',
         destination: name,
         effect: 'additive',
-        summary: `borg init --encryption ${destination.encryption.mode} ${destination.repo}${destination.encryption.mode.startsWith('repokey') || destination.encryption.mode.startsWith('keyfile') ? ', then export its key' : ''}`,
+        summary: `borg init --encryption ${destination.encryption.mode} ${destination.repo}`,
       };
       actions.push(init);
+      // a new repository has a new key: an export already there is kept under its repository id
+      if (exportKey)
+        actions.push(
+          exportAction(secret?.key ? '; the existing export is kept, named by its repository id' : ''),
+        );
       if (actual.ledger.entries[`repository/${name}`]) {
         refusals.push({
           guard: 'reinit',
@@ -107,9 +153,15 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       errors.push({
         id: `secret/${name}`,
         destination: name,
-        message: `${name}: the repository exists but its passphrase file ${join(paths.secretsDir, `${name}.passphrase`)} is missing; restore it, or declare encryption.passCommand`,
+        message: `${name}: the repository exists but its passphrase file ${localPath} is missing; restore it, commit it (\`borgops secrets adopt\` on the old machine, or an admin's copy), or declare encryption.passCommand`,
       });
       continue;
+    }
+    if (exportKey && !secret?.key) actions.push(exportAction(''));
+    if (destination.encryption.mode.startsWith('keyfile') && destination.committed?.key === undefined) {
+      warnings.push(
+        `${name}: keyfile mode keeps the repository key only on this machine: run \`borgops secrets adopt\` here and commit the output as ${secretFilePath(desired.machine, name, 'key')}`,
+      );
     }
     if (repository?.state !== 'present') continue;
     const { own, plan: retention } = destinationRetention(destination, repository.archives, options.now);
@@ -254,7 +306,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     scheduler: actual.scheduler,
     actions,
     notes,
-    warnings: [...desired.warnings, ...server.warnings, ...keyWarnings(desired, actual, paths)],
+    warnings: [...desired.warnings, ...warnings, ...server.warnings, ...keyWarnings(desired, actual, paths)],
     errors,
     refusals,
     summary,

@@ -8,7 +8,7 @@ import { borgTarget } from '../../src/host/targets.js';
 import { compareStrings } from '../../src/util/compare.js';
 import { mapBounded } from '../../src/util/pool.js';
 import { failedLeftovers } from '../engine/retention.js';
-import { appliedMachine } from './applied-machine.js';
+import { type FromGit, machineFor } from './declared-machine.js';
 import { type Failure, observationFailure } from './failure.js';
 
 /** One backup as `backups list` shows it; `name` is what `backups restore` takes. */
@@ -45,6 +45,7 @@ export async function observeDestinations(
   borg: Borg,
   paths: HostPaths,
   destinations: readonly DesiredDestination[],
+  identity?: string,
 ): Promise<Map<string, RepositoryObservation>> {
   const groups = new Map<string, DesiredDestination[]>();
   for (const destination of destinations) {
@@ -53,7 +54,7 @@ export async function observeDestinations(
   }
   const grouped = [...groups.values()];
   const observations = await mapBounded(grouped, Math.max(2, cpus().length * 2), (group) =>
-    borg.list(borgTarget(group[0]!, paths)),
+    borg.list(borgTarget(group[0]!, paths, identity === undefined ? {} : { identity })),
   );
   const byDestination = new Map<string, RepositoryObservation>();
   grouped.forEach((group, index) => {
@@ -67,9 +68,11 @@ export async function listBackups(options: {
   paths: HostPaths;
   borg: Borg;
   machine?: string;
+  /** Read the declarations from git and decrypt with an admin identity instead of the applied state. */
+  from?: FromGit;
 }): Promise<BackupListing> {
-  const { desired } = await appliedMachine(options.paths, options.machine);
-  const observations = await observeDestinations(options.borg, options.paths, desired.destinations);
+  const { desired, identity } = await machineFor(options.paths, options.machine, options.from);
+  const observations = await observeDestinations(options.borg, options.paths, desired.destinations, identity);
   const listing: BackupListing = { machine: desired.machine, backups: [], errors: [], incomplete: [] };
   for (const destination of desired.destinations) {
     const observation = observations.get(destination.name)!;

@@ -8,7 +8,7 @@ import { archivePath, type HostPaths } from '../../src/host/paths.js';
 import { type HookRun, runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
-import { appliedMachine } from './applied-machine.js';
+import { type FromGit, machineFor } from './declared-machine.js';
 import { failureOf, observationFailure } from './failure.js';
 import { checkProvider, parseRestoreName, type RestoreSource, statesToRestore } from './restore-target.js';
 
@@ -54,6 +54,8 @@ export interface RestoreOptions {
   target?: string;
   dryRun: boolean;
   signal?: AbortSignal;
+  /** Read the declarations from git and decrypt with an admin identity instead of the applied state. */
+  from?: FromGit;
   /** Asked before a full in-place restore (every state, no --target); false cancels. */
   confirm: (preview: RestorePreview) => Promise<boolean>;
   onState?: (state: string) => void;
@@ -170,11 +172,11 @@ async function restoreState(context: StateContext, state: DesiredState): Promise
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const { paths, signal } = options;
-  const { desired } = await appliedMachine(paths, options.machine);
+  const { desired, identity } = await machineFor(paths, options.machine, options.from);
   checkProvider(desired, options.provider);
   const source = parseRestoreName(desired, options.name);
   const states = statesToRestore(desired, options.service);
-  const target = borgTarget(source.destination, paths);
+  const target = borgTarget(source.destination, paths, identity === undefined ? {} : { identity });
 
   // before any script runs: the repository answers and holds the archive
   const observation = await options.borg.list(target);

@@ -121,6 +121,10 @@ function added(item: Item, context: ItemContext): Described {
       return {
         summary: `back up to ${item.destination.name} at ${redactValue(item.destination.repo)} (borg init --encryption ${item.destination.encryption.mode} when it does not exist)`,
       };
+    case 'key-export':
+      return {
+        summary: `export the key of ${item.destination} once its repository exists (borg key export)`,
+      };
     case 'retention':
       return {
         summary: `prune ${item.archivePrefix}* archives on ${item.destination}: keep ${keepText(item.keep)}`,
@@ -167,6 +171,8 @@ function removed(item: Item, context: ItemContext): Described {
       return {
         summary: `stop backing up to ${item.destination.name}; ${redactValue(item.destination.repo)} and its archives stay (borgops never deletes a repository)`,
       };
+    case 'key-export':
+      return { summary: `${item.destination} no longer has a key to export (the exported key stays)` };
     case 'retention':
       return { summary: `stop pruning ${item.archivePrefix}* archives on ${item.destination} (they stay)` };
     case 'hook': {

@@ -1,7 +1,25 @@
 import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../errors.js';
+import { decryptWith, readIdentities } from '../secrets/age.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { BorgError } from './errors.js';
 import type { BorgTarget, Passphrase } from './types.js';
+
+/** A committed passphrase, decrypted in memory: it goes to borg's pipe and nowhere else. */
+async function decryptCommitted(
+  passphrase: Extract<Passphrase, { kind: 'age' }>,
+  destination: string,
+  command: BorgError['command'],
+): Promise<Uint8Array> {
+  try {
+    return await decryptWith(await readIdentities(passphrase.identity), passphrase.armored);
+  } catch (error: unknown) {
+    throw new BorgError(
+      `${destination}: cannot decrypt ${passphrase.file} with ${passphrase.identity} (${errorMessage(error)}); is it encrypted to this key? an admin runs \`borgops secrets rekey\``,
+      { command, failure: 'passphrase', destination, cause: error },
+    );
+  }
+}
 
 /** The fd borg reads a passphrase file from (BORG_PASSPHRASE_FD), the 4th entry of `stdio`. */
 export const PASSPHRASE_FD = 3;
@@ -86,7 +104,8 @@ export function borgEnvironment(
   if (target === undefined) return env;
   env.BORG_RSH = batchRsh(target.rsh, timeouts, sshLogFile);
   const passphrase = target.passphrase;
-  if (passphrase.kind === 'file') env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
+  if (passphrase.kind === 'file' || passphrase.kind === 'age' || passphrase.kind === 'value')
+    env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
   else if (passphrase.kind === 'command') env.BORG_PASSCOMMAND = passphrase.command;
   else {
     // An empty passphrase instead of none: borg then fails with PassphraseWrong on an encrypted
@@ -105,6 +124,8 @@ export async function passphraseInput(
   destination: string,
   command: BorgError['command'],
 ): Promise<Uint8Array | undefined> {
+  if (passphrase.kind === 'value') return passphrase.value.reveal();
+  if (passphrase.kind === 'age') return decryptCommitted(passphrase, destination, command);
   if (passphrase.kind !== 'file') return undefined;
   try {
     return await readFile(passphrase.path);

@@ -22,6 +22,7 @@ export const RESOURCE_ORDER: readonly ResourceKind[] = [
   'ssh-key',
   'secret',
   'repository',
+  'key-export',
   'retention',
   'hook',
   'schedule',
@@ -29,6 +30,14 @@ export const RESOURCE_ORDER: readonly ResourceKind[] = [
   'served-repository',
   'authorized-key',
 ];
+
+/** Modes whose key can be exported (`borg key export`): escrowed as a resource. */
+export const KEY_MODES: ReadonlySet<string> = new Set([
+  'repokey',
+  'repokey-blake2',
+  'keyfile',
+  'keyfile-blake2',
+]);
 
 export function isRemoteRepo(repo: string): boolean {
   return !repo.startsWith('/') && !repo.startsWith('file://');
@@ -175,6 +184,8 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
       resources.push({ kind: 'secret', id: `secret/${name}`, destination: name });
     }
     resources.push({ kind: 'repository', id: `repository/${name}`, destination });
+    if (KEY_MODES.has(destination.encryption.mode))
+      resources.push({ kind: 'key-export', id: `key-export/${name}`, destination: name });
     resources.push({
       kind: 'retention',
       id: `retention/${name}`,

@@ -80,6 +80,8 @@ export type Resource =
   | { kind: 'hook'; id: string; hook: DesiredHook }
   | { kind: 'schedule'; id: string; destination: string; startAt: string[]; staggerSeconds: number }
   | { kind: 'secret'; id: string; destination: string }
+  /** The escrowed `borg key export` of a destination in a key mode (repokey*, keyfile*). */
+  | { kind: 'key-export'; id: string; destination: string }
   | { kind: 'ssh-key'; id: string }
   | { kind: 'server-user'; id: string; user: ServerUser }
   | { kind: 'served-repository'; id: string; served: ServedRepository }

@@ -58,14 +58,28 @@ function rshOf(destination: DesiredDestination, paths: HostPaths): string | unde
   return `${destination.rsh} ${hostKeyOptions(destination, paths).join(' ')}`;
 }
 
+/**
+ * Precedence: the declared passCommand, then the committed age-encrypted secret (decrypted in
+ * memory with the machine's SSH key, or the identity given), then the passphrase generated on
+ * this machine.
+ */
 function passphraseOf(
   destination: DesiredDestination,
   paths: HostPaths,
   generatedExists: boolean,
+  identity: string | undefined,
 ): Passphrase {
   if (destination.encryption.mode === 'none') return { kind: 'none' };
   if (destination.encryption.passCommand !== undefined)
     return { kind: 'command', command: destination.encryption.passCommand };
+  const committed = destination.committed?.passphrase;
+  if (committed !== undefined)
+    return {
+      kind: 'age',
+      file: committed.file,
+      armored: committed.armored,
+      identity: identity ?? paths.sshKey,
+    };
   return generatedExists
     ? { kind: 'file', path: passphrasePath(paths.secretsDir, destination.name) }
     : { kind: 'none' };
@@ -85,7 +99,11 @@ function knownHostsOf(destination: DesiredDestination, paths: HostPaths): BorgTa
 export function borgTarget(
   destination: DesiredDestination,
   paths: HostPaths,
-  options: { passphraseExists?: boolean } = {},
+  options: {
+    passphraseExists?: boolean;
+    /** Decrypt committed secrets with this identity file instead of the machine's SSH key. */
+    identity?: string;
+  } = {},
 ): BorgTarget {
   const rsh = rshOf(destination, paths);
   const knownHosts = knownHostsOf(destination, paths);
@@ -94,7 +112,7 @@ export function borgTarget(
     repo: destination.repo,
     ...(rsh === undefined ? {} : { rsh }),
     ...(knownHosts === undefined ? {} : { knownHosts }),
-    passphrase: passphraseOf(destination, paths, options.passphraseExists ?? true),
+    passphrase: passphraseOf(destination, paths, options.passphraseExists ?? true, options.identity),
     lockWait: destination.lockWait,
   };
 }

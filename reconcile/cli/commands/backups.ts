@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
@@ -5,9 +8,11 @@ import { hostPaths } from '../../../src/host/paths.js';
 import { createBackups, runSucceeded } from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
+import type { FromGit } from '../../operations/declared-machine.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
+import { globalOptions } from '../options.js';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type Interrupt = keyof typeof SIGNAL_EXIT;
@@ -50,7 +55,8 @@ function interruptible(io: Io, setExit: (code: number) => void, what: string) {
  * repositories and secrets were made from), never on git: an explicit --source, --ref or
  * --worktree would silently mean something else, so it is refused.
  */
-function refuseSourceOptions(command: Command): void {
+function refuseSourceOptions(command: Command, identity?: string): void {
+  if (identity !== undefined) return;
   const given = ['source', 'ref', 'worktree'].filter((key) => {
     const source = command.getOptionValueSourceWithGlobals(key);
     return source !== undefined && source !== 'default';
@@ -58,8 +64,26 @@ function refuseSourceOptions(command: Command): void {
   if (given.length === 0) return;
   throw new BorgopsError(
     'E_USAGE',
-    `borgops backups uses the declarations last applied on this machine, not --${given.join('/--')}; run \`borgops apply\` with them first`,
+    `borgops backups uses the declarations last applied on this machine, not --${given.join('/--')}; run \`borgops apply\` with them first, or add --identity FILE (an admin's age identity) to restore from git without the machine`,
   );
+}
+
+/**
+ * With --identity (restoring without the machine): the declarations come from git at --ref and
+ * the secrets are decrypted with the admin identity. borg's cache and security directories go
+ * to a throwaway state directory unless --state-dir is given: a workstation has no borgops state.
+ */
+async function fromGit(
+  command: Command,
+  identity: string | undefined,
+): Promise<{ from?: FromGit; stateDir?: string; cleanup: () => Promise<void> }> {
+  if (identity === undefined) return { cleanup: async () => undefined };
+  const options = globalOptions(command);
+  const from: FromGit = { source: options.source, ref: options.ref, identity };
+  const explicit = command.getOptionValueSourceWithGlobals('stateDir');
+  if (explicit !== undefined && explicit !== 'default') return { from, cleanup: async () => undefined };
+  const stateDir = await mkdtemp(join(tmpdir(), 'borgops-restore-'));
+  return { from, stateDir, cleanup: () => rm(stateDir, { recursive: true, force: true }) };
 }
 
 /** The machine from the argument, else an explicit --machine, else the one the declarations were applied for. */
@@ -153,24 +177,34 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       "list this machine's archives as <destination>::<repo>::<archive> (exit 1 if one is unreachable)",
     )
     .argument('[machine]', 'the machine (default: the one the declarations were applied for)')
-    .action(async (machine: string | undefined, _flags: unknown, command: Command) => {
-      refuseSourceOptions(command);
-      const { options, borg } = commandContext(command);
-      const chosen = machineOf(command, machine);
-      const listing = await listBackups({
-        paths: hostPaths(options.root, options.stateDir),
-        borg,
-        ...(chosen === undefined ? {} : { machine: chosen }),
-      });
-      if (options.json) printJson(io, listing);
-      else io.out(formatListing(listing.backups));
-      for (const error of listing.errors) io.err(`borgops: ${error.message}\n`);
-      for (const { destination, archive } of listing.incomplete) {
-        io.err(
-          `borgops: ${destination}: ${archive} is left from an interrupted backup; the next successful one deletes it\n`,
-        );
+    .option(
+      '--identity <file>',
+      "an admin's age identity: read the declarations from git (--source, --ref) and decrypt the committed secrets with it, for a machine that is gone",
+    )
+    .action(async (machine: string | undefined, flags: { identity?: string }, command: Command) => {
+      refuseSourceOptions(command, flags.identity);
+      const git = await fromGit(command, flags.identity);
+      try {
+        const { options, borg } = commandContext(command, git.stateDir);
+        const chosen = machineOf(command, machine);
+        const listing = await listBackups({
+          paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
+          borg,
+          ...(chosen === undefined ? {} : { machine: chosen }),
+          ...(git.from === undefined ? {} : { from: git.from }),
+        });
+        if (options.json) printJson(io, listing);
+        else io.out(formatListing(listing.backups));
+        for (const error of listing.errors) io.err(`borgops: ${error.message}\n`);
+        for (const { destination, archive } of listing.incomplete) {
+          io.err(
+            `borgops: ${destination}: ${archive} is left from an interrupted backup; the next successful one deletes it\n`,
+          );
+        }
+        setExit(listing.errors.length > 0 ? 1 : 0);
+      } finally {
+        await git.cleanup();
       }
-      setExit(listing.errors.length > 0 ? 1 : 0);
     });
 
   backups
@@ -185,20 +219,26 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
     .option('--target <dir>', 'extract into this staging directory instead of in place (runs no script)')
     .option('--dry-run', 'list what would be restored (borg extract --dry-run); run no script', false)
     .option('--yes', 'confirm a full in-place restore without asking', false)
+    .option(
+      '--identity <file>',
+      "an admin's age identity: read the declarations from git (--source, --ref) and decrypt the committed secrets with it, for a machine that is gone",
+    )
     .action(
       async (
         machine: string,
         provider: string,
         name: string,
-        flags: { service?: string; target?: string; dryRun: boolean; yes: boolean },
+        flags: { service?: string; target?: string; dryRun: boolean; yes: boolean; identity?: string },
         command: Command,
       ) => {
-        refuseSourceOptions(command);
-        const { options, logger, borg } = commandContext(command);
+        refuseSourceOptions(command, flags.identity);
+        const git = await fromGit(command, flags.identity);
+        const { options, logger, borg } = commandContext(command, git.stateDir);
         const interrupt = interruptible(io, setExit, 'stopping borg extract');
         try {
           const result = await restoreBackup({
-            paths: hostPaths(options.root, options.stateDir),
+            ...(git.from === undefined ? {} : { from: git.from }),
+            paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
             borg,
             logger,
             machine,
@@ -219,6 +259,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
           interrupt.rethrowUnlessInterrupted(error);
         } finally {
           interrupt.dispose();
+          await git.cleanup();
         }
       },
     );
