@@ -36,6 +36,20 @@ export interface ApplyResult {
   borgProcesses: number;
 }
 
+/**
+ * Keeps the first-apply time of every declared destination (a new one starts now, an undeclared
+ * one is forgotten): freshness counts from it until a backup succeeds, whatever reconciles since.
+ */
+export function startClocks(
+  previous: Ledger['destinations'],
+  declared: readonly DesiredDestination[],
+  at: string,
+): NonNullable<Ledger['destinations']> {
+  const clocks: NonNullable<Ledger['destinations']> = {};
+  for (const { name } of declared) clocks[name] = previous?.[name] ?? { firstAppliedAt: at };
+  return clocks;
+}
+
 /** Refuses the whole plan when a guard the user did not allow would trip (nothing is changed). */
 export function checkGuards(result: Plan, allow: ReadonlySet<GuardName>): void {
   const refused = result.refusals.filter((refusal) => !allow.has(refusal.guard));
@@ -147,7 +161,7 @@ export async function apply(
       case 'retention.prune': {
         const destination = destinationOf(action.destination);
         const target = borgTarget(destination, paths);
-        await pruneArchives(borg, target, action.archives);
+        await pruneArchives(borg, target, action.archives, destination.archivePrefix);
         await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
         return;
       }
@@ -252,6 +266,7 @@ export async function apply(
       if (entry.kind === 'repository' || entry.kind === 'retention' || entry.kind === 'served-repository')
         delete ledger.entries[id];
     }
+    ledger.destinations = startClocks(ledger.destinations, desired.destinations, now());
     await writeLedger(paths.ledger, { ...ledger, machine: desired.machine });
   }
 }
