@@ -47,7 +47,9 @@ describe('key escrow is a converged resource; the passphrase comes before borg i
         'pass',
       );
       const plan = await borgops(['plan', ...w.args]);
-      expect(plan.stdout).toMatch(/\+ key-export\/local +borg key export local to .*\/secrets\/local\.key \(0600\)\n/);
+      expect(plan.stdout).toMatch(
+        /\+ key-export\/local +borg key export local to .*\/secrets\/local\.key \(0600\)\n/,
+      );
       expect(plan.stdout).not.toContain('exists only on this machine');
       expectOk(await borgops(['apply', ...w.args]), 'first apply');
       const id = await repositoryId(w.repository);

@@ -11,6 +11,7 @@ describe('plan and apply with real borg on the example', () => {
     expect(first.plan.actions.map((a) => a.id)).toEqual([
       'secret/local',
       'repository/local',
+      'key-export/local',
       'hook/post-restore-linkding',
       'hook/pre-backup-linkding',
       'schedule/local',
@@ -19,7 +20,7 @@ describe('plan and apply with real borg on the example', () => {
 
     const applied = await w.apply();
     expect(applied.result.errors).toEqual([]);
-    expect(applied.result.done).toHaveLength(5);
+    expect(applied.result.done).toHaveLength(6);
     const { paths } = w;
     expect((await stat(join(paths.hooksDir, 'pre-backup-linkding'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(paths.secretsDir, 'local.passphrase'))).mode & 0o777).toBe(0o600);

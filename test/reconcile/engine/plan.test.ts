@@ -83,11 +83,12 @@ describe('plan (pure)', () => {
     expect(result.actions.map((a) => `${a.effect} ${a.op} ${a.id}`)).toEqual([
       'additive secret.create secret/local',
       'additive repository.init repository/local',
+      'additive key-export.create key-export/local',
       'additive hook.write hook/post-restore-linkding',
       'additive hook.write hook/pre-backup-linkding',
       'additive schedule.install schedule/local',
     ]);
-    expect(result.summary).toEqual({ add: 5, change: 0, destroy: 0, archives: 0 });
+    expect(result.summary).toEqual({ add: 6, change: 0, destroy: 0, archives: 0 });
     expect(result.errors).toEqual([]);
   });
 

@@ -36,12 +36,13 @@ describe('preview (real git)', () => {
       'added state/zerotier',
       'added secret/storagebox',
       'added repository/storagebox',
+      'added key-export/storagebox',
       'added retention/storagebox',
       'added hook/pre-backup-linkding',
       'added hook/pre-backup-zerotier',
       'added schedule/storagebox',
     ]);
-    expect(kim.counts).toEqual({ additions: 8, changes: 0, removals: 0, destructive: 0, archivesPruned: 0 });
+    expect(kim.counts).toEqual({ additions: 9, changes: 0, removals: 0, destructive: 0, archivesPruned: 0 });
     const hook = kim.changes.find((c) => c.id === 'hook/pre-backup-linkding')!;
     expect(hook.files[0]!.path).toBe('/var/lib/borgops/hooks/pre-backup-linkding');
     expect(hook.files[0]!.diff).toContain('+systemctl stop podman-linkding');
@@ -274,7 +275,7 @@ describe('preview (real git)', () => {
     const report = await previewOf(repo, base, head);
     expect(report.machines.map((m) => [m.machine, m.status])).toEqual([['kim', 'removed']]);
     const kim = report.machines[0]!;
-    expect(kim.counts).toMatchObject({ additions: 0, changes: 0, removals: 8, destructive: 5 });
+    expect(kim.counts).toMatchObject({ additions: 0, changes: 0, removals: 9, destructive: 5 });
     expect(kim.refusals.map((r) => r.guard)).toEqual(['remove-all']);
     expect(kim.notes[0]).toContain('kim is no longer declared');
     expect(report.summary.machines).toBe(1);

@@ -75,6 +75,8 @@ describe('compile', () => {
       'secret/vault',
       'repository/storagebox',
       'repository/vault',
+      'key-export/storagebox',
+      'key-export/vault',
       'retention/storagebox',
       'retention/vault',
       'hook/post-restore-linkding',
