@@ -77,9 +77,16 @@ export async function servedHealth(input: ServedHealthInput): Promise<ServedHeal
     served,
     observation: await observeServedRepository(underRoot(paths.root, served.path)),
   }));
+  // clients usually share a schedule, and estimating a calendar's interval is the costly part
+  const maxAges = new Map<string, number | undefined>();
+  const maxAgeFor = (destination: DesiredDestination): number | undefined => {
+    const key = JSON.stringify([destination.maxAgeSeconds, destination.startAt, destination.staggerSeconds]);
+    if (!maxAges.has(key)) maxAges.set(key, maxAgeOf(destination, now));
+    return maxAges.get(key);
+  };
   const results = observed.map(({ served, observation }): ServedHealth => {
     const destination = clientDestination(input.declarations, input.server, served);
-    const maxAge = destination === undefined ? undefined : maxAgeOf(destination, now);
+    const maxAge = destination === undefined ? undefined : maxAgeFor(destination);
     const record = nextRecord(history.repositories[served.path], {
       at: now.toISOString(),
       bytes: observation.bytes,
