@@ -140,8 +140,10 @@ afterAll(async () => {
   if (base !== undefined) await rm(base, { recursive: true, force: true });
 });
 
+// each case runs several CLI processes and borg over ssh: a generous timeout for loaded machines
 describe.skipIf(skipWithoutSshd)(
   `the server watches its served repositories${skipWithoutSshd ? ` (${sshdSkipReason})` : ''}`,
+  { timeout: 240_000 },
   () => {
     it('reports a client that has not written yet as never written, counted from the repository creation', async () => {
       expect((await cli('nas', ['apply'])).exitCode).toBe(0);
