@@ -39,6 +39,7 @@ export async function machineFor(
   const { declarations } = requireValid(loaded);
   return {
     desired: compile(declarations, machine),
+    declarations,
     ...(loaded.snapshot.commit === undefined ? {} : { commit: loaded.snapshot.commit }),
     appliedAt: new Date().toISOString(),
     identity: resolve(from.identity),
