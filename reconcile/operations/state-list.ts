@@ -1,5 +1,5 @@
-import { BorgopsError } from '../../src/errors.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
 
 const commandKeys = [
   ['preBackupScript', 'preBackupCommand', 'pre-backup'],
@@ -47,7 +47,11 @@ export function formatStates(states: readonly StateListing[]): string {
 }
 
 /** clan's `state list --service S`: that state only, refused when the machine does not have it. */
-export function selectService(states: readonly StateListing[], machine: string, service: string): StateListing[] {
+export function selectService(
+  states: readonly StateListing[],
+  machine: string,
+  service: string,
+): StateListing[] {
   const selected = states.filter((state) => state.name === service);
   if (selected.length === 0) {
     const known = states.map((state) => state.name).join(', ') || 'none';

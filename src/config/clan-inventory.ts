@@ -160,13 +160,18 @@ export function resolveInventory(inventory: Inventory): {
     instances.push([
       instance,
       {
-      ...declared,
-      module: { ...declared.module, name: isBorgbackupModule(name) ? MODULE_NAME : name },
-      roles: {
-        ...(client === undefined ? {} : { client: resolveRole(client, [...path, 'client'], tagsOf, problems) }),
-        ...(server === undefined ? {} : { server: resolveRole(server, [...path, 'server'], tagsOf, problems) }),
+        ...declared,
+        module: { ...declared.module, name: isBorgbackupModule(name) ? MODULE_NAME : name },
+        roles: {
+          ...(client === undefined
+            ? {}
+            : { client: resolveRole(client, [...path, 'client'], tagsOf, problems) }),
+          ...(server === undefined
+            ? {}
+            : { server: resolveRole(server, [...path, 'server'], tagsOf, problems) }),
+        },
       },
-    }]);
+    ]);
   }
   return {
     inventory: { ...inventory, instances: Object.fromEntries(instances) },

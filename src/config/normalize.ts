@@ -78,7 +78,18 @@ function clientConfig(
     }
     if (destination.name !== undefined && destination.name !== key) {
       warn(
-        ['instances', instance, 'roles', 'client', 'machines', machine, 'settings', 'destinations', key, 'name'],
+        [
+          'instances',
+          instance,
+          'roles',
+          'client',
+          'machines',
+          machine,
+          'settings',
+          'destinations',
+          key,
+          'name',
+        ],
         `name "${destination.name}" is not used: as in clan, archives (${machine}-${key}-<time>), the job (borgbackup-job-${key}) and backups list lines (${key}::…) are named after the key "${key}"`,
       );
     }

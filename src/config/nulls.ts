@@ -45,7 +45,9 @@ function unwrap(schema: z.ZodType, value: unknown): Def {
 export function withoutNulls(value: unknown, schema: z.ZodType): unknown {
   const def = unwrap(schema, value);
   if (Array.isArray(value)) {
-    return def.type === 'array' && def.element ? value.map((item) => withoutNulls(item, def.element!)) : value;
+    return def.type === 'array' && def.element
+      ? value.map((item) => withoutNulls(item, def.element!))
+      : value;
   }
   if (!isPlainObject(value)) return value;
   if (def.type === 'record' && def.valueType) {

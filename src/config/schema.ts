@@ -231,7 +231,10 @@ export const Inventory = z
       .record(Tag, z.array(z.string()))
       .optional()
       .describe('clan: tag → machines (adds the tag to those machines).'),
-    modules: z.record(z.string(), z.unknown()).optional().describe('clan: module sources; ignored by borgops.'),
+    modules: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('clan: module sources; ignored by borgops.'),
     instances: z.record(nameKey, Instance),
   })
   .describe('borgops inventory: clan-style service instances with client and server roles.');
@@ -259,7 +262,7 @@ export const StateEntry = z
     postBackupScript: z.string().optional(),
     preRestoreScript: z.string().optional(),
     postRestoreScript: z.string().optional(),
-    name: derived('name (the state\'s key)'),
+    name: derived("name (the state's key)"),
     preBackupCommand: derived('"pre-backup-<name>"'),
     postBackupCommand: derived('"post-backup-<name>"'),
     preRestoreCommand: derived('"pre-restore-<name>"'),

@@ -11,7 +11,10 @@ export function registerState(program: Command, io: Io): void {
     .command('list')
     .description("list a machine's states, their folders and their script commands (clan's format)")
     .argument('[machine]', 'machine name (default: --machine or this host)')
-    .option('--service <state>', "only this state (clan's --service); an error if the machine does not have it")
+    .option(
+      '--service <state>',
+      "only this state (clan's --service); an error if the machine does not have it",
+    )
     .action(async (machine: string | undefined, flags: { service?: string }, command: Command) => {
       const options = globalOptions(command);
       const { declarations } = requireValid(await loadSource(options));
