@@ -149,5 +149,5 @@ describe('the quick start on examples/clan-inventory', () => {
     expect(result.stdout).toContain(clanStateList);
     expect(result.stdout).toMatch(/✓ storagebox: created jon-storagebox-/);
     expect(result.stdout).toContain('restored copy matches');
-  });
+  }, 180_000);
 });

@@ -145,6 +145,20 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a misspelled key in a tag's entry, as nix eval prints tags",
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"client": {',
+        '"client": {\n          "tags": { "backup": { "setings": {} } },',
+      ),
+    },
+    expected: [
+      'inventory.json:7: instances.borgbackup.roles.client.tags.backup.setings: unknown key "setings"; did you mean "settings"? (accepted: settings)',
+    ],
+  },
+  {
     name: 'a role tag no machine has (warning, as clan)',
     files: {
       ...base,
