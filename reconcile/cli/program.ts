@@ -7,6 +7,7 @@ import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
 import { registerKeys } from './commands/keys.js';
+import { registerNotify } from './commands/notify.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBackups(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
+  registerNotify(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -35,6 +35,8 @@ export interface HealthReport {
   failedCommit?: { commit: string; reason: string; message: string };
   conditions: Condition[];
   destinations: DestinationHealth[];
+  /** Notifications receivers did not take, per receiver name (absent when none). */
+  notifyFailures?: Record<string, number>;
 }
 
 export interface HealthInput {
@@ -45,6 +47,7 @@ export interface HealthInput {
   now: Date;
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
+  notifyFailures?: Record<string, number>;
 }
 
 /** maxAge as declared, or twice the longest gap between scheduled runs (the "no backup for N days" alert). */
@@ -151,6 +154,9 @@ export function healthReport(input: HealthInput): HealthReport {
     ...(failed === undefined ? {} : { failedCommit: failed }),
     conditions: [ready, stalled],
     destinations,
+    ...(input.notifyFailures === undefined || Object.keys(input.notifyFailures).length === 0
+      ? {}
+      : { notifyFailures: input.notifyFailures }),
   };
 }
 

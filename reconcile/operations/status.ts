@@ -1,6 +1,7 @@
 // operations/: what a person asks of one machine (backups, status, health, schedules); built on
 // engine/, never on preview/, render/, agent/ or cli/ (ARCHITECTURE.md).
 import { isBorgopsError } from '../../src/errors.js';
+import { readNotifyFailures } from '../../src/host/notify-failures.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
@@ -23,10 +24,11 @@ async function applied(paths: HostPaths, machine: string): Promise<AppliedMachin
  * applied declarations with their jobs' next runs (loaded and compiled once per request).
  */
 export async function machineHealth(paths: HostPaths, machine: string, now: Date): Promise<HealthReport> {
-  const [status, runs, inForce] = await Promise.all([
+  const [status, runs, inForce, notify] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
     applied(paths, machine),
+    readNotifyFailures(paths.notify),
   ]);
   const next = new Map<string, Date>();
   if (inForce) {
@@ -46,6 +48,9 @@ export async function machineHealth(paths: HostPaths, machine: string, now: Date
     destinations: inForce?.desired.destinations ?? [],
     now,
     nextRun: (destination) => next.get(destination.name),
+    notifyFailures: Object.fromEntries(
+      Object.entries(notify.failures).map(([receiver, failure]) => [receiver, failure.count]),
+    ),
   });
 }
 
