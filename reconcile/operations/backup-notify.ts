@@ -14,16 +14,23 @@ export function countingNotifier(
   logger: Logger,
   retryDelaysMs?: readonly number[],
 ): Notifier {
+  // receivers fail at once: their counts are read, changed and written one at a time
+  let counting = Promise.resolve();
   return createNotifier({
     receivers,
     logger,
     ...(retryDelaysMs === undefined ? {} : { retryDelaysMs }),
-    onFailure: (report) =>
-      countNotifyFailure(paths.notify, {
-        receiver: report.receiver,
-        event: report.event,
-        error: report.error ?? 'failed',
-      }),
+    onFailure: (report) => {
+      const next = counting.then(() =>
+        countNotifyFailure(paths.notify, {
+          receiver: report.receiver,
+          event: report.event,
+          error: report.error ?? 'failed',
+        }),
+      );
+      counting = next.catch(() => undefined);
+      return next;
+    },
   });
 }
 

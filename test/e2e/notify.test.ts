@@ -159,6 +159,10 @@ beforeAll(async () => {
   );
   outputs.push(applied.stdout, applied.stderr);
   expect(applied.stdout).toContain('gone');
+  // receivers are declarations: said in words, URL hidden, nothing installed
+  expect(applied.stdout).toContain(
+    'notify/hc: healthchecks receiver hc added (URL hidden), on start, success, warn, fail; nothing to install',
+  );
   const status = JSON.parse(
     (await borgops(['status', '--json', '--machine', 'jon', ...world.args])).stdout,
   ) as { appliedCommit?: string };
