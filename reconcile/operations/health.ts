@@ -2,6 +2,7 @@ import type { DesiredDestination } from '../../src/desired/types.js';
 import type { Runs } from '../../src/host/runs.js';
 import type { MachineStatus } from '../../src/host/status.js';
 import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
+import type { ServedHealth } from './served.js';
 
 export interface Condition {
   type: 'Ready' | 'Stalled';
@@ -37,6 +38,8 @@ export interface HealthReport {
   destinations: DestinationHealth[];
   /** Notifications receivers did not take, per receiver name (absent when none). */
   notifyFailures?: Record<string, number>;
+  /** On a server: each served client repository as the server sees it. */
+  served?: ServedHealth[];
 }
 
 export interface HealthInput {
@@ -50,6 +53,8 @@ export interface HealthInput {
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
   notifyFailures?: Record<string, number>;
+  /** On a server: its served client repositories, observed. */
+  served?: ServedHealth[];
 }
 
 /** maxAge as declared, or twice the longest gap between scheduled runs (the "no backup for N days" alert). */
@@ -68,7 +73,8 @@ function iso(date: Date | undefined): string | undefined {
 function ageText(seconds: number): string {
   if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  return `${Math.round(seconds / 60)}m`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
+  return `${Math.round(seconds)}s`;
 }
 
 export function healthReport(input: HealthInput): HealthReport {
@@ -115,6 +121,7 @@ export function healthReport(input: HealthInput): HealthReport {
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 
   const staleOnes = destinations.filter((d) => d.stale);
+  const staleClients = (input.served ?? []).filter((s) => s.stale);
   let ready: Condition;
   if (status.appliedCommit === undefined) {
     ready = {
@@ -140,12 +147,31 @@ export function healthReport(input: HealthInput): HealthReport {
         })
         .join('; '),
     };
+  } else if (staleClients.length > 0) {
+    ready = {
+      type: 'Ready',
+      status: false,
+      reason: 'ClientStale',
+      message: staleClients
+        .map((s) => {
+          const since =
+            s.lastWrite === undefined
+              ? 'never written'
+              : `last write ${ageText((now.getTime() - Date.parse(s.lastWrite)) / 1000)} ago`;
+          return `served ${s.client} (${s.instance}): ${since} (maxAge ${ageText(s.maxAgeSeconds ?? 0)})`;
+        })
+        .join('; '),
+    };
   } else {
     ready = {
       type: 'Ready',
       status: true,
       reason: 'Fresh',
-      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh`,
+      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh${
+        input.served !== undefined && input.served.length > 0
+          ? ' and every served client wrote within maxAge'
+          : ''
+      }`,
     };
   }
 
@@ -160,6 +186,7 @@ export function healthReport(input: HealthInput): HealthReport {
     ...(input.notifyFailures === undefined || Object.keys(input.notifyFailures).length === 0
       ? {}
       : { notifyFailures: input.notifyFailures }),
+    ...(input.served === undefined || input.served.length === 0 ? {} : { served: input.served }),
   };
 }
 

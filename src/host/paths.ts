@@ -31,6 +31,8 @@ export interface HostPaths {
   notify: string;
   /** The embedded scheduler's table. */
   schedule: string;
+  /** On a server: the last observations of each served repository (growth, shrinks). */
+  served: string;
   /** Mirror clones of remote config repositories. */
   mirrors: string;
   /** systemd units (`<root>/etc/systemd/system`). */
@@ -55,6 +57,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     status: join(state, 'status.json'),
     notify: join(state, 'notify.json'),
     schedule: join(state, 'schedule.json'),
+    served: join(state, 'served.json'),
     mirrors: join(state, 'mirrors'),
     unitsDir: join(absoluteRoot, 'etc/systemd/system'),
   };
