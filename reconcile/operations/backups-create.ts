@@ -169,7 +169,6 @@ async function lockedRun(
   let postBackup: HookRun[] = [];
   for (const destination of destinations)
     notifier.send(startMessage(desired.machine, destination.name, commit));
-  let finished = false;
   try {
     try {
       preBackup = await runPhase(options, desired, 'pre-backup', signal);
@@ -242,11 +241,9 @@ async function lockedRun(
       notifications: [],
     };
     for (const result of results) notifier.send(resultMessage(run, result));
-    finished = true;
     return run;
   } catch (error: unknown) {
-    if (!finished)
-      failedRun(notifier, { desired, commit, startedAt, preBackup, postBackup }, destinations, error);
+    failedRun(notifier, { desired, commit, startedAt, preBackup, postBackup }, destinations, error);
     throw error;
   } finally {
     await lock.release();
