@@ -17,7 +17,7 @@ ${role}
             settings:
               destinations:
                 storagebox: { repo: /srv/borg/storagebox }
-                usb: { repo: /mnt/usb/borg, name: usbdisk }
+                usb: { repo: /mnt/usb/borg }
               notify:
 ${machine}
 `;
@@ -50,8 +50,7 @@ describe('settings.notify', () => {
         url: SECRET_URL,
         failOnWarning: false,
         on: ['start', 'success', 'warn', 'fail'],
-        // declared by key, resolved to the destination's name
-        destinations: ['usbdisk'],
+        destinations: ['usb'],
         timeoutSeconds: 30,
       },
       {
@@ -82,7 +81,7 @@ describe('settings.notify', () => {
         '                hc:\n                  healthchecks: { urlCommand: "cat /run/hc" }\n                  destinations: [nas]\n                nothing: { on: [fail] }\n                slow:\n                  webhook: { urlCommand: "cat /run/u" }\n                  timeout: "0"',
       expected: [
         'inventory.yaml:18: instances.borgbackup.roles.client.machines.jon.settings.notify.hc.healthchecks: receiver "hc" has both url and urlCommand (the machine settings may add one to the role settings): keep one',
-        'inventory.yaml:19: instances.borgbackup.roles.client.machines.jon.settings.notify.hc.destinations.0: receiver "hc" destination "nas" is not a destination of jon (its destinations: storagebox, usbdisk)',
+        'inventory.yaml:19: instances.borgbackup.roles.client.machines.jon.settings.notify.hc.destinations.0: receiver "hc" destination "nas" is not a destination of jon (its destinations: storagebox, usb)',
         'inventory.yaml:20: instances.borgbackup.roles.client.machines.jon.settings.notify.nothing: receiver "nothing" needs one receiver kind: healthchecks, webhook or ntfy',
         'inventory.yaml:23: instances.borgbackup.roles.client.machines.jon.settings.notify.slow.timeout: receiver "slow" timeout must be between 1s and 5m (a receiver never holds a backup longer)',
       ],
