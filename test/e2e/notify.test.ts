@@ -294,7 +294,8 @@ describe('notifications of backups create (real HTTP receivers, real borg)', () 
     expect(text.exitCode).toBe(1);
     expect(text.stdout).toContain('✓ hc (healthchecks): 200 OK: OK');
     expect(text.stdout).toContain('✓ phone (ntfy): 200 OK');
-    expect(text.stdout).toMatch(/✗ down \(webhook\): connection refused/);
+    // one attempt within its 1 s timeout: refused, or (on a loaded machine) not done in time
+    expect(text.stdout).toMatch(/✗ down \(webhook\): (connection refused|gave up)/);
     expect(text.stdout).toMatch(/✗ slow \(webhook\): (timed out after 1s|gave up)/);
     expect(hc().map((r) => r.path)).toEqual([`/hc/${HC_UUID}/log`, ...[]]);
     const result = JSON.parse(asJson.stdout) as {
