@@ -4,6 +4,7 @@
  * the age of its last backup per destination and, on servers, its clients' last writes.
  */
 export function fleetDashboard(): Record<string, unknown> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, meant literally
   const ds = { type: 'prometheus', uid: '${datasource}' };
   const sel = 'machine=~"$machine"';
   const instant = (refId: string, expr: string) => ({
