@@ -226,6 +226,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     serverUsers: users,
     authorizedKeys,
     recipients: declarations.recipients,
+    receivers: client?.receivers ?? [],
     ...(declarations.publicKeys[machine] === undefined
       ? {}
       : { publicKey: declarations.publicKeys[machine] }),
