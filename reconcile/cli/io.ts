@@ -1,3 +1,5 @@
+import { printableTerminal } from '../../src/util/printable.js';
+
 /** Where a command writes: human output to stdout, diagnostics to stderr (logs go through pino). */
 export interface Io {
   out(text: string): void;
@@ -8,8 +10,9 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    // a last line of defence: data in printed text never drives the terminal (renderers escape first)
+    out: (text) => process.stdout.write(printableTerminal(text)),
+    err: (text) => process.stderr.write(printableTerminal(text)),
     interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY),
   };
 }
