@@ -2,7 +2,11 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
 import { hostPaths } from '../../../src/host/paths.js';
-import { createBackups, runSucceeded } from '../../operations/backups-create.js';
+import {
+  createBackups,
+  DEFAULT_LOCK_TIMEOUT_SECONDS,
+  runSucceeded,
+} from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
@@ -103,49 +107,61 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       '--parallel <n>',
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
-    .action(async (machine: string, flags: { destination?: string; parallel?: string }, command: Command) => {
-      refuseSourceOptions(command);
-      const { options, logger, borg } = commandContext(command);
-      const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
-      const live = io.interactive && !options.json;
-      const width = Math.max(40, process.stderr.columns ?? 80);
-      let lastDraw = 0;
-      try {
-        const run = await createBackups({
-          paths: hostPaths(options.root, options.stateDir),
-          borg,
-          logger,
-          machine,
-          ...(flags.destination === undefined ? {} : { destination: flags.destination }),
-          ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
-          signal: interrupt.signal,
-          ...(live
-            ? {
-                onProgress: (destination, progress) => {
-                  if (Date.now() - lastDraw < 100) return;
-                  lastDraw = Date.now();
-                  io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
-                },
-              }
-            : {}),
-          onEvent: (event) => {
-            if (live) io.err('\r\u001b[K');
-            // waiting is worth a line in a job's log too; the steps only redraw the terminal line
-            if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
-            else if (live)
-              io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
-          },
-        });
-        if (live) io.err('\r\u001b[K');
-        if (options.json) printJson(io, run);
-        else io.out(renderBackupRun(run));
-        setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
-      } catch (error: unknown) {
-        interrupt.rethrowUnlessInterrupted(error);
-      } finally {
-        interrupt.dispose();
-      }
-    });
+    .option(
+      '--lock-timeout <seconds>',
+      'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
+      String(DEFAULT_LOCK_TIMEOUT_SECONDS),
+    )
+    .action(
+      async (
+        machine: string,
+        flags: { destination?: string; parallel?: string; lockTimeout: string },
+        command: Command,
+      ) => {
+        refuseSourceOptions(command);
+        const { options, logger, borg } = commandContext(command);
+        const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
+        const live = io.interactive && !options.json;
+        const width = Math.max(40, process.stderr.columns ?? 80);
+        let lastDraw = 0;
+        try {
+          const run = await createBackups({
+            paths: hostPaths(options.root, options.stateDir),
+            borg,
+            logger,
+            machine,
+            ...(flags.destination === undefined ? {} : { destination: flags.destination }),
+            ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
+            lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
+            signal: interrupt.signal,
+            ...(live
+              ? {
+                  onProgress: (destination, progress) => {
+                    if (Date.now() - lastDraw < 100) return;
+                    lastDraw = Date.now();
+                    io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
+                  },
+                }
+              : {}),
+            onEvent: (event) => {
+              if (live) io.err('\r\u001b[K');
+              // waiting is worth a line in a job's log too; the steps only redraw the terminal line
+              if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
+              else if (live)
+                io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
+            },
+          });
+          if (live) io.err('\r\u001b[K');
+          if (options.json) printJson(io, run);
+          else io.out(renderBackupRun(run));
+          setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
+        } catch (error: unknown) {
+          interrupt.rethrowUnlessInterrupted(error);
+        } finally {
+          interrupt.dispose();
+        }
+      },
+    );
 
   backups
     .command('list')
@@ -233,4 +249,11 @@ function parallelism(value: string): number {
     );
   }
   return parallel;
+}
+
+function lockTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new BorgopsError('E_USAGE', `--lock-timeout must be a number of seconds, not "${value}"`);
+  return seconds;
 }
