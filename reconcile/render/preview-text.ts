@@ -69,6 +69,11 @@ export function renderPreviewText(report: PreviewReport, options: PreviewTextOpt
       lines.push(
         `${plural(summary.refusals, 'safety guard refusal')}: apply exits 3 on those machines unless allowed.`,
       );
+    const { added, removed } = summary.expectedSeries;
+    if (added > 0 || removed > 0)
+      lines.push(
+        `Prometheus: +${added} / −${removed} expected series (regenerate with borgops fleet targets).`,
+      );
   }
   // data (paths, scripts, files found on a machine) never drives the terminal; only our colours stay
   return printableTerminal(`${lines.join('\n')}\n`);

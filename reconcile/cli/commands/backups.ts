@@ -9,9 +9,17 @@ import {
 } from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
+import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
+
+interface CreateFlags {
+  destination?: string;
+  provider?: string;
+  parallel?: string;
+  lockTimeout: string;
+}
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type Interrupt = keyof typeof SIGNAL_EXIT;
@@ -103,6 +111,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
     )
     .argument('<machine>', 'the machine (this host)')
     .option('--destination <name>', 'only this destination')
+    .option('--provider <name>', `clan's backup provider: ${PROVIDER} (every destination; the only provider)`)
     .option(
       '--parallel <n>',
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
@@ -112,56 +121,51 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
       String(DEFAULT_LOCK_TIMEOUT_SECONDS),
     )
-    .action(
-      async (
-        machine: string,
-        flags: { destination?: string; parallel?: string; lockTimeout: string },
-        command: Command,
-      ) => {
-        refuseSourceOptions(command);
-        const { options, logger, borg } = commandContext(command);
-        const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
-        const live = io.interactive && !options.json;
-        const width = Math.max(40, process.stderr.columns ?? 80);
-        let lastDraw = 0;
-        try {
-          const run = await createBackups({
-            paths: hostPaths(options.root, options.stateDir),
-            borg,
-            logger,
-            machine,
-            ...(flags.destination === undefined ? {} : { destination: flags.destination }),
-            ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
-            lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
-            signal: interrupt.signal,
-            ...(live
-              ? {
-                  onProgress: (destination, progress) => {
-                    if (Date.now() - lastDraw < 100) return;
-                    lastDraw = Date.now();
-                    io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
-                  },
-                }
-              : {}),
-            onEvent: (event) => {
-              if (live) io.err('\r\u001b[K');
-              // waiting is worth a line in a job's log too; the steps only redraw the terminal line
-              if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
-              else if (live)
-                io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
-            },
-          });
-          if (live) io.err('\r\u001b[K');
-          if (options.json) printJson(io, run);
-          else io.out(renderBackupRun(run));
-          setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
-        } catch (error: unknown) {
-          interrupt.rethrowUnlessInterrupted(error);
-        } finally {
-          interrupt.dispose();
-        }
-      },
-    );
+    .action(async (machine: string, flags: CreateFlags, command: Command) => {
+      refuseSourceOptions(command);
+      if (flags.provider !== undefined) checkProviderName(machine, flags.provider);
+      const { options, logger, borg } = commandContext(command);
+      const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
+      const live = io.interactive && !options.json;
+      const width = Math.max(40, process.stderr.columns ?? 80);
+      let lastDraw = 0;
+      try {
+        const run = await createBackups({
+          paths: hostPaths(options.root, options.stateDir),
+          borg,
+          logger,
+          machine,
+          ...(flags.destination === undefined ? {} : { destination: flags.destination }),
+          ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
+          lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
+          signal: interrupt.signal,
+          ...(live
+            ? {
+                onProgress: (destination, progress) => {
+                  if (Date.now() - lastDraw < 100) return;
+                  lastDraw = Date.now();
+                  io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
+                },
+              }
+            : {}),
+          onEvent: (event) => {
+            if (live) io.err('\r\u001b[K');
+            // waiting is worth a line in a job's log too; the steps only redraw the terminal line
+            if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
+            else if (live)
+              io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
+          },
+        });
+        if (live) io.err('\r\u001b[K');
+        if (options.json) printJson(io, run);
+        else io.out(renderBackupRun(run));
+        setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
+      } catch (error: unknown) {
+        interrupt.rethrowUnlessInterrupted(error);
+      } finally {
+        interrupt.dispose();
+      }
+    });
 
   backups
     .command('list')
@@ -169,10 +173,12 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       "list this machine's archives as <destination>::<repo>::<archive> (exit 1 if one is unreachable)",
     )
     .argument('[machine]', 'the machine (default: the one the declarations were applied for)')
-    .action(async (machine: string | undefined, _flags: unknown, command: Command) => {
+    .option('--provider <name>', `clan's backup provider to list: ${PROVIDER} (the only provider)`)
+    .action(async (machine: string | undefined, flags: { provider?: string }, command: Command) => {
       refuseSourceOptions(command);
       const { options, borg } = commandContext(command);
       const chosen = machineOf(command, machine);
+      if (flags.provider !== undefined) checkProviderName(chosen, flags.provider);
       const listing = await listBackups({
         paths: hostPaths(options.root, options.stateDir),
         borg,
@@ -195,7 +201,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       "restore a backup's states: pre-restore script, borg extract of the state's folders, post-restore script",
     )
     .argument('<machine>', 'the machine (this host)')
-    .argument('<provider>', `the module that made the backup: borgbackup`)
+    .argument('<provider>', `the module that made the backup: ${PROVIDER}`)
     .argument('<name>', 'a line of `borgops backups list`: <destination>::<repo>::<archive>')
     .option('--service <state>', 'restore only this state')
     .option('--target <dir>', 'extract into this staging directory instead of in place (runs no script)')
