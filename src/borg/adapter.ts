@@ -142,6 +142,8 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
         target,
         options: ['--json'],
         positionals: [target.repo],
+        // borg prints local times without an offset; in UTC each start is an instant.
+        env: { TZ: 'UTC' },
       });
       return await observation(target, outcome);
     } catch (error: unknown) {

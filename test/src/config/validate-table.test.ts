@@ -200,8 +200,32 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.prune.keep.daily: must be at least 1; got 0`,
+      `inventory.json:10: ${client}.settings.prune.keep.daily: must be a positive whole number, or -1 to keep one archive of every period`,
       `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+    ],
+  },
+  {
+    name: 'an empty keep (plan would refuse it)',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"destinations": {', '"prune": { "keep": {} }, "destinations": {'),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep: at least one retention rule is needed (within, last, minutely, hourly, daily, weekly, monthly, yearly)`,
+    ],
+  },
+  {
+    name: 'daily -1 keeps every day, as borg; -2 is refused',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "daily": -1, "weekly": -2 } }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep.weekly: must be a positive whole number, or -1 to keep one archive of every period`,
     ],
   },
   {
