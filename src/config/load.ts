@@ -5,6 +5,7 @@ import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
 import { compareProblems, hasErrors, type Problem } from './problem.js';
+import { reservedKeys } from './reserved-keys.js';
 import { checkRules } from './rules.js';
 import { Inventory, StateFile } from './schema.js';
 
@@ -33,6 +34,8 @@ export function createLoadCache(): LoadCache {
 function check<T>(file: string, text: string, schema: z.ZodType<T>): Checked<T> {
   const result = parseFile(file, text);
   if (!result.ok) return { text, problems: result.problems };
+  const reserved = reservedKeys(result.parsed);
+  if (reserved.length > 0) return { text, problems: reserved };
   const checked = schema.safeParse(result.parsed.value ?? {});
   if (!checked.success) return { text, problems: problemsFor(result.parsed, schema, checked.error.issues) };
   return { text, result: { parsed: result.parsed, value: checked.data }, problems: [] };

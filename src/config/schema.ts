@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repositoryProblem } from '../borg/location.js';
 import { NAME_PATTERN, NAME_RULE } from './names.js';
 
 /*
@@ -61,7 +62,12 @@ export const Destination = z
     name: Name.optional().describe('Name used in archive and job names (default: the attribute name).'),
     repo: Line.refine((s) => !s.includes('::'), {
       error: 'must not contain "::" (borg archive separator)',
-    }).describe('borg repository: a local absolute path, user@host:path, or ssh://user@host:port/path.'),
+    })
+      .check((ctx) => {
+        const problem = repositoryProblem(ctx.value);
+        if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+      })
+      .describe('borg repository: a local absolute path, user@host:path, or ssh://user@host:port/path.'),
     rsh: Line.optional().describe('BORG_RSH for this destination, e.g. "ssh -oPort=23 -i /run/secrets/key".'),
     knownHosts: z
       .array(KnownHost)
@@ -129,7 +135,15 @@ const Duration = z.string().regex(DURATION_PATTERN, {
 export const ClientSettings = z
   .strictObject({
     destinations: z.record(nameKey, Destination).optional(),
-    exclude: z.array(Line).optional().describe('borg exclude patterns.'),
+    exclude: z
+      .array(
+        Line.refine((pattern) => !pattern.startsWith('-'), {
+          error:
+            'must not start with "-" (borg would read it as an option); write e.g. "*/-cache" or "sh:**/-cache"',
+        }),
+      )
+      .optional()
+      .describe('borg exclude patterns.'),
     startAt: z
       .union([Line, z.array(Line).min(1)])
       .optional()
