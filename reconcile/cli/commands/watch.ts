@@ -93,6 +93,21 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
     const paths = hostPaths(options.root, options.stateDir);
     // started once the source opened (a bad --source must not leave a scheduler running)
     const embedded: { loop?: EmbeddedSchedulerLoop } = {};
+    // listening first: a port that cannot be bound ends the command (exit 1) before any loop runs
+    const pushed: { trigger?: () => void } = {};
+    let http: AgentHttp | undefined;
+    if (flags.listen !== undefined) {
+      http = await startHttp({
+        listen: flags.listen,
+        report: () => machineHealth(paths, options.machine, new Date()),
+        counters: () => counters,
+        onPush: () => pushed.trigger?.(),
+        ...(webhookSecret === undefined ? {} : { webhookSecret }),
+        logger,
+      });
+      logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
+      io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
+    }
     const loop = await startWatch({
       ...options,
       refresh: flags.refresh,
@@ -126,19 +141,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       signal: controller.signal,
     });
     embedded.loop = schedules;
-    let http: AgentHttp | undefined;
-    if (flags.listen !== undefined) {
-      http = await startHttp({
-        listen: flags.listen,
-        report: () => machineHealth(paths, options.machine, new Date()),
-        counters: () => counters,
-        onPush: () => loop.trigger('webhook'),
-        ...(webhookSecret === undefined ? {} : { webhookSecret }),
-        logger,
-      });
-      logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
-      io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
-    }
+    pushed.trigger = () => loop.trigger('webhook');
     await Promise.all([loop.done, schedules.done]);
     await http?.close();
     setExit(0);
