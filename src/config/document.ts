@@ -57,6 +57,8 @@ function parseJsonFast(file: string, text: string): ParseResult | undefined {
  * problem, and any line lookup, goes through the `yaml` parser.
  */
 function parseYamlFast(file: string, text: string): ParseResult | undefined {
+  // js-yaml has no alias limit: a file with anchors takes the path that enforces one
+  if (ANCHOR.test(text)) return undefined;
   let value: unknown;
   try {
     value = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
@@ -127,6 +129,11 @@ export function hasDuplicateKey(text: string): boolean {
   return false;
 }
 
+/** yaml's limit on alias expansion: generous for `settings: *common` on thousands of machines, finite for a billion laughs. */
+const MAX_ALIAS_COUNT = 10_000;
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s,[\]{}]/m;
+const ALIAS = /(^|[\s[{,:-])\*[^\s,[\]{}]+/m;
+
 const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
 
 function parseYaml(file: string, text: string): ParseResult {
@@ -155,7 +162,17 @@ function parseYaml(file: string, text: string): ParseResult {
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error: unknown) {
+    // yaml's ReferenceError for an alias expanded too often (a billion-laughs file)
+    if (!(error instanceof ReferenceError)) throw error;
+    const alias = ALIAS.exec(text);
+    const line = alias === null ? 1 : lineCounter.linePos(alias.index + (alias[1]?.length ?? 0)).line;
+    const message = `invalid YAML: aliases expand to more than ${MAX_ALIAS_COUNT} nodes (anchors are limited so that a small file cannot expand without bound); write the repeated parts out`;
+    return { ok: false, problems: [{ file, line, path: '', message, severity: 'error' }] };
+  }
   // a parse tree is ~20× its text: keep none, and parse again only a file whose problem needs a line
   let locate: Locate | undefined;
   return {
