@@ -134,7 +134,7 @@ beforeAll(async () => {
   ] as const;
   for (const [name, time] of clan)
     await backdatedArchive(sandbox, target, repo.source, name, new Date(utc(time)));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await sandbox?.dispose();
