@@ -4,7 +4,7 @@ import { classify } from './files.js';
 import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
-import { compareProblems, hasErrors, type Problem } from './problem.js';
+import { capProblems, compareProblems, hasErrors, type Problem } from './problem.js';
 import { reservedKeys } from './reserved-keys.js';
 import { checkRules } from './rules.js';
 import { Inventory, StateFile } from './schema.js';
@@ -149,7 +149,7 @@ export function loadDeclarations(
     publicKeys[machine] = { file: path, key };
   }
 
-  if (!inventory) return { problems: problems.sort(compareProblems) };
+  if (!inventory) return { problems: capProblems(problems.sort(compareProblems)) };
 
   const normalized = normalize(inventory.value, states, publicKeys, commit);
   problems.push(
@@ -164,8 +164,8 @@ export function loadDeclarations(
       declarations: normalized.declarations,
     }),
   );
-  problems.sort(compareProblems);
-  return hasErrors(problems)
-    ? { problems }
-    : { declarations: { ...normalized.declarations, inventoryFile }, problems };
+  const reported = capProblems(problems.sort(compareProblems));
+  return hasErrors(reported)
+    ? { problems: reported }
+    : { declarations: { ...normalized.declarations, inventoryFile }, problems: reported };
 }
