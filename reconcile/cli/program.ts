@@ -8,6 +8,7 @@ import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerKeys } from './commands/keys.js';
+import { registerNotify } from './commands/notify.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPreview(program, io, setExit);
   registerKeys(program, io);
   registerFleet(program, io);
+  registerNotify(program, io, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
