@@ -7,7 +7,8 @@ import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
 import { withoutNulls } from './nulls.js';
-import { compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
+import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
+import { reservedKeys } from './reserved-keys.js';
 import { checkRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
 import { checkSecrets, readSecrets } from './secrets.js';
@@ -82,6 +83,8 @@ const checkState: Validate<StateFileValue> = (value, parsed) => {
 function check<T>(file: string, text: string, validate: Validate<T>): Checked<T> {
   const result = parseFile(file, text);
   if (!result.ok) return { text, problems: result.problems };
+  const reserved = reservedKeys(result.parsed);
+  if (reserved.length > 0) return { text, problems: reserved };
   const checked = validate(result.parsed.value ?? {}, result.parsed);
   if (checked.value === undefined) return { text, problems: checked.problems };
   return { text, result: { parsed: result.parsed, value: checked.value }, problems: [] };
@@ -200,7 +203,7 @@ export function loadDeclarations(
   }
 
   const secrets = readSecrets(files, secretPaths, problems);
-  if (!inventory) return { problems: problems.sort(compareProblems) };
+  if (!inventory) return { problems: capProblems(problems.sort(compareProblems)) };
 
   const resolved = resolveInventory(inventory.value.inventory);
   const ignored = [...resolved.ignored, ...inventory.value.otherModules];
@@ -231,6 +234,8 @@ export function loadDeclarations(
     secrets,
   };
   problems.push(...checkSecrets(declarations, inventory.parsed));
-  problems.sort(compareProblems);
-  return hasErrors(problems) ? { problems, ignored } : { declarations, problems, ignored };
+  const reported = capProblems(problems.sort(compareProblems));
+  return hasErrors(reported)
+    ? { problems: reported, ignored }
+    : { declarations, problems: reported, ignored };
 }
