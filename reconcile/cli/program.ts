@@ -14,6 +14,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import type { Io } from './io.js';
 import { addGlobalOptions } from './options.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
+  registerVerify(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
   for (const command of program.commands) command.exitOverride();

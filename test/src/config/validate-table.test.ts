@@ -66,7 +66,7 @@ const cases: Case[] = [
     name: 'unknown key with a near match',
     files: { ...base, 'inventory.json': edit(inventory, '"destinations": {', '"destination": {') },
     expected: [
-      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify)`,
     ],
   },
   {
@@ -76,7 +76,7 @@ const cases: Case[] = [
       'inventory.json': edit(inventory, dest, `${dest}, "x": { "repo": "/r", "colour": "red" }`),
     },
     expected: [
-      `inventory.json:11: ${client}.settings.destinations.x.colour: unknown key "colour" (accepted: name, repo, rsh, knownHosts)`,
+      `inventory.json:11: ${client}.settings.destinations.x.colour: unknown key "colour" (accepted: name, repo, rsh, knownHosts, verify)`,
     ],
   },
   {
@@ -162,7 +162,7 @@ const cases: Case[] = [
     name: 'unknown script key in YAML with near match',
     files: { ...base, 'machines/jon/state.yaml': edit(state, 'preBackupScript', 'preBackupCommand') },
     expected: [
-      'machines/jon/state.yaml:5: state.linkding.preBackupCommand: unknown key "preBackupCommand"; did you mean "preBackupScript"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript)',
+      'machines/jon/state.yaml:5: state.linkding.preBackupCommand: unknown key "preBackupCommand"; did you mean "preBackupScript"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, verifyScript)',
     ],
   },
   {
@@ -202,6 +202,40 @@ const cases: Case[] = [
     expected: [
       `inventory.json:10: ${client}.settings.prune.keep.daily: must be at least 1; got 0`,
       `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+    ],
+  },
+  {
+    name: 'verify: a check of the wrong type, an unknown key in a destination',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        dest,
+        `${dest},\n"x": { "repo": "/r", "verify": { "check": 1, "drills": false } }`,
+      ),
+    },
+    expected: [
+      `inventory.json:12: ${client}.settings.destinations.x.verify.check: must be a string or a list, not a number`,
+      `inventory.json:12: ${client}.settings.destinations.x.verify.drills: unknown key "drills"; did you mean "drill"? (accepted: check, verifyData, drill, scratch)`,
+    ],
+  },
+  {
+    name: 'verify calendars systemd refuses: role-wide verifyData, a destination drill',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(
+          inventory,
+          dest,
+          '"storagebox": { "repo": "/srv/borg/storagebox", "verify": { "drill": ["monthly", "Mon..Fry 02:30"] } }',
+        ),
+        '"client": {',
+        '"client": {\n          "settings": { "verify": { "verifyData": "*/2:00", "check": false } },',
+      ),
+    },
+    expected: [
+      `inventory.json:7: instances.borgbackup.roles.client.settings.verify.verifyData: "*/2:00" is not a valid calendar expression: "*/N" is not systemd syntax: write START/N, e.g. 0/15 for minutes or 1/2 for days (in "*/2:00"); ${calendarForms}`,
+      `inventory.json:12: ${client}.settings.destinations.storagebox.verify.drill.1: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
     ],
   },
   {
