@@ -175,7 +175,10 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     const largest = segments.sort((a, b) => b.size - a.size)[0]!;
     const file = join(data, largest.name);
     const bytes = await readFile(file);
-    for (let i = 0; i < 64; i++) bytes[Math.floor(bytes.length / 2) + i] ^= 0xff;
+    for (let i = 0; i < 64; i++) {
+      const at = Math.floor(bytes.length / 2) + i;
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    }
     await writeFile(file, bytes);
 
     const check = await borgops(['check', 'jon', ...world.args]);
