@@ -131,7 +131,7 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify)`,
     ],
   },
   {
@@ -194,7 +194,7 @@ const cases: Case[] = [
       'machines/jon/state.json': '{\n  "db": {\n    "folder": ["/srv/db"]\n  }\n}\n',
     },
     expected: [
-      'machines/jon/state.json:3: db.folder: unknown key "folder"; did you mean "folders"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand)',
+      'machines/jon/state.json:3: db.folder: unknown key "folder"; did you mean "folders"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, verifyScript, name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand)',
     ],
   },
   {
