@@ -1,8 +1,8 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Borg } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine } from '../../src/desired/types.js';
 import { BorgopsError, errorMessage } from '../../src/errors.js';
-import { chownTo, createSystemUser, lookupUser, type SystemUser } from '../../src/host/accounts.js';
+import { createSystemUser, lookupUser, type SystemUser } from '../../src/host/accounts.js';
 import { removeHook, removeStaleTemporaryFiles, writeHook } from '../../src/host/hooks.js';
 import { type Ledger, type LedgerEntry, writeLedger } from '../../src/host/ledger.js';
 import type { HostPaths } from '../../src/host/paths.js';
@@ -202,17 +202,18 @@ export async function apply(
         return;
       case 'served.create': {
         const path = underRoot(paths.root, action.path);
-        await createServed(path);
-        if (action.owner !== undefined) await chownTo([dirname(path), path], await ownerOf(action.owner));
+        // only what borgops creates now is given to the user; what existed keeps its owner
+        await createServed(path, action.owner === undefined ? undefined : await ownerOf(action.owner));
         await record(action.id, { kind: 'served-repository', paths: [action.path] });
         return;
       }
       case 'authorized-key.set':
-        await updateAuthorizedKeys(action.file, action.remove, action.add);
-        if (action.owner !== undefined) {
-          const sshDir = dirname(action.file);
-          await chownTo([dirname(sshDir), sshDir, action.file], await ownerOf(action.owner));
-        }
+        await updateAuthorizedKeys(
+          action.file,
+          action.remove,
+          action.add,
+          action.owner === undefined ? undefined : await ownerOf(action.owner),
+        );
         await record(
           action.id,
           action.add.length === 0

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_PATTERN, NAME_RULE } from './names.js';
+import { isSystemDirectory, NAME_PATTERN, NAME_RULE, UNSAFE_TEXT, UNSAFE_TEXT_RULE } from './names.js';
 
 /*
  * File schemas: strict (a typo is an error naming the key) and without defaults, because role-wide
@@ -16,13 +16,17 @@ export const AbsolutePath = z
   .string()
   .refine((p) => p.startsWith('/'), { error: 'must be an absolute path (starting with "/")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'must not contain ".." segments' })
-  .refine((p) => !p.includes('\0') && !p.includes('\n'), { error: 'must not contain NUL or newlines' });
+  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE });
 
 /** One line of text: no newlines or NUL, as argv and unit files need. */
 const Line = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' });
+  .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' })
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
+
+/** Free text that is printed (descriptions, tags): no control characters or bidi overrides. */
+const Text = z.string().refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
 /** borg's --keep-within interval in borg 1.2 and 1.4: a positive integer and H, d, w, m or y. */
 export const WITHIN_PATTERN = /^[1-9][0-9]*[Hdwmy]$/;
@@ -47,14 +51,20 @@ export const ENCRYPTION_MODES = [
 const KEY = String.raw`(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+=*(?: [^\n]*)?`;
 
 /** An SSH public host key: `keytype base64 [comment]`. */
-const HostKey = z.string().regex(new RegExp(`^${KEY}$`), {
-  error: 'must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
-});
+const HostKey = z
+  .string()
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE })
+  .regex(new RegExp(`^${KEY}$`), {
+    error: 'must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
+  });
 
 /** A pinned host key: `keytype base64`, or a known_hosts line `host[,host…] keytype base64`. */
-const KnownHost = z.string().regex(new RegExp(String.raw`^(?:[^\s#@]\S* )?${KEY}$`), {
-  error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
-});
+const KnownHost = z
+  .string()
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE })
+  .regex(new RegExp(String.raw`^(?:[^\s#@]\S* )?${KEY}$`), {
+    error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
+  });
 
 /** A verification schedule: systemd OnCalendar expression(s), or false for none. */
 const VerifyCalendar = z.union([z.literal(false), Line, z.array(Line).min(1)]);
@@ -124,6 +134,75 @@ const Duration = z.string().regex(DURATION_PATTERN, {
   error: 'must be 0 or a positive integer followed by s, m, h, d or w (e.g. "30m")',
 });
 
+/** Events a notification receiver can ask for (`on`); `stalled` also brings the return to Ready. */
+export const NOTIFY_EVENTS = ['start', 'success', 'warn', 'fail', 'stalled', 'verification'] as const;
+
+// A receiver URL is a secret (a healthchecks UUID, a topic, a hook token): messages never echo it.
+const ReceiverUrl = Line.refine(
+  (s) => {
+    try {
+      const url = new URL(s);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an http:// or https:// URL (the value is not shown: receiver URLs are secrets)' },
+);
+
+const urlFields = {
+  url: ReceiverUrl.optional().describe('The receiver URL (a secret: never shown by borgops; it is in git).'),
+  urlCommand: Line.optional().describe(
+    'Command printing the URL instead (e.g. "cat /run/secrets/hc-url"), so it stays out of git.',
+  ),
+};
+
+export const HealthchecksReceiver = z
+  .strictObject({
+    ...urlFields,
+    failOnWarning: z
+      .boolean()
+      .optional()
+      .describe('Ping /fail on a warning (borg exit 1) instead of success with the warning in the body.'),
+  })
+  .describe('healthchecks.io (or a self-hosted Healthchecks): <url>/start, <url> on success, <url>/fail.');
+
+export const WebhookReceiver = z
+  .strictObject({
+    ...urlFields,
+    secretCommand: Line.optional().describe(
+      'Command printing the HMAC secret; the body is signed in X-Borgops-Signature-256: sha256=<hex>.',
+    ),
+  })
+  .describe('A JSON POST per event, signed with HMAC-SHA256 when a secret is given.');
+
+export const NtfyReceiver = z
+  .strictObject({
+    ...urlFields,
+    tokenCommand: Line.optional().describe('Command printing an access token (Authorization: Bearer).'),
+  })
+  .describe('ntfy: a POST to the topic URL with a title and a priority by event.');
+
+export const Receiver = z
+  .strictObject({
+    healthchecks: HealthchecksReceiver.optional(),
+    webhook: WebhookReceiver.optional(),
+    ntfy: NtfyReceiver.optional(),
+    on: z
+      .array(z.enum(NOTIFY_EVENTS))
+      .optional()
+      .describe('The events sent to this receiver (default [fail]).'),
+    destinations: z
+      .array(Name)
+      .optional()
+      .describe('Only backups to these destinations (default: every destination).'),
+    timeout: Duration.optional().describe(
+      'How long one attempt may take, and the most a run waits for this receiver (default 10s).',
+    ),
+  })
+  .describe('A notification receiver: exactly one of healthchecks, webhook or ntfy.');
+export type Receiver = z.infer<typeof Receiver>;
+
 export const ClientSettings = z
   .strictObject({
     destinations: z.record(nameKey, Destination).optional(),
@@ -149,6 +228,10 @@ export const ClientSettings = z
     prune: z.strictObject({ keep: Keep.optional() }).optional(),
     lockWait: z.int().min(0).max(86_400).optional().describe('borg --lock-wait in seconds (default 10).'),
     verify: Verify.optional(),
+    notify: z
+      .record(nameKey, Receiver)
+      .optional()
+      .describe('Notification receivers by name: healthchecks pings, a signed webhook, ntfy.'),
   })
   .describe('Settings of the client role.');
 export type ClientSettings = z.infer<typeof ClientSettings>;
@@ -166,9 +249,12 @@ export const ServerSettings = z
       })
       .optional()
       .describe('The user clients log in as and that owns the repositories (default "borg").'),
-    directory: AbsolutePath.optional().describe(
-      'Where client repositories live (default /var/lib/borgbackup).',
-    ),
+    directory: AbsolutePath.refine((p) => !isSystemDirectory(p), {
+      error:
+        'must not be a system directory (/, /etc, /home, /root, /srv, /usr, /var, /var/lib, …): borgops makes it the home of the borg user; use a directory of its own such as /var/lib/borgbackup',
+    })
+      .optional()
+      .describe('Where client repositories live (default /var/lib/borgbackup).'),
     appendOnly: z.boolean().optional().describe('Serve client repositories append-only.'),
     quota: z
       .string()
@@ -183,7 +269,10 @@ export const ServerSettings = z
 export type ServerSettings = z.infer<typeof ServerSettings>;
 
 /** clan's tag names are free-form (`inventory.machines.<m>.tags`, `inventory.tags`). */
-const Tag = z.string().min(1, { error: 'must not be empty' });
+const Tag = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
 function role<S extends z.ZodType>(settings: S) {
   return z.strictObject({
@@ -222,16 +311,16 @@ export type Instance = z.infer<typeof Instance>;
 
 /** clan's `inventory.machines.<m>`: borgops reads `tags` and `machineClass` (for the "nixos"/"darwin" tags). */
 export const MachineMeta = z.strictObject({
-  name: z.string().optional(),
-  description: z.string().optional(),
-  icon: z.string().optional(),
+  name: Text.optional(),
+  description: Text.optional(),
+  icon: Text.optional(),
   tags: z.array(Tag).optional(),
-  machineClass: z.string().optional(),
+  machineClass: Text.optional(),
   installedAt: z.number().optional(),
   deploy: z
     .strictObject({
-      targetHost: z.string().optional(),
-      buildHost: z.string().optional(),
+      targetHost: Text.optional(),
+      buildHost: Text.optional(),
       forwardAgent: z.boolean().optional(),
     })
     .optional(),

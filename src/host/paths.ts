@@ -21,12 +21,16 @@ export interface HostPaths {
   lock: string;
   /** One backup or restore run at a time per state directory (scripts of two runs never overlap). */
   backupLock: string;
+  /** One `watch` agent per state directory (two would run every scheduled backup twice). */
+  agentLock: string;
   /** The last applied declarations, so scheduled backups work while git is unreachable. */
   applied: string;
   /** Per destination backup runs (last attempt, last success, …). */
   runs: string;
   /** Reconcile status (applied commit, conditions), read by `status` and `/status`. */
   status: string;
+  /** Notifications receivers did not take, counted per receiver (`borgops_notify_failures_total`). */
+  notify: string;
   /** The embedded scheduler's table. */
   schedule: string;
   /** On a server: the last observations of each served repository (growth, shrinks). */
@@ -50,9 +54,11 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     ledger: join(state, 'ledger.json'),
     lock: join(state, 'apply.lock'),
     backupLock: join(state, 'backups.lock'),
+    agentLock: join(state, 'watch.lock'),
     applied: join(state, 'applied'),
     runs: join(state, 'runs.json'),
     status: join(state, 'status.json'),
+    notify: join(state, 'notify.json'),
     schedule: join(state, 'schedule.json'),
     served: join(state, 'served.json'),
     mirrors: join(state, 'mirrors'),

@@ -2,7 +2,11 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
 import { hostPaths } from '../../../src/host/paths.js';
-import { createBackups, runSucceeded } from '../../operations/backups-create.js';
+import {
+  createBackups,
+  DEFAULT_LOCK_TIMEOUT_SECONDS,
+  runSucceeded,
+} from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
 import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
@@ -14,6 +18,7 @@ interface CreateFlags {
   destination?: string;
   provider?: string;
   parallel?: string;
+  lockTimeout: string;
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -111,6 +116,11 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       '--parallel <n>',
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
+    .option(
+      '--lock-timeout <seconds>',
+      'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
+      String(DEFAULT_LOCK_TIMEOUT_SECONDS),
+    )
     .action(async (machine: string, flags: CreateFlags, command: Command) => {
       refuseSourceOptions(command);
       if (flags.provider !== undefined) checkProviderName(machine, flags.provider);
@@ -127,6 +137,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
           machine,
           ...(flags.destination === undefined ? {} : { destination: flags.destination }),
           ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
+          lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
           signal: interrupt.signal,
           ...(live
             ? {
@@ -244,4 +255,11 @@ function parallelism(value: string): number {
     );
   }
   return parallel;
+}
+
+function lockTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new BorgopsError('E_USAGE', `--lock-timeout must be a number of seconds, not "${value}"`);
+  return seconds;
 }
