@@ -18,6 +18,7 @@ import { registerSecrets } from './commands/secrets.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import { type Io, printJson } from './io.js';
 import { addGlobalOptions } from './options.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
+  registerVerify(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
   registerSecrets(program, io, setExit);

@@ -67,6 +67,7 @@ function destinationsOf(
     startAt: client.startAt,
     staggerSeconds: staggerOffset(client.machine, d.name, client.staggerSeconds),
     ...(client.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: client.maxAgeSeconds }),
+    verify: d.verify,
   }));
 }
 
