@@ -17,6 +17,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import { type Io, printJson } from './io.js';
 import { addGlobalOptions } from './options.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStatus(program, io, setExit);
   registerSchedule(program, io);
   registerBackups(program, io, setExit);
+  registerVerify(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
   registerFleet(program, io);

@@ -17,7 +17,7 @@ export interface LoadedSource {
 
 /** Reads the config repository at a ref (or its worktree) and validates it. */
 export async function loadSource(options: SourceOptions): Promise<LoadedSource> {
-  const source = await openSource(options.source);
+  const source = await openSource(options.source, { worktree: options.worktree });
   const snapshot = options.worktree ? await readWorktree(source) : await readAtCommit(source, options.ref);
   return {
     snapshot,

@@ -3,6 +3,7 @@ import type { Runs } from '../../src/host/runs.js';
 import type { MachineStatus } from '../../src/host/status.js';
 import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
 import type { ServedHealth } from './served.js';
+import { type VerificationHealth, verificationHealth, verificationProblem } from './verification-health.js';
 
 export interface Condition {
   type: 'Ready' | 'Stalled';
@@ -24,6 +25,10 @@ export interface DestinationHealth {
   maxAgeSeconds?: number;
   /** No successful backup within maxAge (or none yet, once maxAge has passed since the first apply). */
   stale: boolean;
+  /** The last `borgops check`, and whether a scheduled one is overdue. */
+  check?: VerificationHealth;
+  /** The last `borgops drill`, and whether a scheduled one is overdue. */
+  drill?: VerificationHealth;
 }
 
 /** The machine's health as `GET /status` and `borgops status` show it (Flux-style conditions). */
@@ -87,6 +92,9 @@ export function healthReport(input: HealthInput): HealthReport {
     const stale =
       maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
     const next = input.nextRun?.(destination);
+    const first = input.firstApplied?.[destination.name];
+    const check = verificationHealth(destination, 'check', run.check, first, now);
+    const drill = verificationHealth(destination, 'drill', run.drill, first, now);
     return {
       name: destination.name,
       repo: destination.repo,
@@ -99,6 +107,8 @@ export function healthReport(input: HealthInput): HealthReport {
       ...(next === undefined ? {} : { nextRun: iso(next) }),
       ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }),
       stale,
+      ...(check === undefined ? {} : { check }),
+      ...(drill === undefined ? {} : { drill }),
     };
   });
 
@@ -122,6 +132,7 @@ export function healthReport(input: HealthInput): HealthReport {
 
   const staleOnes = destinations.filter((d) => d.stale);
   const staleClients = (input.served ?? []).filter((s) => s.stale);
+  const unverified = verificationProblem(destinations);
   let ready: Condition;
   if (status.appliedCommit === undefined) {
     ready = {
@@ -162,6 +173,8 @@ export function healthReport(input: HealthInput): HealthReport {
         })
         .join('; '),
     };
+  } else if (unverified !== undefined) {
+    ready = { type: 'Ready', status: false, ...unverified };
   } else {
     ready = {
       type: 'Ready',

@@ -6,6 +6,7 @@ const commandKeys = [
   ['postBackupScript', 'postBackupCommand', 'post-backup'],
   ['preRestoreScript', 'preRestoreCommand', 'pre-restore'],
   ['postRestoreScript', 'postRestoreCommand', 'post-restore'],
+  ['verifyScript', 'verifyCommand', 'verify'],
 ] as const;
 
 export interface StateListing {
@@ -15,6 +16,7 @@ export interface StateListing {
   postBackupCommand?: string;
   preRestoreCommand?: string;
   postRestoreCommand?: string;
+  verifyCommand?: string;
 }
 
 /** The states of a machine with the command names clan gives their scripts. */

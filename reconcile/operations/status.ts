@@ -105,6 +105,17 @@ export function formatHealth(report: HealthReport, now: Date): string {
       ...(d.nextRun ? [`next run ${d.nextRun}`] : []),
       ...(d.stale ? ['STALE'] : []),
       ...(d.lastError ? [`last error: ${d.lastError}`] : []),
+      ...(['check', 'drill'] as const).flatMap((kind) => {
+        const health = d[kind];
+        if (health === undefined) return [];
+        const last =
+          health.ok === undefined
+            ? `no ${kind} yet`
+            : health.ok
+              ? `${kind} passed ${ago(now, health.lastAttempt ?? '')}`
+              : `${kind} FAILED ${ago(now, health.lastAttempt ?? '')} (${health.failure})`;
+        return [`${last}${health.overdue ? `, ${kind} OVERDUE` : ''}`];
+      }),
     ];
     lines.push(`  ${d.name}: ${parts.join(', ')}`);
   }

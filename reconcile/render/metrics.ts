@@ -79,6 +79,53 @@ export function renderMetrics(report: HealthReport, counters: Counters): string 
     'Unix time of the next scheduled backup per destination.',
     perDestination((d) => seconds(d.nextRun)),
   );
+  family(
+    'borgops_last_check_success_timestamp_seconds',
+    'gauge',
+    'Unix time of the last passing borgops check (borg check) per destination.',
+    perDestination((d) => seconds(d.check?.lastSuccess)),
+  );
+  family(
+    'borgops_check_failed',
+    'gauge',
+    '1 when the last borgops check of the destination failed.',
+    perDestination((d) => (d.check?.ok === undefined ? undefined : d.check.ok ? 0 : 1)),
+  );
+  family(
+    'borgops_last_drill_success_timestamp_seconds',
+    'gauge',
+    'Unix time of the last passing restore drill per destination.',
+    perDestination((d) => seconds(d.drill?.lastSuccess)),
+  );
+  family(
+    'borgops_drill_failed',
+    'gauge',
+    '1 when the last restore drill of the destination failed.',
+    perDestination((d) => (d.drill?.ok === undefined ? undefined : d.drill.ok ? 0 : 1)),
+  );
+  family(
+    'borgops_drill_verified_bytes',
+    'gauge',
+    'Bytes of regular files the last restore drill extracted and verified (size and sha256).',
+    perDestination((d) => d.drill?.bytes),
+  );
+  family(
+    'borgops_drill_verified_files',
+    'gauge',
+    'Regular files the last restore drill extracted and verified.',
+    perDestination((d) => d.drill?.files),
+  );
+  family(
+    'borgops_verification_overdue',
+    'gauge',
+    '1 when a scheduled check or drill has not passed within twice its interval.',
+    report.destinations.flatMap((d): [Record<string, string>, number][] =>
+      (['check', 'drill'] as const).flatMap((kind): [Record<string, string>, number][] => {
+        const health = d[kind];
+        return health === undefined ? [] : [[{ machine, destination: d.name, kind }, health.overdue ? 1 : 0]];
+      }),
+    ),
+  );
   const served = report.served ?? [];
   const perClient = (pick: (s: NonNullable<HealthReport['served']>[number]) => number | undefined) =>
     served.flatMap((s): [Record<string, string>, number][] => {

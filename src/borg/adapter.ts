@@ -11,12 +11,17 @@ import {
 } from './create.js';
 import type { SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError, FAILURE_TEXT, isBorgError } from './errors.js';
+import { ITEM_FORMAT, parseArchiveInfo, parseItems } from './items.js';
 import { observation } from './list.js';
 import { type BorgInvocation, type BorgOutcome, type RunContext, runBorg } from './run.js';
 import type {
+  ArchiveInfo,
+  ArchiveItem,
   Borg,
   BorgTarget,
   BorgVersion,
+  CheckOptions,
+  CheckOutcome,
   CreateOptions,
   CreateResult,
   ExtractOptions,
@@ -46,6 +51,13 @@ const ENCRYPTED: ReadonlySet<EncryptionMode> = new Set([
   'keyfile',
   'keyfile-blake2',
 ]);
+
+/** borg's shell pattern for clan's archive time `YYYY-MM-DDTHH:MM:SS`. */
+const ARCHIVE_TIME_GLOB = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 // Linux allows 2 MiB of argv + environment; stay far below so a large prune never hits E2BIG.
 const DELETE_BATCH_BYTES = 64 * 1024;
@@ -215,6 +227,79 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     return { warnings: warningsOf(outcome) };
   }
 
+  async function check(target: BorgTarget, options: CheckOptions): Promise<CheckOutcome> {
+    assertArchiveName(`${options.archivePrefix}x`);
+    const outcome = await runBorg(context, {
+      command: 'check',
+      target,
+      // exactly `<prefix><YYYY-MM-DDTHH:MM:SS>`: never another machine's, never a `.failed` leftover
+      options: [
+        '--glob-archives',
+        `${options.archivePrefix}${ARCHIVE_TIME_GLOB}`,
+        ...(options.verifyData ? ['--verify-data'] : []),
+      ],
+      positionals: [target.repo],
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (outcome.exitCode === 0 && !outcome.aborted) return { ok: true, problems: [] };
+    if (outcome.aborted) throw failure(target, 'check', outcome);
+    // a repository borg could not open is a failure of its own (lock, passphrase, ssh, missing)
+    const diagnosis = diagnose(outcome.exitCode, outcome.messages, outcome.text, outcome.ssh);
+    if (diagnosis.failure !== 'other') throw failure(target, 'check', outcome);
+    const problems = [
+      ...outcome.messages
+        .filter((m) => m.levelname === 'ERROR' || m.levelname === 'CRITICAL')
+        .map((m) => m.message),
+      ...outcome.text,
+    ].filter((line) => line.trim() !== '');
+    return {
+      ok: false,
+      problems: problems.length > 0 ? problems : [`borg check exited with code ${outcome.exitCode}`],
+    };
+  }
+
+  async function archiveInfo(target: BorgTarget, archive: string): Promise<ArchiveInfo> {
+    assertArchiveName(archive);
+    const outcome = await succeed(target, {
+      command: 'info',
+      options: ['--json'],
+      positionals: [`${target.repo}::${archive}`],
+    });
+    const info = parseArchiveInfo(outcome.stdout);
+    if (info === undefined) {
+      throw new BorgError(`${target.destination}: borg info printed no archive`, {
+        command: 'info',
+        failure: 'other',
+        destination: target.destination,
+      });
+    }
+    return info;
+  }
+
+  async function listItems(
+    target: BorgTarget,
+    archive: string,
+    options: { paths: string[]; signal?: AbortSignal },
+  ): Promise<ArchiveItem[]> {
+    assertArchiveName(archive);
+    assertPaths(options.paths, `${target.destination}: borg list`);
+    const outcome = await succeed(target, {
+      command: 'list',
+      options: ['--json-lines', '--format', ITEM_FORMAT],
+      positionals: [`${target.repo}::${archive}`, ...options.paths],
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    try {
+      return parseItems(outcome.stdout);
+    } catch (error: unknown) {
+      throw new BorgError(`${target.destination}: ${errorText(error)}`, {
+        command: 'list',
+        failure: 'other',
+        destination: target.destination,
+      });
+    }
+  }
+
   async function deleteArchives(target: BorgTarget, archives: readonly string[]): Promise<void> {
     for (const name of archives) assertArchiveName(name);
     await supported();
@@ -252,6 +337,9 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
       await succeed(target, { command: 'compact', positionals: [target.repo] });
     },
     extract,
+    check,
+    archiveInfo,
+    listItems,
     async exportKey(target: BorgTarget, path: string) {
       await supported();
       await succeed(target, { command: 'key export', positionals: [target.repo, path] });

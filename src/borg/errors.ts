@@ -13,7 +13,9 @@ export type BorgCommand =
   | 'delete'
   | 'compact'
   | 'extract'
-  | 'key export';
+  | 'key export'
+  | 'check'
+  | 'info';
 
 export interface BorgErrorOptions {
   command: BorgCommand;

@@ -102,6 +102,10 @@ export interface ExtractOptions {
   signal?: AbortSignal;
 }
 
+export type { ArchiveInfo, ArchiveItem, CheckOptions, CheckOutcome } from './items.js';
+
+import type { ArchiveInfo, ArchiveItem, CheckOptions, CheckOutcome } from './items.js';
+
 export interface Borg {
   version(): Promise<BorgVersion>;
   /** One `borg list --json` process: existence, access and archives at once. */
@@ -113,6 +117,19 @@ export interface Borg {
   deleteArchives(target: BorgTarget, archives: readonly string[]): Promise<void>;
   compact(target: BorgTarget): Promise<void>;
   extract(target: BorgTarget, archive: string, options: ExtractOptions): Promise<{ warnings: string[] }>;
+  /**
+   * `borg check` of the repository and of the archives starting with `archivePrefix` only.
+   * Problems borg finds are returned; a repository it cannot open (lock, passphrase, ssh) throws.
+   */
+  check(target: BorgTarget, options: CheckOptions): Promise<CheckOutcome>;
+  /** `borg info --json` of one archive: its original size. */
+  archiveInfo(target: BorgTarget, archive: string): Promise<ArchiveInfo>;
+  /** `borg list --json-lines` of an archive's items under `paths`, with size and sha256 (reads every chunk). */
+  listItems(
+    target: BorgTarget,
+    archive: string,
+    options: { paths: string[]; signal?: AbortSignal },
+  ): Promise<ArchiveItem[]>;
   /** `borg key export` to a file (repokey backups; clan never keeps one). */
   exportKey(target: BorgTarget, path: string): Promise<void>;
   /** Processes started so far by this adapter instance. */

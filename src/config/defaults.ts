@@ -10,6 +10,8 @@ export const DEFAULTS = {
   lockWait: 10,
   serverDirectory: '/var/lib/borgbackup',
   serverUser: 'borg',
+  // borgmatic's default check frequency is monthly too; verify-data reads every chunk, so it is opt-in
+  verify: { check: 'monthly', verifyData: false, drill: 'monthly' },
 } as const;
 
 const durationUnits = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;

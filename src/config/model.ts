@@ -14,6 +14,19 @@ export interface ResolvedDestination {
   knownHosts: string[];
   /** Set when the destination is a server of the instance (clan's `borg@<address>:.`). */
   server?: { machine: string; address: string; port?: number; directory: string };
+  /** Verification with the client's defaults and this destination's overrides merged in. */
+  verify: ResolvedVerify;
+}
+
+/** A verification calendar: OnCalendar expressions, or false (never). */
+export type VerifySchedule = string[] | false;
+
+export interface ResolvedVerify {
+  check: VerifySchedule;
+  verifyData: VerifySchedule;
+  drill: VerifySchedule;
+  /** Declared scratch directory of drills (absolute, taken under --root); default under the state directory. */
+  scratch?: string;
 }
 
 export interface ClientConfig {

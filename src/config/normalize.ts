@@ -7,11 +7,13 @@ import type {
   Declarations,
   MachineStates,
   ResolvedDestination,
+  ResolvedVerify,
   ServerConfig,
+  VerifySchedule,
 } from './model.js';
 import { type ResolvedReceiver, resolveReceiver } from './notify.js';
 import type { Severity } from './problem.js';
-import type { ClientSettings, Inventory, ServerSettings } from './schema.js';
+import type { ClientSettings, Inventory, ServerSettings, Verify } from './schema.js';
 
 export { MODULE_NAME } from './clan-inventory.js';
 
@@ -47,6 +49,23 @@ export function serverRepo(server: ServerConfig): string {
     : `ssh://${server.user}@${host}:${server.port}/./`;
 }
 
+function schedule(value: string | string[] | false): VerifySchedule {
+  if (value === false) return false;
+  return typeof value === 'string' ? [value] : value;
+}
+
+/** Client verify settings with a destination's overrides, over borgops's defaults. */
+export function resolveVerify(client: Verify | undefined, destination: Verify | undefined): ResolvedVerify {
+  const merged = deepMerge(client, destination) ?? {};
+  const scratch = merged.scratch;
+  return {
+    check: schedule(merged.check ?? DEFAULTS.verify.check),
+    verifyData: schedule(merged.verifyData ?? DEFAULTS.verify.verifyData),
+    drill: schedule(merged.drill ?? DEFAULTS.verify.drill),
+    ...(scratch === undefined ? {} : { scratch }),
+  };
+}
+
 function clientConfig(
   machine: string,
   instance: string,
@@ -70,6 +89,7 @@ function clientConfig(
         ...(server.port === undefined ? {} : { port: server.port }),
         directory: server.directory,
       },
+      verify: resolveVerify(settings.verify, undefined),
     });
   }
   for (const [key, destination] of Object.entries(settings.destinations ?? {})) {
@@ -103,6 +123,7 @@ function clientConfig(
       repo: destination.repo,
       ...(destination.rsh === undefined ? {} : { rsh: destination.rsh }),
       knownHosts: destination.knownHosts ?? [],
+      verify: resolveVerify(settings.verify, destination.verify),
     });
   }
   const resolvedDestinations = [...destinations.values()].sort((a, b) => compareStrings(a.name, b.name));

@@ -7,6 +7,7 @@ import { MODULE_NAME } from './normalize.js';
 import { dottedPath, type Problem, type Severity } from './problem.js';
 import type { Inventory } from './schema.js';
 import { checkStagger, checkStartAt } from './start-at.js';
+import { checkVerifyCalendars } from './verify-rules.js';
 
 export interface RuleInput {
   inventory: Inventory;
@@ -160,6 +161,7 @@ export function checkRules(input: RuleInput): Problem[] {
   checkDestinations(input, at);
   problems.push(...checkStartAt(inventory, inventoryFile));
   problems.push(...checkStagger(inventory, declarations.clients, inventoryFile));
+  problems.push(...checkVerifyCalendars(inventory, inventoryFile));
   return problems;
 }
 

@@ -67,6 +67,27 @@ const KnownHost = z
     error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
   });
 
+/** A verification schedule: systemd OnCalendar expression(s), or false for none. */
+const VerifyCalendar = z.union([z.literal(false), Line, z.array(Line).min(1)]);
+
+export const Verify = z
+  .strictObject({
+    check: VerifyCalendar.optional().describe(
+      'When `borg check` runs on the repository and this machine\'s archives: OnCalendar expression(s), or false (default "monthly").',
+    ),
+    verifyData: VerifyCalendar.optional().describe(
+      'When `borg check --verify-data` runs (reads and decrypts every chunk): OnCalendar expression(s), or false (default false).',
+    ),
+    drill: VerifyCalendar.optional().describe(
+      'When a restore drill extracts the newest archive to a scratch directory and verifies it: OnCalendar expression(s), or false (default "monthly").',
+    ),
+    scratch: AbsolutePath.optional().describe(
+      'Where drills extract (under --root; default <state-dir>/drill); never a state folder.',
+    ),
+  })
+  .describe('Scheduled verification: checks of the repository and restore drills (same stagger as backups).');
+export type Verify = z.infer<typeof Verify>;
+
 export const Destination = z
   .strictObject({
     name: Name.optional().describe('Name used in archive and job names (default: the attribute name).'),
@@ -85,6 +106,7 @@ export const Destination = z
       .describe(
         'Pinned host keys for an SSH repository: "keytype base64" (for the repository\'s host) or known_hosts lines "host keytype base64"; default: accept-new.',
       ),
+    verify: Verify.optional().describe("This destination's verification, over the client settings' verify."),
   })
   .describe('A borg repository this machine backs up to.');
 export type Destination = z.infer<typeof Destination>;
@@ -243,6 +265,7 @@ export const ClientSettings = z
       .describe('borg --compression (default "auto,zstd").'),
     prune: z.strictObject({ keep: Keep.optional() }).optional(),
     lockWait: z.int().min(0).max(86_400).optional().describe('borg --lock-wait in seconds (default 10).'),
+    verify: Verify.optional(),
     notify: z
       .record(nameKey, Receiver)
       .optional()
@@ -374,6 +397,8 @@ export interface State {
   postBackupScript?: string;
   preRestoreScript?: string;
   postRestoreScript?: string;
+  /** Run by a restore drill against the restored copy (`verify-<state>`, with RESTORE_DIR). */
+  verifyScript?: string;
 }
 
 const derived = (what: string) =>
@@ -389,6 +414,12 @@ export const StateEntry = z
     postBackupScript: z.string().optional(),
     preRestoreScript: z.string().optional(),
     postRestoreScript: z.string().optional(),
+    verifyScript: z
+      .string()
+      .optional()
+      .describe(
+        'Run by a restore drill against the restored copy, with RESTORE_DIR (e.g. sqlite3 "$RESTORE_DIR/var/db.sqlite3" "pragma integrity_check").',
+      ),
     name: derived("name (the state's key)"),
     preBackupCommand: derived('"pre-backup-<name>"'),
     postBackupCommand: derived('"post-backup-<name>"'),

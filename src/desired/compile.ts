@@ -52,6 +52,7 @@ function destinationsOf(client: ClientConfig): DesiredDestination[] {
     startAt: client.startAt,
     staggerSeconds: staggerOffset(client.machine, d.name, client.staggerSeconds),
     ...(client.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: client.maxAgeSeconds }),
+    verify: d.verify,
   }));
 }
 

@@ -6,6 +6,7 @@ const scriptKey = {
   'post-backup': 'postBackupScript',
   'pre-restore': 'preRestoreScript',
   'post-restore': 'postRestoreScript',
+  verify: 'verifyScript',
 } as const satisfies Record<HookPhase, keyof State>;
 
 /** clan's name for the command that runs a state's script: `pre-backup-linkding`. */

@@ -1,8 +1,8 @@
-import type { EncryptionMode } from '../config/model.js';
+import type { EncryptionMode, ResolvedVerify } from '../config/model.js';
 import type { ResolvedReceiver } from '../config/notify.js';
 import type { Keep, State } from '../config/schema.js';
 
-export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore'] as const;
+export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore', 'verify'] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
 
 /** Everything a client needs to reach and write one destination. */
@@ -26,6 +26,8 @@ export interface DesiredDestination {
   /** This host's deterministic delay within the declared stagger window. */
   staggerSeconds: number;
   maxAgeSeconds?: number;
+  /** Scheduled checks and drills (calendars or false), and the drills' scratch directory. */
+  verify: ResolvedVerify;
 }
 
 export interface DesiredState extends Omit<State, 'folders'> {

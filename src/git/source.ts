@@ -35,7 +35,11 @@ function gitFor(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir }).env(gitEnv());
 }
 
-export async function openSource(dir: string): Promise<GitSource> {
+/**
+ * Opens a config source. With `worktree` (the `--worktree` read), a plain directory that is not
+ * a git repository is accepted too: a first draft needs no git.
+ */
+export async function openSource(dir: string, options: { worktree?: boolean } = {}): Promise<GitSource> {
   const absolute = resolve(dir);
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -51,8 +55,10 @@ export async function openSource(dir: string): Promise<GitSource> {
     bare = isBare === 'true';
     prefix = bare ? '' : (showPrefix ?? '');
   } catch (error: unknown) {
-    const reason = /not a git repository/i.test(errorMessage(error))
-      ? 'is not a git repository'
+    const notRepository = /not a git repository/i.test(errorMessage(error));
+    if (notRepository && options.worktree === true) return { dir: absolute, git, bare: false, prefix: '' };
+    const reason = notRepository
+      ? 'is not a git repository (to read the files in it as they are, add --worktree)'
       : `cannot be read by git: ${errorMessage(error).trim()}`;
     throw new BorgopsError('E_GIT', `config source ${absolute} ${reason}`, { cause: error });
   }
@@ -69,7 +75,10 @@ export async function resolveCommit(source: GitSource, ref: string): Promise<str
       .catch(() => '');
   const commit = await verify(`${ref}^{commit}`);
   if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;
-  const hint = (await verify('HEAD')) === '' ? ' (the repository has no commits yet)' : '';
+  const hint =
+    (await verify('HEAD')) === ''
+      ? ' (the repository has no commits yet: commit, or read the working tree with --worktree)'
+      : '';
   throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
 }
 

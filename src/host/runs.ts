@@ -13,6 +13,31 @@ export interface DestinationRun {
   failure?: string;
   archives?: number;
   warnings?: string[];
+  /** The last `borgops check` of this destination. */
+  check?: VerificationRecord;
+  /** The last `borgops drill` of this destination. */
+  drill?: VerificationRecord;
+}
+
+/** The record of one kind of verification of a destination (`borgops check`, `borgops drill`). */
+export interface VerificationRecord {
+  lastAttempt: string;
+  lastSuccess?: string;
+  /** Whether the last attempt passed. */
+  ok: boolean;
+  durationSeconds: number;
+  /** The archive a drill restored. */
+  archive?: string;
+  /** Regular files and their bytes a drill verified (size and sha256) in the last attempt. */
+  files?: number;
+  bytes?: number;
+  /** A check that read every chunk (`--verify-data`). */
+  verifyData?: boolean;
+  /** When a `--verify-data` check last passed. */
+  lastVerifyDataSuccess?: string;
+  /** Why the last attempt failed: a class (`corrupt`, `stale`, `mismatch`, `verify-script`, `space`, borg's …) and a message. */
+  failure?: string;
+  error?: string;
 }
 
 export interface Runs {

@@ -79,7 +79,7 @@ describe('borgops CLI on the guide example', () => {
     [
       'a path that is not a git repository',
       async () => ['validate', '--source', await tempDir()],
-      /^borgops: config source \/\S+ is not a git repository\n$/,
+      /^borgops: config source \/\S+ is not a git repository \(to read the files in it as they are, add --worktree\)\n$/,
     ],
     [
       'an unknown ref',

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,27 @@ describe('borgops init [DIR]', () => {
     expect(report.files).toContain('machines/alpha/state.yaml');
     const validate = await borgops(['validate', '--source', dir, '--worktree']);
     expect(validate.exitCode).toBe(0);
+  });
+
+  it('validates a first draft: plain directory with --worktree, hints naming --worktree otherwise', async () => {
+    const plain = await tempDir();
+    const init = await borgops(['init', plain, '--machine', 'alpha', '--no-commit']);
+    expect(init.exitCode).toBe(0);
+    // the draft before any commit: the hint names --worktree
+    const early = await borgops(['validate', '--source', plain]);
+    expect(early.exitCode).toBe(1);
+    expect(early.stderr).toContain('no commits yet: commit, or read the working tree with --worktree');
+    expect((await borgops(['validate', '--source', plain, '--worktree'])).exitCode).toBe(0);
+    // no git at all: still readable with --worktree
+    await rm(join(plain, '.git'), { recursive: true });
+    const noGit = await borgops(['validate', '--source', plain]);
+    expect(noGit.exitCode).toBe(1);
+    expect(noGit.stderr).toContain(
+      'is not a git repository (to read the files in it as they are, add --worktree)',
+    );
+    const worktree = await borgops(['validate', '--source', plain, '--worktree']);
+    expect(worktree.stderr).toBe('');
+    expect(worktree.exitCode).toBe(0);
   });
 
   it('refuses a directory that already has an inventory and never overwrites a file', async () => {

@@ -60,4 +60,61 @@ tests:
     expect(`${tested.stdout}\n${tested.stderr}`).toContain('SUCCESS');
     expect(tested.exitCode).toBe(0);
   });
+
+  it('fires the check, drill and overdue alerts for exactly the failing destination', async () => {
+    const dir = await tempDir();
+    const tests = join(dir, 'verify-test.yaml');
+    const at = (destination: string) => `machine="jon",destination="${destination}"`;
+    await writeFile(
+      tests,
+      `rule_files: [${JSON.stringify(rules)}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'borgops_check_failed{${at('local')}}'
+        values: '0x5 1x5'
+      - series: 'borgops_check_failed{${at('offsite')}}'
+        values: '0x10'
+      - series: 'borgops_drill_failed{${at('offsite')}}'
+        values: '1x10'
+      - series: 'borgops_drill_failed{${at('local')}}'
+        values: '0x10'
+      - series: 'borgops_verification_overdue{${at('local')},kind="drill"}'
+        values: '1x90'
+      - series: 'borgops_verification_overdue{${at('offsite')},kind="check"}'
+        values: '0x90'
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: BorgCheckFailed
+        exp_alerts: []
+      - eval_time: 8m
+        alertname: BorgCheckFailed
+        exp_alerts:
+          - exp_labels: { severity: critical, machine: jon, destination: local }
+            exp_annotations:
+              summary: "jon: borg check of local failed"
+              description: "GET /status (destinations[].check.error) or \`borgops check\` on the machine says what borg found."
+      - eval_time: 2m
+        alertname: BorgDrillFailed
+        exp_alerts:
+          - exp_labels: { severity: critical, machine: jon, destination: offsite }
+            exp_annotations:
+              summary: "jon: the restore drill of offsite failed"
+              description: "GET /status (destinations[].drill.failure and .error) says why; \`borgops drill\` reruns it."
+      - eval_time: 30m
+        alertname: BorgVerificationOverdue
+        exp_alerts: []
+      - eval_time: 80m
+        alertname: BorgVerificationOverdue
+        exp_alerts:
+          - exp_labels: { severity: warning, machine: jon, destination: local, kind: drill }
+            exp_annotations:
+              summary: "jon: no successful drill of local within twice its interval"
+`,
+    );
+    const tested = await execa('promtool', ['test', 'rules', tests], { reject: false });
+    expect(`${tested.stdout}\n${tested.stderr}`).toContain('SUCCESS');
+    expect(tested.exitCode).toBe(0);
+  });
 });

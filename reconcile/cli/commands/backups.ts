@@ -25,7 +25,7 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type Interrupt = keyof typeof SIGNAL_EXIT;
 
 /** Ctrl-C and SIGTERM abort the run through an AbortSignal (borg gets SIGINT) instead of killing borgops. */
-function interruptible(io: Io, setExit: (code: number) => void, what: string) {
+export function interruptible(io: Io, setExit: (code: number) => void, what: string) {
   const controller = new AbortController();
   let received: Interrupt | undefined;
   const handlers = (Object.keys(SIGNAL_EXIT) as Interrupt[]).map((name) => {
@@ -62,7 +62,7 @@ function interruptible(io: Io, setExit: (code: number) => void, what: string) {
  * repositories and secrets were made from), never on git: an explicit --source, --ref or
  * --worktree would silently mean something else, so it is refused.
  */
-function refuseSourceOptions(command: Command): void {
+export function refuseSourceOptions(command: Command): void {
   const given = ['source', 'ref', 'worktree'].filter((key) => {
     const source = command.getOptionValueSourceWithGlobals(key);
     return source !== undefined && source !== 'default';
@@ -75,7 +75,7 @@ function refuseSourceOptions(command: Command): void {
 }
 
 /** The machine from the argument, else an explicit --machine, else the one the declarations were applied for. */
-function machineOf(command: Command, argument: string | undefined): string | undefined {
+export function machineOf(command: Command, argument: string | undefined): string | undefined {
   if (argument !== undefined) return argument;
   const source = command.getOptionValueSourceWithGlobals('machine');
   return source !== undefined && source !== 'default' ? String(command.optsWithGlobals().machine) : undefined;

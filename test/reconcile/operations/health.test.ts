@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startClocks } from '../../../reconcile/engine/apply.js';
 import { healthReport } from '../../../reconcile/operations/health.js';
+import { renderMetrics } from '../../../reconcile/render/metrics.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
 
 const destination = {
@@ -9,6 +10,7 @@ const destination = {
   startAt: ['daily'],
   staggerSeconds: 0,
   maxAgeSeconds: 3600,
+  verify: { check: false, verifyData: false, drill: false },
 } as DesiredDestination;
 const now = new Date('2026-03-01T12:00:00Z');
 
@@ -60,5 +62,123 @@ describe('freshness', () => {
       local: { firstAppliedAt: '2026-01-01T00:00:00Z' },
       offsite: { firstAppliedAt: '2026-03-01T12:00:00.000Z' },
     });
+  });
+});
+
+describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue', () => {
+  const verified = {
+    ...destination,
+    maxAgeSeconds: 86_400,
+    verify: { check: ['weekly'], verifyData: false as const, drill: ['weekly'] },
+  } as DesiredDestination;
+  const base = {
+    machine: 'jon',
+    status: { version: 1 as const, appliedCommit: 'a'.repeat(40), appliedAt: '2026-03-01T11:00:00Z' },
+    firstApplied: { local: '2026-02-27T00:00:00Z' },
+    destinations: [verified],
+    now,
+  };
+  const fresh = { lastSuccess: '2026-03-01T11:00:00Z', lastAttempt: '2026-03-01T11:00:00Z' };
+
+  it('a failed check makes the machine not Ready with CheckFailed, apart from BackupStale', () => {
+    const report = healthReport({
+      ...base,
+      runs: {
+        version: 1,
+        destinations: {
+          local: {
+            ...fresh,
+            check: {
+              lastAttempt: '2026-03-01T10:00:00Z',
+              ok: false,
+              durationSeconds: 3,
+              failure: 'corrupt',
+              error: 'local: borg check found problems: Data integrity error',
+            },
+            drill: {
+              lastAttempt: '2026-03-01T09:00:00Z',
+              lastSuccess: '2026-03-01T09:00:00Z',
+              ok: true,
+              durationSeconds: 9,
+              files: 3,
+              bytes: 300,
+            },
+          },
+        },
+      },
+    });
+    expect(report.destinations[0]?.stale).toBe(false);
+    expect(report.conditions[0]).toEqual({
+      type: 'Ready',
+      status: false,
+      reason: 'CheckFailed',
+      message: 'local: local: borg check found problems: Data integrity error',
+    });
+    const metrics = renderMetrics(report, { reconciles: {} });
+    expect(metrics).toContain('borgops_check_failed{machine="jon",destination="local"} 1\n');
+    expect(metrics).toContain('borgops_drill_failed{machine="jon",destination="local"} 0\n');
+    expect(metrics).toContain('borgops_drill_verified_bytes{machine="jon",destination="local"} 300\n');
+    expect(metrics).toContain(
+      `borgops_last_drill_success_timestamp_seconds{machine="jon",destination="local"} ${Date.parse('2026-03-01T09:00:00Z') / 1000}\n`,
+    );
+    expect(metrics).not.toContain('borgops_last_check_success_timestamp_seconds{');
+  });
+
+  it('a failed drill gives DrillFailed; a check and drill never run since the first apply two weeks ago are overdue', () => {
+    const drillFailed = healthReport({
+      ...base,
+      runs: {
+        version: 1,
+        destinations: {
+          local: {
+            ...fresh,
+            drill: {
+              lastAttempt: '2026-03-01T10:00:00Z',
+              ok: false,
+              durationSeconds: 1,
+              failure: 'stale',
+              error: 'local: too old',
+            },
+          },
+        },
+      },
+    });
+    expect(drillFailed.conditions[0]).toMatchObject({
+      status: false,
+      reason: 'DrillFailed',
+      message: 'local: local: too old',
+    });
+
+    const overdue = healthReport({
+      ...base,
+      firstApplied: { local: '2026-02-13T00:00:00Z' },
+      runs: { version: 1, destinations: { local: fresh } },
+    });
+    expect(overdue.destinations[0]?.check).toMatchObject({
+      overdue: true,
+      overdueAfterSeconds: 2 * 7 * 86_400,
+    });
+    expect(overdue.conditions[0]).toMatchObject({
+      status: false,
+      reason: 'VerificationOverdue',
+      message: 'local: no successful check yet; local: no successful drill yet',
+    });
+    expect(renderMetrics(overdue, { reconciles: {} })).toContain(
+      'borgops_verification_overdue{machine="jon",destination="local",kind="drill"} 1\n',
+    );
+
+    const notYet = healthReport({ ...base, runs: { version: 1, destinations: { local: fresh } } });
+    expect(notYet.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
+  });
+
+  it('verification turned off (false) is never overdue', () => {
+    const off = healthReport({
+      ...base,
+      destinations: [{ ...verified, verify: { check: false, verifyData: false, drill: false } }],
+      firstApplied: { local: '2025-01-01T00:00:00Z' },
+      runs: { version: 1, destinations: { local: fresh } },
+    });
+    expect(off.destinations[0]?.check).toBeUndefined();
+    expect(off.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
   });
 });

@@ -66,7 +66,7 @@ const cases: Case[] = [
     name: 'unknown key with a near match',
     files: { ...base, 'inventory.json': edit(inventory, '"destinations": {', '"destination": {') },
     expected: [
-      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, notify)`,
+      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
     ],
   },
   {
@@ -76,7 +76,7 @@ const cases: Case[] = [
       'inventory.json': edit(inventory, dest, `${dest}, "x": { "repo": "/r", "colour": "red" }`),
     },
     expected: [
-      `inventory.json:11: ${client}.settings.destinations.x.colour: unknown key "colour" (accepted: name, repo, rsh, knownHosts)`,
+      `inventory.json:11: ${client}.settings.destinations.x.colour: unknown key "colour" (accepted: name, repo, rsh, knownHosts, verify)`,
     ],
   },
   {
@@ -131,7 +131,7 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, notify)`,
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
     ],
   },
   {
@@ -194,7 +194,7 @@ const cases: Case[] = [
       'machines/jon/state.json': '{\n  "db": {\n    "folder": ["/srv/db"]\n  }\n}\n',
     },
     expected: [
-      'machines/jon/state.json:3: db.folder: unknown key "folder"; did you mean "folders"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand)',
+      'machines/jon/state.json:3: db.folder: unknown key "folder"; did you mean "folders"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, verifyScript, name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand)',
     ],
   },
   {

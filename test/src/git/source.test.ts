@@ -1,4 +1,4 @@
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { simpleGit } from 'simple-git';
@@ -90,7 +90,7 @@ describe('reading declarations from git', () => {
     [
       'a directory that is not a repository',
       async () => (await tempDir()) as string,
-      /is not a git repository/,
+      /is not a git repository \(to read the files in it as they are, add --worktree\)/,
     ],
     ['a path that does not exist', async () => '/nonexistent/borgops', /does not exist/],
   ])('refuses %s', async (_name, dir, message) => {
@@ -107,7 +107,20 @@ describe('reading declarations from git', () => {
     const empty = await tempDir();
     await mkdir(join(empty, 'x'));
     await simpleGit(empty).init();
-    await expect(readAtCommit(await openSource(empty), 'HEAD')).rejects.toThrow(/has no commits yet/);
+    await expect(readAtCommit(await openSource(empty), 'HEAD')).rejects.toThrow(
+      /has no commits yet: commit, or read the working tree with --worktree/,
+    );
+  });
+
+  it('reads a plain directory (no git at all) with --worktree', async () => {
+    const plain = await tempDir();
+    await mkdir(join(plain, 'machines/jon'), { recursive: true });
+    await writeFile(join(plain, 'inventory.json'), inventory('/srv/borg'));
+    await writeFile(join(plain, 'machines/jon/state.yaml'), 'state: {}\n');
+    const snapshot = await readWorktree(await openSource(plain, { worktree: true }));
+    expect(snapshot.worktree).toBe(true);
+    expect(snapshot.commit).toBeUndefined();
+    expect([...snapshot.files.keys()]).toEqual(['inventory.json', 'machines/jon/state.yaml']);
   });
 });
 

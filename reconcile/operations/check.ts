@@ -1,0 +1,140 @@
+import { isBorgError } from '../../src/borg/errors.js';
+import type { Borg } from '../../src/borg/types.js';
+import type { DesiredDestination } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
+import { waitForLock } from '../../src/host/lock.js';
+import type { HostPaths } from '../../src/host/paths.js';
+import { borgTarget } from '../../src/host/targets.js';
+import type { Logger } from '../../src/log.js';
+import { appliedMachine, findDestination } from './applied-machine.js';
+import { failureOf } from './failure.js';
+import { recordVerification, type VerificationResult, type VerificationRun } from './verification.js';
+
+export interface VerifyOptions {
+  paths: HostPaths;
+  borg: Borg;
+  logger: Logger;
+  /** Default: the machine the declarations were applied for. */
+  machine?: string;
+  /** Only this destination (what a scheduled job runs); default all. */
+  destination?: string;
+  signal?: AbortSignal;
+  now?: () => Date;
+  /** Another backup, check, drill or restore holds the lock: this one waits for it. */
+  onWait?: (message: string) => void;
+  /** Each destination's result as soon as it is recorded (notifications, progress). */
+  onResult?: (result: VerificationResult) => void;
+}
+
+export interface CheckOptions extends VerifyOptions {
+  /** `borg check --verify-data`: read and decrypt every chunk. */
+  verifyData: boolean;
+}
+
+/** borg reports damage it read as an IntegrityError (a corrupted segment, a chunk whose MAC fails). */
+export function isCorruption(error: unknown): boolean {
+  if (!isBorgError(error)) return false;
+  return (
+    error.msgid?.includes('IntegrityError') === true ||
+    /integrity error|checksum mismatch/i.test([error.shortMessage, ...error.details].join('\n'))
+  );
+}
+
+/** The destinations a check or drill covers: the one named, or every declared one. */
+export function destinationsFor(
+  desired: Parameters<typeof findDestination>[0],
+  name: string | undefined,
+): DesiredDestination[] {
+  const destinations = name === undefined ? desired.destinations : [findDestination(desired, name)];
+  if (destinations.length === 0) {
+    throw new BorgopsError(
+      'E_USAGE',
+      `machine ${desired.machine} has nothing to verify: it declares ${desired.states.length === 0 ? 'no state' : 'no destination'}`,
+    );
+  }
+  return destinations;
+}
+
+async function checkDestination(
+  options: CheckOptions,
+  machine: string,
+  destination: DesiredDestination,
+): Promise<VerificationResult> {
+  const clock = options.now ?? (() => new Date());
+  const started = clock();
+  const base = {
+    kind: 'check' as const,
+    machine,
+    destination: destination.name,
+    repo: destination.repo,
+    startedAt: started.toISOString(),
+    verifyData: options.verifyData,
+  };
+  const seconds = () => (clock().getTime() - started.getTime()) / 1000;
+  try {
+    const outcome = await options.borg.check(borgTarget(destination, options.paths), {
+      archivePrefix: destination.archivePrefix,
+      verifyData: options.verifyData,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (outcome.ok) return { ...base, ok: true, problems: [], durationSeconds: seconds() };
+    return {
+      ...base,
+      ok: false,
+      problems: outcome.problems,
+      durationSeconds: seconds(),
+      failure: {
+        class: 'corrupt',
+        message: `${destination.name}: borg check found problems: ${outcome.problems.slice(0, 3).join('; ')}`,
+      },
+    };
+  } catch (error: unknown) {
+    const failure = failureOf(error);
+    return {
+      ...base,
+      ok: false,
+      durationSeconds: seconds(),
+      failure: { class: isCorruption(error) ? 'corrupt' : failure.failure, message: failure.message },
+    };
+  }
+}
+
+/**
+ * `borgops check`: `borg check` of each destination's repository and of this machine's archives
+ * there only (`--glob-archives '<machine>-<destination>-<time>'`), with `--verify-data` when
+ * asked. Holds the backups lock, so it never runs while a backup of this machine does.
+ */
+export async function runCheck(options: CheckOptions): Promise<VerificationRun> {
+  const { paths, signal } = options;
+  const { desired, commit } = await appliedMachine(paths, options.machine);
+  const destinations = destinationsFor(desired, options.destination);
+  const lock = await waitForLock(paths.backupLock, `check ${desired.machine}`, {
+    ...(signal === undefined ? {} : { signal }),
+    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
+  });
+  try {
+    const results: VerificationResult[] = [];
+    for (const destination of destinations) {
+      if (signal?.aborted) break;
+      const result = await checkDestination(options, desired.machine, destination);
+      await recordVerification(paths.runs, result);
+      options.logger.info(
+        { destination: destination.name, ok: result.ok, failure: result.failure?.class },
+        'check finished',
+      );
+      options.onResult?.(result);
+      results.push(result);
+    }
+    const interrupted = signal?.aborted === true;
+    return {
+      kind: 'check',
+      machine: desired.machine,
+      ...(commit === undefined ? {} : { commit }),
+      ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
+      interrupted,
+      results,
+    };
+  } finally {
+    await lock.release();
+  }
+}

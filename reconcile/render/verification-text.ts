@@ -1,0 +1,49 @@
+import type { VerificationResult, VerificationRun } from '../operations/verification.js';
+
+function bytesText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function resultLines(result: VerificationResult): string[] {
+  const verdict = result.ok ? 'passed' : `FAILED (${result.failure?.class ?? 'other'})`;
+  const what =
+    result.kind === 'check'
+      ? `borg check${result.verifyData ? ' --verify-data' : ''}`
+      : `drill of ${result.archive ?? 'the newest archive'}`;
+  const lines = [`${result.destination}: ${what} ${verdict} in ${result.durationSeconds.toFixed(1)}s`];
+  if (result.kind === 'drill' && result.files !== undefined) {
+    lines.push(`  verified ${result.files} files, ${bytesText(result.bytes ?? 0)} (size and sha256)`);
+  }
+  for (const state of result.states ?? []) {
+    const script = state.script ? `, ${state.script.name} ${state.script.ok ? 'ok' : 'failed'}` : '';
+    lines.push(
+      `  ${state.state}: ${state.status}, ${state.files} files, ${bytesText(state.bytes)}${script}${state.failure ? ` — ${state.failure.message}` : ''}`,
+    );
+    for (const warning of state.warnings) lines.push(`    warning: ${warning}`);
+  }
+  if (!result.ok && result.failure && (result.states ?? []).every((s) => s.status !== 'failed')) {
+    lines.push(`  ${result.failure.message}`);
+  }
+  for (const problem of (result.problems ?? []).slice(0, 10)) lines.push(`  borg: ${problem}`);
+  return lines;
+}
+
+/** `borgops check` / `borgops drill` for people: one block per destination, the failures named. */
+export function renderVerification(run: VerificationRun): string {
+  const lines = run.results.flatMap(resultLines);
+  const failed = run.results.filter((r) => !r.ok).map((r) => r.destination);
+  if (run.interrupted) lines.push('interrupted');
+  lines.push(
+    failed.length === 0 && !run.interrupted
+      ? `${run.machine}: every ${run.kind} passed`
+      : `${run.machine}: ${run.kind} failed for ${failed.join(', ') || 'the remaining destinations'}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

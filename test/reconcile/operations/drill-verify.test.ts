@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { overlappingFolders } from '../../../reconcile/operations/drill.js';
+import { verifyExtracted } from '../../../reconcile/operations/drill-verify.js';
+import type { ArchiveItem } from '../../../src/borg/items.js';
+import type { DesiredMachine } from '../../../src/desired/types.js';
+import { hostPaths } from '../../../src/host/paths.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const file = (path: string, content: string): ArchiveItem => ({
+  type: '-',
+  path,
+  size: Buffer.byteLength(content),
+  sha256: sha(content),
+});
+
+describe('verifyExtracted: every regular file against what borg recorded', () => {
+  it('counts matching files and names each missing, retyped, resized or altered one', async () => {
+    const dir = await tempDir('borgops-drill-');
+    await mkdir(join(dir, 'srv/app'), { recursive: true });
+    await writeFile(join(dir, 'srv/app/good'), 'good');
+    await writeFile(join(dir, 'srv/app/altered'), 'bcd');
+    await writeFile(join(dir, 'srv/app/short'), 'ab');
+    await symlink('good', join(dir, 'srv/app/link'));
+    const items: ArchiveItem[] = [
+      { type: 'd', path: 'srv/app', size: 0, sha256: '' },
+      file('srv/app/good', 'good'),
+      file('srv/app/altered', 'abc'),
+      file('srv/app/short', 'abc'),
+      file('srv/app/gone', 'x'),
+      file('srv/app/link', 'good'),
+      { type: 'l', path: 'srv/app/other-link', size: 4, sha256: '' },
+    ];
+    const result = await verifyExtracted(dir, items);
+    expect(result.files).toBe(1);
+    expect(result.bytes).toBe(4);
+    expect(result.mismatches).toEqual([
+      'srv/app/altered: content differs from what borg recorded (sha256)',
+      'srv/app/short: 2 bytes extracted, borg recorded 3',
+      'srv/app/gone: not extracted',
+      'srv/app/link: extracted as something other than a regular file',
+    ]);
+  });
+});
+
+describe('overlappingFolders: a drill never extracts into or over a live folder', () => {
+  const paths = hostPaths('/r');
+  const desired = {
+    states: [
+      { name: 'app', folders: ['/srv/app'] },
+      { name: 'db', folders: ['/var/lib/db'] },
+    ],
+  } as DesiredMachine;
+  it.each([
+    ['/r/var/lib/borgops/drill', []],
+    ['/r/srv/app-scratch', []],
+    ['/r/srv/app/scratch', ['/srv/app']],
+    ['/r/var/lib', ['/var/lib/db']],
+    ['/r', ['/srv/app', '/var/lib/db']],
+  ])('%s overlaps %j', (scratch, expected) => {
+    expect(overlappingFolders(paths, desired, scratch)).toEqual(expected);
+  });
+});
