@@ -41,12 +41,21 @@ export function renderStatusPage(report: HealthReport, now: Date): string {
     (c) =>
       `<li><strong>${esc(c.type)}</strong>: ${c.status ? 'true' : 'false'} — ${esc(c.reason)}: ${esc(c.message)}</li>`,
   );
+  const verified = (v: NonNullable<HealthReport['destinations'][number]['check']> | undefined) => {
+    if (v === undefined) return '';
+    const last = when(now, v.lastSuccess, 'never passed');
+    return v.ok === false
+      ? `<span class="bad">FAILED${v.failure ? ` (${esc(v.failure)})` : ''}</span>; last pass ${last}`
+      : last;
+  };
   const destinations = report.destinations.map((d) => [
     esc(d.name),
     `<span class="${d.stale ? 'bad' : 'good'}">${d.stale ? 'STALE' : 'fresh'}</span>`,
     when(now, d.lastSuccess, 'never backed up'),
     esc(d.archives),
     when(now, d.nextRun, ''),
+    verified(d.check),
+    verified(d.drill),
     esc(d.lastError),
   ]);
   const served = (report.served ?? []).map((s) => [
@@ -84,7 +93,7 @@ caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
 <ul>
 ${conditions.join('\n')}
 </ul>
-${table('Destinations', ['destination', 'state', 'last backup', 'archives', 'next run', 'last error'], destinations)}
+${table('Destinations', ['destination', 'state', 'last backup', 'archives', 'next run', 'last check', 'last drill', 'last error'], destinations)}
 ${table('Served clients', ['client', 'state', 'last write', 'bytes', 'quota', 'problem'], served)}
 <p>Generated ${when(now, now.toISOString(), '')}. The same data as JSON: <a href="/status">/status</a>; metrics: <a href="/metrics">/metrics</a>.</p>
 </main>

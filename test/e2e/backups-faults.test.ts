@@ -387,7 +387,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
       'an explicit --source (backups use the applied declarations)',
       ['backups', 'list', 'jon', '--machine', 'jon', '--source', '.'],
       1,
-      'borgops: borgops backups uses the declarations last applied on this machine, not --source; run `borgops apply` with them first\n',
+      "borgops: borgops backups uses the declarations last applied on this machine, not --source; run `borgops apply` with them first, or add --identity FILE (an admin's age identity) to restore from git without the machine\n",
     ],
   ])('gives a clear message and the right exit code for %s', async (_what, args, exitCode, message) => {
     const result = await cli(...args.map((arg) => arg.replace('@LOCAL@', local)));

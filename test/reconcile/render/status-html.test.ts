@@ -22,6 +22,7 @@ describe('renderStatusPage', () => {
       repo: '/r',
       stale: true,
       lastError: '<img src=x onerror=alert(1)>',
+      drill: { ok: false, failure: 'mismatch', lastSuccess: '2026-11-01T01:00:00Z', overdue: false },
     });
     const html = renderStatusPage(report, now);
     expect(html).not.toContain('<img');
@@ -29,5 +30,6 @@ describe('renderStatusPage', () => {
     expect(html).toContain('<meta http-equiv="refresh" content="30">');
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(html).toContain('never backed up');
+    expect(html).toContain('<span class="bad">FAILED (mismatch)</span>; last pass');
   });
 });
