@@ -1,5 +1,6 @@
 import type { Declarations } from '../../src/config/model.js';
 import { compile } from '../../src/desired/compile.js';
+import { expectedSeriesOf } from '../../src/desired/expected-series.js';
 import { BorgopsError } from '../../src/errors.js';
 import { maxAgeOf } from './health.js';
 
@@ -68,9 +69,5 @@ export function fleetTargets(
 
 /** The series a fleet is expected to report, one name per machine, destination and served client. */
 export function expectedSeries(fleet: readonly FleetMachine[]): string[] {
-  return fleet.flatMap((m) => [
-    `${m.machine}`,
-    ...m.destinations.map((d) => `${m.machine}/${d.name}`),
-    ...m.served.map((s) => `${m.machine}/served/${s.instance}/${s.client}`),
-  ]);
+  return fleet.flatMap(expectedSeriesOf);
 }

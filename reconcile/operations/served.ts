@@ -84,15 +84,21 @@ export async function servedHealth(input: ServedHealthInput): Promise<ServedHeal
     if (!maxAges.has(key)) maxAges.set(key, maxAgeOf(destination, now));
     return maxAges.get(key);
   };
+  // served.json is written only when a repository changed: /metrics is scraped every few seconds
+  let changed = false;
   const results = observed.map(({ served, observation }): ServedHealth => {
     const destination = clientDestination(input.declarations, input.server, served);
     const maxAge = destination === undefined ? undefined : maxAgeFor(destination);
-    const record = nextRecord(history.repositories[served.path], {
+    const known = history.repositories[served.path];
+    const record = nextRecord(known, {
       at: now.toISOString(),
       bytes: observation.bytes,
       ...(observation.transaction === undefined ? {} : { transaction: observation.transaction }),
     });
-    if (observation.exists) history.repositories[served.path] = record;
+    if (observation.exists && record !== known) {
+      history.repositories[served.path] = record;
+      changed = true;
+    }
     const growth = record.previous === undefined ? undefined : record.current.bytes - record.previous.bytes;
     const since = observation.lastWrite ?? observation.createdAt;
     const quotaBytes = served.quota === undefined ? undefined : parseBorgSize(served.quota);
@@ -126,7 +132,7 @@ export async function servedHealth(input: ServedHealthInput): Promise<ServedHeal
         : { problem: observation.problem }),
     };
   });
-  if (input.record) {
+  if (input.record && changed) {
     try {
       await writeServedHistory(paths.served, history);
     } catch (error: unknown) {

@@ -5,6 +5,7 @@ import type { LoadResult } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';
 import { hasErrors } from '../../src/config/problem.js';
 import { compile, compileInputs } from '../../src/desired/compile.js';
+import { expectedSeriesOf } from '../../src/desired/expected-series.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
@@ -44,18 +45,10 @@ export function previewJobCommand(machine: string, destination: string): string[
   return ['/usr/bin/borgops', 'backups', 'create', machine, '--destination', destination];
 }
 
-/**
- * The series a machine is expected to report on Prometheus (`borgops fleet targets` writes one
- * alert per name): the machine's agent, each destination, each served client.
- */
-export function expectedSeriesOf(desired: DesiredMachine | undefined): Set<string> {
-  if (desired === undefined || (desired.destinations.length === 0 && desired.served.length === 0))
-    return new Set();
-  return new Set([
-    desired.machine,
-    ...desired.destinations.map((d) => `${desired.machine}/${d.name}`),
-    ...desired.served.map((s) => `${desired.machine}/served/${s.instance}/${s.client}`),
-  ]);
+/** A compiled machine's expected series; none for a machine that has nothing to report. */
+function seriesOf(desired: DesiredMachine | undefined): Set<string> {
+  const reports = desired !== undefined && (desired.destinations.length > 0 || desired.served.length > 0);
+  return new Set(reports ? expectedSeriesOf(desired) : []);
 }
 
 /** True when compile gives the same machine at base and head (it is then not compiled at all). */
@@ -97,7 +90,7 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
     for (const machine of names) {
       if (unchanged(before, after, machine)) continue;
       const [was, will] = [compiled(before, machine), compiled(after, machine)];
-      const [seriesBefore, seriesAfter] = [expectedSeriesOf(was), expectedSeriesOf(will)];
+      const [seriesBefore, seriesAfter] = [seriesOf(was), seriesOf(will)];
       for (const name of seriesAfter) if (!seriesBefore.has(name)) series.added++;
       for (const name of seriesBefore) if (!seriesAfter.has(name)) series.removed++;
       const result = previewMachine(machine, was, will, context);

@@ -12,7 +12,7 @@ export const ServedSample = z.object({
 export type ServedSample = z.infer<typeof ServedSample>;
 
 export const ServedRecord = z.object({
-  /** The newest observation. */
+  /** The newest distinct observation, since `at`. */
   current: ServedSample,
   /** The observation before the last change (size or transaction), when there was one. */
   previous: ServedSample.optional(),
@@ -38,12 +38,14 @@ export async function readServedHistory(path: string): Promise<ServedHistory> {
   return parsed.data;
 }
 
-/** The record after observing `sample`: `previous` moves only when the repository changed. */
+/**
+ * The record after observing `sample`: unchanged (the same object) while the repository keeps its
+ * size and transaction, so `current.at` says since when; on a change `previous` moves.
+ */
 export function nextRecord(record: ServedRecord | undefined, sample: ServedSample): ServedRecord {
   if (record === undefined) return { current: sample };
   const changed = record.current.bytes !== sample.bytes || record.current.transaction !== sample.transaction;
-  if (changed) return { current: sample, previous: record.current };
-  return { current: sample, ...(record.previous === undefined ? {} : { previous: record.previous }) };
+  return changed ? { current: sample, previous: record.current } : record;
 }
 
 export async function writeServedHistory(path: string, history: ServedHistory): Promise<void> {

@@ -95,25 +95,75 @@ interface Listing {
   newestSegment?: number;
 }
 
-async function segmentsOf(data: string): Promise<Listing> {
+/**
+ * What the agent keeps between observations of a repository, so a scrape every few seconds does
+ * not stat every segment and parse the hints again: the sizes of closed segments (borg never
+ * writes to a segment once a newer one exists; compaction writes new ones and deletes old ones)
+ * and the facts of the last hints file read.
+ */
+interface RepositoryMemo {
+  closedSegments: Map<string, number>;
+  hints?: { key: string; facts: ReturnType<typeof readHints> };
+}
+const memos = new Map<string, RepositoryMemo>();
+
+async function segmentsOf(data: string, memo: RepositoryMemo): Promise<Listing> {
   const listing: Listing = { bytes: 0, segments: 0 };
   const dirs = await readdir(data, { withFileTypes: true }).catch((error: unknown) => {
     if (errno(error) === 'ENOENT') return [];
     throw error;
   });
+  const files: { path: string; segment?: number }[] = [];
   for (const dir of dirs) {
     if (!dir.isDirectory()) continue;
     for (const entry of await readdir(join(data, dir.name), { withFileTypes: true })) {
       if (!entry.isFile()) continue;
-      const info = await lstat(join(data, dir.name, entry.name));
-      listing.bytes += info.size;
-      if (/^\d+$/.test(entry.name)) {
-        listing.segments++;
-        listing.newestSegment = Math.max(listing.newestSegment ?? 0, info.mtimeMs);
-      }
+      const path = join(data, dir.name, entry.name);
+      files.push(/^\d+$/.test(entry.name) ? { path, segment: Number(entry.name) } : { path });
     }
   }
+  const newest = files.reduce((max, f) => Math.max(max, f.segment ?? -1), -1);
+  const closed = new Map<string, number>();
+  for (const file of files) {
+    const isClosed = file.segment !== undefined && file.segment < newest;
+    let size = isClosed ? memo.closedSegments.get(file.path) : undefined;
+    if (size === undefined) {
+      const info = await lstat(file.path);
+      size = info.size;
+      if (file.segment === newest) listing.newestSegment = info.mtimeMs;
+    }
+    if (isClosed) closed.set(file.path, size);
+    listing.bytes += size;
+    if (file.segment !== undefined) listing.segments++;
+  }
+  memo.closedSegments = closed;
   return listing;
+}
+
+/** The facts of `hints.<transaction>`, read again only when the file changed since the last observation. */
+async function hintsOf(
+  path: string,
+  transaction: number,
+  stats: ReadonlyMap<string, { size: number; mtimeMs: number }>,
+  memo: RepositoryMemo,
+): Promise<ReturnType<typeof readHints>> {
+  const name = `hints.${transaction}`;
+  const stat = stats.get(name);
+  const key = stat === undefined ? undefined : `${name}:${stat.size}:${stat.mtimeMs}`;
+  if (key !== undefined && memo.hints?.key === key) return memo.hints.facts;
+  const content = await readSmall(join(path, name));
+  let facts: ReturnType<typeof readHints> = {};
+  if (content !== undefined) {
+    try {
+      facts = readHints(content);
+    } catch {
+      // a hints file borg is rewriting or one of another format: report what the listing shows
+      return {};
+    }
+  }
+  if (key !== undefined) memo.hints = { key, facts };
+  else delete memo.hints;
+  return facts;
 }
 
 export async function observeServedRepository(path: string): Promise<ServedObservation> {
@@ -130,30 +180,26 @@ export async function observeServedRepository(path: string): Promise<ServedObser
     return { exists: true, problem: `${path} is ${what}`, initialized: false, bytes: 0, segments: 0 };
   }
   const entries = await readdir(path, { withFileTypes: true });
+  const memo = memos.get(path) ?? { closedSegments: new Map() };
+  memos.set(path, memo);
   let bytes = 0;
   let newest: number | undefined;
   let transaction: number | undefined;
+  const stats = new Map<string, { size: number; mtimeMs: number }>();
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const file = await lstat(join(path, entry.name));
+    stats.set(entry.name, file);
     bytes += file.size;
     const match = /^(index|hints|integrity)\.(\d+)$/.exec(entry.name);
     if (!match) continue;
     newest = Math.max(newest ?? 0, file.mtimeMs);
     transaction = Math.max(transaction ?? 0, Number(match[2]));
   }
-  const segments = await segmentsOf(join(path, 'data'));
+  const segments = await segmentsOf(join(path, 'data'), memo);
   if (segments.newestSegment !== undefined) newest = Math.max(newest ?? 0, segments.newestSegment);
   const config = (await readSmall(join(path, 'config'), 64 * 1024))?.toString('utf8');
-  const hints = transaction === undefined ? undefined : await readSmall(join(path, `hints.${transaction}`));
-  let fromHints: ReturnType<typeof readHints> = {};
-  if (hints !== undefined) {
-    try {
-      fromHints = readHints(hints);
-    } catch {
-      // a hints file borg is rewriting or one of another format: report what the listing shows
-    }
-  }
+  const fromHints = transaction === undefined ? {} : await hintsOf(path, transaction, stats, memo);
   return {
     exists: true,
     initialized: config !== undefined,

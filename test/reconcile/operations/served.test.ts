@@ -1,4 +1,4 @@
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { healthReport } from '../../../reconcile/operations/health.js';
@@ -91,6 +91,20 @@ describe('servedHealth: each client measured against its own maxAge, from the sa
     expect(metrics).toContain(
       'borgops_served_growth_bytes{machine="nas",instance="main",client="jon"} -4000',
     );
+  });
+
+  it('rewrites served.json only when a repository changed, not on every scrape', async () => {
+    const { root, paths } = await world();
+    const now = new Date();
+    await segment(root, 'jon', '1', 5000, now);
+    const input = { paths, server: 'nas', declarations, served: desired.served, now, record: true };
+    await servedHealth(input);
+    const first = await stat(paths.served);
+    await servedHealth({ ...input, now: new Date(now.getTime() + 60_000) });
+    expect((await stat(paths.served)).ino).toBe(first.ino);
+    await segment(root, 'jon', '2', 10, now);
+    await servedHealth(input);
+    expect((await stat(paths.served)).ino).not.toBe(first.ino);
   });
 
   it('refuses a served.json of the wrong shape by name instead of resetting it', async () => {

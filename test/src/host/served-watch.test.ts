@@ -56,6 +56,27 @@ describe('observeServedRepository (real borg 1.x repositories, metadata only)', 
     expect(later.bytes).toBeGreaterThan(fresh.bytes);
   });
 
+  it('keeps its size right across new segments and a compaction that deletes old ones', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'repo');
+    await borg(['init', '-e', 'none', repo]);
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data/a'), Buffer.alloc(80_000, 1));
+    await borg(['create', `${repo}::one`, 'data'], dir);
+    expect((await observeServedRepository(repo)).bytes).toBe(await sizeOf(repo));
+    await writeFile(join(dir, 'data/b'), Buffer.alloc(60_000, 2));
+    await borg(['create', `${repo}::two`, 'data'], dir);
+    expect((await observeServedRepository(repo)).bytes).toBe(await sizeOf(repo));
+    const before = await observeServedRepository(repo);
+    await borg(['delete', `${repo}::one`]);
+    await borg(['delete', `${repo}::two`]);
+    await borg(['compact', repo]);
+    const after = await observeServedRepository(repo);
+    expect(after.bytes).toBe(await sizeOf(repo));
+    expect(after.bytes).toBeLessThan(before.bytes);
+    expect(after.pendingDeletions).toBe(0);
+  });
+
   it('never follows a symlink the borg user planted: the repository, hints or segments', async () => {
     const dir = await tempDir();
     const secret = join(dir, 'root-only');
