@@ -75,23 +75,32 @@ export async function writeFileAtomic(
     swept.add(dir);
     await sweepTemporaries(dir).catch(() => undefined);
   }
-  const temporary = join(dir, `.${basename(path)}.borgops-${randomBytes(6).toString('hex')}.tmp`);
-  const mode = options.mode ?? 0o644;
+  const temporary = temporaryPath(path);
   try {
-    const handle = await open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // the umask may have narrowed the mode given to open
-    await chmod(temporary, mode);
+    await writeTemporary(temporary, content, options.mode ?? 0o644);
     await rename(temporary, path);
   } catch (error: unknown) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw writeError(path, error);
   }
+}
+
+/** A fresh name beside `path` for a file written before it is moved or linked into place; swept once stale. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.borgops-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes and fsyncs a new file (never an existing one, never through a link) with exactly `mode`. */
+async function writeTemporary(temporary: string, content: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // the umask may have narrowed the mode given to open
+  await chmod(temporary, mode);
 }
 
 export async function writeJsonAtomic(
@@ -118,21 +127,16 @@ export async function writeFileExclusive(
   options: WriteOptions = {},
 ): Promise<boolean> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
-  const temporary = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', options.mode ?? 0o644);
+  const temporary = temporaryPath(path);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-    await handle.close();
-    await chmod(temporary, options.mode ?? 0o644);
+    await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
+    await writeTemporary(temporary, content, options.mode ?? 0o644);
     await link(temporary, path);
     return true;
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw writeError(path, error);
   } finally {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
+    await rm(temporary, { force: true }).catch(() => undefined);
   }
 }
