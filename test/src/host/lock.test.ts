@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isBorgopsError } from '../../../src/errors.js';
 import { acquireLock, FOREIGN_STALE_MS, processStart, waitForLock } from '../../../src/host/lock.js';
+import { canMount, smallDisk } from '../../helpers/small-disk.js';
 import { tempDir } from '../../helpers/temp.js';
+
+const builtLock = new URL('../../../dist/src/host/lock.js', import.meta.url).pathname;
+
+/** A lock this host's dead process left: a PID above pid_max. */
+function deadHolder(): string {
+  return JSON.stringify({ pid: 2 ** 22 + 4242, host: hostname(), command: 'apply', startedAt: 'then' });
+}
 
 describe('apply lock', () => {
   it('lets one holder in, names it to the next, and is free again after release', async () => {
@@ -52,6 +60,65 @@ describe('apply lock', () => {
     expect(held).toHaveLength(1);
     await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
   });
+
+  it('lets exactly one of many callers take over a stale lock at once', async () => {
+    // each caller finds the dead holder's lock stale; without a guard the later rename replaced
+    // the earlier taker's fresh lock and both went on holding it
+    for (let round = 0; round < 10; round++) {
+      const path = join(await tempDir(), 'apply.lock');
+      await writeFile(path, deadHolder());
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => acquireLock(path, 'apply jon')),
+      );
+      const held = results.filter((r) => r.status === 'fulfilled');
+      expect(held, `round ${round}`).toHaveLength(1);
+      expect(await readdir(dirname(path))).toEqual(['apply.lock']);
+    }
+  });
+
+  it('lets exactly one of several processes take over a stale lock at once (the built module)', async () => {
+    const path = join(await tempDir(), 'apply.lock');
+    await writeFile(path, deadHolder());
+    // each process keeps what it took for a while, so a second taker cannot find it dead
+    const script = `import(${JSON.stringify(builtLock)}).then((m) => m.acquireLock(process.argv[1], 'apply jon')).then(
+      () => { console.log('held'); setTimeout(() => {}, 1500); },
+      (error) => console.log(error.code),
+    );`;
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => execa('node', ['-e', script, path]).then((r) => r.stdout)),
+    );
+    expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'held')).toEqual(Array(5).fill('E_LOCK'));
+  });
+
+  it('replaces a lock path that is a symlink, never writing through it', async () => {
+    const dir = await tempDir();
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'keep me\n');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(victim, old, old);
+    const path = join(dir, 'apply.lock');
+    await symlink(victim, path);
+    const lock = await acquireLock(path, 'apply jon');
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    await lock.release();
+    expect(await readFile(victim, 'utf8')).toBe('keep me\n');
+  });
+
+  it.skipIf(!canMount)(
+    'fails in one line on a full disk, leaving nothing behind (a real 64 KiB tmpfs)',
+    async () => {
+      const disk = await smallDisk();
+      await writeFile(join(disk, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      const path = join(disk, 'apply.lock');
+      await expect(acquireLock(path, 'apply jon')).rejects.toMatchObject({
+        code: 'E_HOST',
+        shortMessage: `cannot write ${path}: no space left on device (ENOSPC)`,
+      });
+      expect(await readdir(disk)).toEqual(['filler']);
+    },
+  );
 
   it('does not take over a lock held on another host', async () => {
     const path = join(await tempDir(), 'apply.lock');
