@@ -39,16 +39,20 @@ const swept = new Set<string>();
 
 /**
  * Removes borgops's own temporary files that a killed writer left in `dir` (regular files only,
- * never through a link, older than ten minutes); everything else in the directory stays.
+ * never through a link, older than `minAgeMs`, default ten minutes); everything else stays.
  */
-export async function sweepTemporaries(dir: string, now = Date.now()): Promise<string[]> {
+export async function sweepTemporaries(
+  dir: string,
+  now = Date.now(),
+  minAgeMs = STALE_AFTER_MS,
+): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const removed: string[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !TEMPORARY.test(entry.name)) continue;
     const path = join(dir, entry.name);
     const info = await lstat(path).catch(() => undefined);
-    if (info === undefined || !info.isFile() || now - info.mtimeMs < STALE_AFTER_MS) continue;
+    if (info === undefined || !info.isFile() || now - info.mtimeMs < minAgeMs) continue;
     await rm(path, { force: true });
     removed.push(entry.name);
   }
