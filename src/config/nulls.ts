@@ -1,9 +1,6 @@
 import type { z } from 'zod';
+import { isPlainObject } from './merge.js';
 import { type Def, innerDef } from './zod-def.js';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The option of a union that fits the value's shape (list or object), through optionals and pipes. */
 function unwrap(schema: z.ZodType, value: unknown): Def {
