@@ -91,6 +91,19 @@ describe('apply lock', () => {
     expect(outcomes.filter((o) => o !== 'held')).toEqual(Array(5).fill('E_LOCK'));
   });
 
+  it('waits out a young takeover guard, and clears one a killed process left long ago', async () => {
+    const path = join(await tempDir(), 'apply.lock');
+    await writeFile(path, deadHolder());
+    await writeFile(`${path}.takeover`, '');
+    await expect(acquireLock(path, 'apply jon')).rejects.toThrow(
+      `could not take the lock ${path}; another borgops is starting`,
+    );
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.takeover`, old, old);
+    await (await acquireLock(path, 'apply jon')).release();
+    expect(await readdir(dirname(path))).toEqual([]);
+  });
+
   it('replaces a lock path that is a symlink, never writing through it', async () => {
     const dir = await tempDir();
     const victim = join(dir, 'victim');
