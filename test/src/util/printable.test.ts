@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNSAFE_TEXT } from '../../../src/config/names.js';
 import { printableLine, printableTerminal, printableText } from '../../../src/util/printable.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -38,5 +39,17 @@ describe('printable: every C0, C1 and bidi control character is shown as an esca
     expect(printableTerminal('\u001b[31mred\u001b[0m')).toBe('\u001b[31mred\u001b[0m');
     expect(printableTerminal('\u001b[2J\u001b]0;title\u0007')).toBe('\\x1b[2J\\x1b]0;title\\x07');
     expect(printableText('\u001b[31m')).toBe('\\x1b[31m');
+  });
+});
+
+describe('validation refuses what printing would escape', () => {
+  it('UNSAFE_TEXT matches exactly the characters printableLine escapes, and tab', () => {
+    for (let code = 0; code <= 0x3000; code += 1) {
+      const char = String.fromCodePoint(code);
+      const escapedOnPrint = printableLine(char) !== char;
+      expect(UNSAFE_TEXT.test(char), `U+${code.toString(16).padStart(4, '0')}`).toBe(
+        escapedOnPrint || code === 0x09,
+      );
+    }
   });
 });
