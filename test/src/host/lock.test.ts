@@ -11,10 +11,17 @@ import { tempDir } from '../../helpers/temp.js';
 
 const builtLock = new URL('../../../dist/src/host/lock.js', import.meta.url).pathname;
 
+/** A lock file's content: a holder on this host, with `fields` over the defaults. */
+function holder(fields: Record<string, unknown>): string {
+  return JSON.stringify({ host: hostname(), command: 'apply', startedAt: 'then', ...fields });
+}
+
 /** A lock this host's dead process left: a PID above pid_max. */
 function deadHolder(): string {
-  return JSON.stringify({ pid: 2 ** 22 + 4242, host: hostname(), command: 'apply', startedAt: 'then' });
+  return holder({ pid: 2 ** 22 + 4242 });
 }
+
+const thisBoot = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
 describe('apply lock', () => {
   it('lets one holder in, names it to the next, and is free again after release', async () => {
@@ -32,10 +39,7 @@ describe('apply lock', () => {
 
   it('takes over a lock whose holder died, or that a killed writer left empty', async () => {
     const path = join(await tempDir(), 'apply.lock');
-    await writeFile(
-      path,
-      JSON.stringify({ pid: 2 ** 22 + 4242, host: hostname(), command: 'apply', startedAt: 'then' }),
-    );
+    await writeFile(path, deadHolder());
     const lock = await acquireLock(path, 'apply jon');
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
       pid: process.pid,
@@ -156,12 +160,11 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
     const pid = await liveStranger();
     await writeFile(
       path,
-      JSON.stringify({
+      holder({
         pid,
-        host: hostname(),
         command: 'apply jon',
         startedAt: 'before the crash',
-        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        bootId: thisBoot(),
         processStart: '1',
       }),
     );
@@ -176,9 +179,8 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
     const pid = await liveStranger();
     await writeFile(
       path,
-      JSON.stringify({
+      holder({
         pid,
-        host: hostname(),
         command: 'apply jon',
         startedAt: 'last boot',
         bootId: '00000000-0000-0000-0000-000000000000',
@@ -187,7 +189,7 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
     );
     await (await acquireLock(path, 'apply jon')).release();
     // an old-format lock (no boot id) written before this boot is stale too
-    await writeFile(path, JSON.stringify({ pid, host: hostname(), command: 'apply', startedAt: 'then' }));
+    await writeFile(path, holder({ pid }));
     const beforeBoot = new Date(Date.now() - uptime() * 1000 - 60_000);
     await utimes(path, beforeBoot, beforeBoot);
     await (await acquireLock(path, 'apply jon')).release();
@@ -198,12 +200,11 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
     const pid = await liveStranger();
     await writeFile(
       path,
-      JSON.stringify({
+      holder({
         pid,
-        host: hostname(),
         command: 'backups create jon',
         startedAt: 'now',
-        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        bootId: thisBoot(),
         processStart: processStart(pid),
       }),
     );
