@@ -38,11 +38,11 @@ export function checkSavedPlan(saved: Plan, recomputed: Plan): void {
       },
     );
   }
-  const savedIds = saved.actions.map((action) => String(action?.id));
-  const differing = recomputed.actions
-    .map((action) => action.id)
-    .filter((id, index) => savedIds[index] !== id);
   if (canonicalJson(saved.actions) !== canonicalJson(recomputed.actions)) {
+    const savedIds = saved.actions.map((action) => String(action?.id));
+    const differing = recomputed.actions
+      .map((action) => action.id)
+      .filter((id, index) => savedIds[index] !== id);
     const extra = savedIds.filter((id) => !recomputed.actions.some((action) => action.id === id));
     throw new BorgopsError(
       'E_GUARD',

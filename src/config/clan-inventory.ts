@@ -1,5 +1,5 @@
 import { compareStrings } from '../util/compare.js';
-import { deepMerge } from './merge.js';
+import { deepMerge, isPlainObject } from './merge.js';
 import type { Inventory } from './schema.js';
 import { nearest } from './suggest.js';
 
@@ -22,10 +22,6 @@ export function isBorgbackupModule(name: string): boolean {
 /** A module name that is probably a misspelled borgbackup (kept, so the rules refuse it with the near match). */
 function nearBorgbackup(name: string): boolean {
   return nearest(name.replace(/^@clan\//, ''), [MODULE_NAME]) !== undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** clan's default: `module.name` is the instance name. */

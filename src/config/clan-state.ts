@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ParsedFile } from './document.js';
+import { isPlainObject } from './merge.js';
 import { dottedPath, type Problem } from './problem.js';
 import { type State, type StateEntry, StateFile, StateMap } from './schema.js';
 
@@ -11,10 +12,6 @@ import { type State, type StateEntry, StateFile, StateMap } from './schema.js';
  */
 
 export type StateForm = 'state' | 'bare' | 'clan';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A map of states: an object whose every value is an object (a single state's fields never are). */
 function isStateMap(value: unknown): boolean {

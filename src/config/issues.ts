@@ -2,20 +2,7 @@ import type { z } from 'zod';
 import type { ParsedFile } from './document.js';
 import { dottedPath, type Problem } from './problem.js';
 import { nearest } from './suggest.js';
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
+import { defOf, innerDef } from './zod-def.js';
 
 /** The object schema reached by `path` (through optionals, records, arrays and unions), if any. */
 function objectShapeAt(
@@ -25,15 +12,7 @@ function objectShapeAt(
   let current: z.ZodType | undefined = schema;
   let index = 0;
   while (current) {
-    const def = defOf(current);
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') {
-      current = def.innerType;
-      continue;
-    }
-    if (def.type === 'pipe') {
-      current = def.in;
-      continue;
-    }
+    const def = innerDef(current);
     if (def.type === 'union') {
       // an object's keys, else a record's values (clan's role tags: a list or tag → {settings})
       current =

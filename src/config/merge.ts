@@ -1,4 +1,5 @@
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not a list. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

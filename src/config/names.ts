@@ -29,8 +29,7 @@ export function archiveTimestamp(date: Date): string {
  * C0 and C1 control characters and bidirectional overrides: in a name or a path they hide or
  * reorder text in a terminal and in a rendered PR preview (a `\r<!--` opens an HTML comment).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+export const UNSAFE_TEXT = /[\p{Cc}\p{Bidi_Control}]/u;
 
 export const UNSAFE_TEXT_RULE =
   'must not contain control characters (newline, carriage return, tab, ESC, …) or bidirectional overrides';

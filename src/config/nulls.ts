@@ -1,40 +1,14 @@
 import type { z } from 'zod';
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from './merge.js';
+import { type Def, innerDef } from './zod-def.js';
 
 /** The option of a union that fits the value's shape (list or object), through optionals and pipes. */
 function unwrap(schema: z.ZodType, value: unknown): Def {
-  let def = defOf(schema);
-  for (;;) {
-    if ((def.type === 'optional' || def.type === 'nullable' || def.type === 'default') && def.innerType) {
-      def = defOf(def.innerType);
-    } else if (def.type === 'pipe' && def.in) {
-      def = defOf(def.in);
-    } else if (def.type === 'union' && def.options) {
-      const wanted = Array.isArray(value) ? ['array'] : ['object', 'record'];
-      const option = def.options.find((o) => wanted.includes(unwrap(o, value).type));
-      if (option === undefined) return def;
-      def = unwrap(option, value);
-    } else {
-      return def;
-    }
-  }
+  const def = innerDef(schema);
+  if (def.type !== 'union' || !def.options) return def;
+  const wanted = Array.isArray(value) ? ['array'] : ['object', 'record'];
+  const option = def.options.find((o) => wanted.includes(unwrap(o, value).type));
+  return option === undefined ? def : unwrap(option, value);
 }
 
 /**

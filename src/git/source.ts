@@ -99,7 +99,12 @@ function entryProblem(mode: string, type: string, relative: string, size: number
   )
     return `${relative}: is a git submodule; borgops reads only files committed in the config repository itself`;
   if (!isConfigPath(relative)) return undefined;
-  if (mode === '120000')
+  return fileProblem(relative, mode === '120000', size);
+}
+
+/** Why a config file, in a commit or the working tree, is not read: a link, or too large. */
+function fileProblem(relative: string, link: boolean, size: number): string | undefined {
+  if (link)
     return `${relative}: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)`;
   if (size > MAX_CONFIG_FILE_BYTES)
     return `${relative}: too large (${size} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`;
@@ -221,17 +226,11 @@ async function walk(
     const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory() && depth > 0 && entry.name !== '.git')
       await walk(root, path, depth - 1, out, problems);
-    else if (entry.isSymbolicLink() && isConfigPath(path))
-      problems.push(
-        `${path}: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)`,
-      );
-    else if (entry.isFile() && isConfigPath(path)) {
-      const { size } = await stat(join(root, path));
-      if (size > MAX_CONFIG_FILE_BYTES)
-        problems.push(
-          `${path}: too large (${size} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`,
-        );
-      else out.push(path);
+    else if ((entry.isFile() || entry.isSymbolicLink()) && isConfigPath(path)) {
+      const link = entry.isSymbolicLink();
+      const problem = fileProblem(path, link, link ? 0 : (await stat(join(root, path))).size);
+      if (problem === undefined) out.push(path);
+      else problems.push(problem);
     }
   }
 }

@@ -39,16 +39,20 @@ const swept = new Set<string>();
 
 /**
  * Removes borgops's own temporary files that a killed writer left in `dir` (regular files only,
- * never through a link, older than ten minutes); everything else in the directory stays.
+ * never through a link, older than `minAgeMs`, default ten minutes); everything else stays.
  */
-export async function sweepTemporaries(dir: string, now = Date.now()): Promise<string[]> {
+export async function sweepTemporaries(
+  dir: string,
+  now = Date.now(),
+  minAgeMs = STALE_AFTER_MS,
+): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const removed: string[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !TEMPORARY.test(entry.name)) continue;
     const path = join(dir, entry.name);
     const info = await lstat(path).catch(() => undefined);
-    if (info === undefined || !info.isFile() || now - info.mtimeMs < STALE_AFTER_MS) continue;
+    if (info === undefined || !info.isFile() || now - info.mtimeMs < minAgeMs) continue;
     await rm(path, { force: true });
     removed.push(entry.name);
   }
@@ -75,23 +79,32 @@ export async function writeFileAtomic(
     swept.add(dir);
     await sweepTemporaries(dir).catch(() => undefined);
   }
-  const temporary = join(dir, `.${basename(path)}.borgops-${randomBytes(6).toString('hex')}.tmp`);
-  const mode = options.mode ?? 0o644;
+  const temporary = temporaryPath(path);
   try {
-    const handle = await open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // the umask may have narrowed the mode given to open
-    await chmod(temporary, mode);
+    await writeTemporary(temporary, content, options.mode ?? 0o644);
     await rename(temporary, path);
   } catch (error: unknown) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw writeError(path, error);
   }
+}
+
+/** A fresh name beside `path` for a file written before it is moved or linked into place; swept once stale. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.borgops-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes and fsyncs a new file (never an existing one, never through a link) with exactly `mode`. */
+async function writeTemporary(temporary: string, content: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // the umask may have narrowed the mode given to open
+  await chmod(temporary, mode);
 }
 
 export async function writeJsonAtomic(
@@ -118,21 +131,16 @@ export async function writeFileExclusive(
   options: WriteOptions = {},
 ): Promise<boolean> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
-  const temporary = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', options.mode ?? 0o644);
+  const temporary = temporaryPath(path);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-    await handle.close();
-    await chmod(temporary, options.mode ?? 0o644);
+    await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
+    await writeTemporary(temporary, content, options.mode ?? 0o644);
     await link(temporary, path);
     return true;
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw writeError(path, error);
   } finally {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
+    await rm(temporary, { force: true }).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError } from '../errors.js';
-import { isTemporaryFile, writeFileAtomic } from './atomic.js';
+import { isTemporaryFile, sweepTemporaries, writeFileAtomic } from './atomic.js';
 
 export interface HookFile {
   content: string;
@@ -23,14 +23,9 @@ export async function observeHooks(dir: string): Promise<Record<string, HookFile
 
 export const HOOK_MODE = 0o700;
 
-/** Removes temporary files a killed writer left in the hooks directory (only ours: `.name.borgops-random.tmp`, never a link). */
+/** Removes temporary files a killed writer left in the hooks directory: under the apply lock, none is being written. */
 export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const stale = entries
-    .filter((entry) => entry.isFile() && isTemporaryFile(entry.name))
-    .map((entry) => entry.name);
-  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
-  return stale;
+  return sweepTemporaries(dir, Date.now(), 0);
 }
 
 /** A hook name is a plain file name (`pre-backup-<state>`): checked where it is used, whatever made it. */

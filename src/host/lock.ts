@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { dirname } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { temporaryPath, writeError } from './atomic.js';
 
 export interface LockHolder {
   pid: number;
@@ -98,7 +99,6 @@ function describeHolder(holder: LockHolder): string {
  * process on this host is taken over, a live one is an error that names it.
  */
 export async function acquireLock(path: string, command: string): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const holder: LockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -108,37 +108,69 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
     ...optional('bootId', bootId()),
     ...optional('processStart', processStart(process.pid)),
   };
+  const held: Lock = { holder, release: () => releaseIfOurs(path, holder) };
   // the lock file appears with its content at once (link of a written file), so nobody ever
   // reads a half-written lock and mistakes it for a stale one
-  const staged = `${path}.${holder.token}.tmp`;
-  await writeFile(staged, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
+  const staged = temporaryPath(path);
   try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(staged, `${JSON.stringify(holder)}\n`, { mode: 0o600, flag: 'wx' });
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await link(staged, path);
-        return { holder, release: () => releaseIfOurs(path, holder) };
-      } catch (error: unknown) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new BorgopsError('E_HOST', `cannot create lock ${path}`, { cause: error });
-        }
-      }
-      const current = await readHolder(path);
-      if (current && (await holderAlive(path, current))) {
-        throw new BorgopsError('E_LOCK', `another borgops holds ${path}: ${describeHolder(current)}`);
-      }
-      if (!current && !(await olderThan(path, UNREADABLE_STALE_MS))) {
-        throw new BorgopsError('E_LOCK', `${path} is unreadable; another borgops may be starting`);
-      }
-      // stale: a dead holder, or a file left unreadable long ago; replace it atomically
-      await copyFile(staged, `${staged}.replace`);
-      await rename(`${staged}.replace`, path);
-      if ((await readHolder(path))?.token === holder.token)
-        return { holder, release: () => releaseIfOurs(path, holder) };
+      if (await linkOrExists(staged, path)) return held;
+      const refused = await refusal(path);
+      if (refused !== undefined) throw refused;
+      if (await replaceStale(path, staged)) return held;
     }
+  } catch (error: unknown) {
+    throw error instanceof BorgopsError ? error : writeError(path, error);
   } finally {
     await rm(staged, { force: true });
   }
   throw new BorgopsError('E_LOCK', `could not take the lock ${path}; another borgops is starting`);
+}
+
+/** Hard-links `from` to `to`; false when `to` exists already. */
+async function linkOrExists(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Why the lock at `path` cannot be taken now, or undefined when it is stale. */
+async function refusal(path: string): Promise<BorgopsError | undefined> {
+  const current = await readHolder(path);
+  if (current && (await holderAlive(path, current))) {
+    return new BorgopsError('E_LOCK', `another borgops holds ${path}: ${describeHolder(current)}`);
+  }
+  if (!current && !(await olderThan(path, UNREADABLE_STALE_MS))) {
+    return new BorgopsError('E_LOCK', `${path} is unreadable; another borgops may be starting`);
+  }
+  return undefined;
+}
+
+/**
+ * Replaces a stale lock (a dead holder, or a file left unreadable long ago) with `staged`. Two
+ * processes may both have found it stale, and the later rename would silently replace the
+ * earlier one's fresh lock: the replacement is made under a second lock, after judging again.
+ */
+async function replaceStale(path: string, staged: string): Promise<boolean> {
+  const guard = `${path}.takeover`;
+  if (!(await linkOrExists(staged, guard))) {
+    // a guard a killed process left behind is cleared once old; a young one is someone replacing now
+    if (await olderThan(guard, UNREADABLE_STALE_MS)) await rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if ((await refusal(path)) !== undefined) return false;
+    await rename(staged, path);
+    return true;
+  } finally {
+    await rm(guard, { force: true });
+  }
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { temporaryPath, writeError } from './atomic.js';
 
 /*
  * Paths a less privileged user can change (a server user's home, its .ssh, its repositories)
@@ -113,17 +114,21 @@ export async function readRegularFile(
   }
 }
 
-/** Replaces `name` in an opened directory atomically (temporary file, fsync, rename), owned by `owner`. */
+/**
+ * Replaces `name` in an opened directory atomically (temporary file, fsync, rename), owned by
+ * `owner`; a failure (a full disk) names `shown` in one line and leaves no temporary file.
+ */
 export async function replaceFile(
   dir: FileHandle,
   name: string,
+  shown: string,
   content: string,
   mode: number,
   owner?: Owner,
 ): Promise<void> {
-  const temporary = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(inside(dir, temporary), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  const temporary = basename(temporaryPath(name));
   try {
+    const handle = await open(inside(dir, temporary), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     try {
       await handle.writeFile(content);
       await handle.chmod(mode);
@@ -135,6 +140,6 @@ export async function replaceFile(
     await rename(inside(dir, temporary), inside(dir, name));
   } catch (error: unknown) {
     await rm(inside(dir, temporary), { force: true });
-    throw error;
+    throw error instanceof BorgopsError ? error : writeError(shown, error);
   }
 }

@@ -172,6 +172,7 @@ export async function updateAuthorizedKeys(
     await replaceFile(
       opened.ssh,
       'authorized_keys',
+      path,
       lines.length === 0 ? '' : `${lines.join('\n')}\n`,
       0o600,
       fileOwner,

@@ -6,11 +6,10 @@
  * follows. Printed, each is shown as an escape instead (`\r`, `\x1b`, `\u202e`).
  */
 
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const CONTROL_BUT_NEWLINE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const SGR_OR_CONTROL =
-  /\u001b\[(?:0|3[1-3])m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// \p{Cc} is C0, DEL and C1 (`[^\P{Cc}\t]`: those but tab); \p{Bidi_Control} the marks, embeddings, overrides and isolates
+const CONTROL = /[^\P{Cc}\t]|\p{Bidi_Control}/gu;
+const CONTROL_BUT_NEWLINE = /[^\P{Cc}\t\n]|\p{Bidi_Control}/gu;
+const SGR_OR_CONTROL = /\u001b\[(?:0|3[1-3])m|[^\P{Cc}\t\n]|\p{Bidi_Control}/gu;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\u001b': '\\x1b' };
 

@@ -126,6 +126,37 @@ describe('apply --plan FILE recomputes the plan and runs only what it recomputed
     ]);
   });
 
+  it('refuses a plan whose fingerprint was edited, though its actions are the recomputed ones', async () => {
+    const w = await convergeWorld();
+    const file = await savePlan(w, (plan) => {
+      plan.fingerprint = plan.fingerprint.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    });
+    await expect(applySaved(w, file)).rejects.toMatchObject({
+      code: 'E_GUARD',
+      shortMessage: expect.stringMatching(/^the saved plan is stale/),
+    });
+    await expect(stat(join(w.paths.hooksDir, 'pre-backup-linkding'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a truncated plan file, or one without a fingerprint, before doing anything', async () => {
+    const w = await convergeWorld();
+    const file = await savePlan(w, () => undefined);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.slice(0, text.length / 2));
+    await expect(applySaved(w, file)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      shortMessage: `cannot read the plan ${file}`,
+    });
+    const unsigned = JSON.parse(text);
+    delete unsigned.fingerprint;
+    await writeFile(file, JSON.stringify(unsigned));
+    await expect(applySaved(w, file)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      shortMessage: expect.stringMatching(/is not a borgops plan/),
+    });
+    await expect(stat(join(w.paths.hooksDir, 'pre-backup-linkding'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('applies an untouched saved plan', async () => {
     const w = await convergeWorld();
     const file = await savePlan(w, () => undefined);

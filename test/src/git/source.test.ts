@@ -154,10 +154,12 @@ describe('config files git cannot give as plain files', () => {
     const repo = await gitRepo();
     const big = `{"state": {"x": {"folders": ["/${'a'.repeat(MAX_CONFIG_FILE_BYTES)}"]}}}`;
     await repo.commit({ 'inventory.json': inventory('/srv/one'), 'machines/jon/state.json': big });
-    const error = await readAtCommit(await openSource(repo.dir), 'HEAD').catch((e: unknown) => e);
-    expect(error).toMatchObject({
+    const source = await openSource(repo.dir);
+    const tooLarge = {
       code: 'E_CONFIG',
       shortMessage: `machines/jon/state.json: too large (${big.length} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`,
-    });
+    };
+    expect(await readAtCommit(source, 'HEAD').catch((e: unknown) => e)).toMatchObject(tooLarge);
+    expect(await readWorktree(source).catch((e: unknown) => e)).toMatchObject(tooLarge);
   });
 });

@@ -1,30 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { sweepTemporaries, writeFileAtomic, writeJsonAtomic } from '../../../src/host/atomic.js';
+import { describe, expect, it } from 'vitest';
+import {
+  sweepTemporaries,
+  writeFileAtomic,
+  writeFileExclusive,
+  writeJsonAtomic,
+} from '../../../src/host/atomic.js';
+import { canMount, smallDisk } from '../../helpers/small-disk.js';
 import { tempDir } from '../../helpers/temp.js';
-
-/** A 64 KiB tmpfs (the test runs as root in CI); a full disk without filling the machine's. */
-async function smallDisk(): Promise<string | undefined> {
-  const dir = await tempDir('borgops-full-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  onTestFinished(() => {
-    execFileSync('umount', [dir]);
-  });
-  return dir;
-}
-
-const canMount = process.getuid?.() === 0;
 
 describe('writeFileAtomic on a full disk (a real 64 KiB tmpfs)', () => {
   it.skipIf(!canMount)('fails in one line naming the file, and leaves no temporary file behind', async () => {
     const disk = await smallDisk();
-    if (disk === undefined) throw new Error('mount -t tmpfs failed although running as root');
     await writeFile(join(disk, 'filler'), Buffer.alloc(40 * 1024));
     const target = join(disk, 'state', 'status.json');
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -39,6 +27,30 @@ describe('writeFileAtomic on a full disk (a real 64 KiB tmpfs)', () => {
     await writeJsonAtomic(target, { ok: true });
     expect(JSON.parse(await readFile(target, 'utf8'))).toEqual({ ok: true });
   });
+});
+
+describe('writeFileExclusive', () => {
+  it('keeps an existing file and says so', async () => {
+    const path = join(await tempDir(), 'secrets', 'jon.age');
+    expect(await writeFileExclusive(path, 'first\n')).toBe(true);
+    expect(await writeFileExclusive(path, 'second\n')).toBe(false);
+    expect(await readFile(path, 'utf8')).toBe('first\n');
+    expect(await readdir(join(path, '..'))).toEqual(['jon.age']);
+  });
+
+  it.skipIf(!canMount)(
+    'fails in one line naming the file on a full disk, leaving nothing behind',
+    async () => {
+      const disk = await smallDisk();
+      await writeFile(join(disk, 'filler'), Buffer.alloc(40 * 1024));
+      const path = join(disk, 'jon.age');
+      await expect(writeFileExclusive(path, 'x'.repeat(64 * 1024))).rejects.toMatchObject({
+        code: 'E_HOST',
+        shortMessage: `cannot write ${path}: no space left on device (ENOSPC)`,
+      });
+      expect(await readdir(disk)).toEqual(['filler']);
+    },
+  );
 });
 
 describe('sweeping stale temporary files', () => {

@@ -1,7 +1,8 @@
-import { chown, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authorizedKeysPath, updateAuthorizedKeys } from '../../../src/host/served.js';
+import { canMount, smallDisk } from '../../helpers/small-disk.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -27,6 +28,22 @@ describe('authorized_keys of a server user', () => {
       await chown(file, 65534, 65534);
       await updateAuthorizedKeys(file, ['line sara'], []);
       expect(await stat(file)).toMatchObject({ uid: 65534, gid: 65534 });
+    },
+  );
+
+  it.skipIf(!canMount)(
+    'on a full disk fails in one line naming the file, and keeps the old one whole',
+    async () => {
+      const disk = await smallDisk();
+      const file = authorizedKeysPath(disk, '/srv/borg');
+      await updateAuthorizedKeys(file, [], ['line jon']);
+      await writeFile(join(disk, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      await expect(updateAuthorizedKeys(file, [], [`line ${'x'.repeat(16 * 1024)}`])).rejects.toMatchObject({
+        code: 'E_HOST',
+        shortMessage: `cannot write ${file}: no space left on device (ENOSPC)`,
+      });
+      expect(await readFile(file, 'utf8')).toBe('line jon\n');
+      expect(await readdir(join(disk, 'srv/borg/.ssh'))).toEqual(['authorized_keys']);
     },
   );
 });
