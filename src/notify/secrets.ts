@@ -49,11 +49,17 @@ export async function receiverSecrets(
   signal?: AbortSignal,
 ): Promise<ReceiverSecrets> {
   const url = receiver.url ?? (await printed('urlCommand', receiver.urlCommand ?? '', signal));
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
+    parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
   } catch {
     throw new SecretsError('urlCommand did not print an http:// or https:// URL');
+  }
+  // fetch refuses such a URL, with an error that quotes it whole
+  if (parsed.username !== '' || parsed.password !== '') {
+    const setting = receiver.url === undefined ? 'urlCommand printed' : 'url is';
+    throw new SecretsError(`${setting} a URL with a user name or password (fetch refuses them)`);
   }
   return {
     url,
