@@ -84,8 +84,6 @@ async function readPassphrase(
   switch (passphrase.kind) {
     case 'none':
       return undefined;
-    case 'value':
-      return passphrase.value.reveal();
     case 'age':
       return decryptCommitted(passphrase, destination, command);
     case 'command':
