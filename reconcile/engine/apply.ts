@@ -5,7 +5,6 @@ import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { createSystemUser, lookupUser, type SystemUser } from '../../src/host/accounts.js';
 import { removeHook, removeStaleTemporaryFiles, writeHook } from '../../src/host/hooks.js';
 import { type Ledger, type LedgerEntry, writeLedger } from '../../src/host/ledger.js';
-import { obtainPassphrase } from '../../src/host/passphrase.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { underRoot } from '../../src/host/paths.js';
 import type { Scheduler } from '../../src/host/schedulers/types.js';
@@ -141,10 +140,8 @@ export async function apply(
         return;
       case 'repository.init': {
         const destination = destinationOf(action.destination);
-        const target = borgTarget(destination, paths);
-        // the passphrase first: a passCommand that fails or a secret that does not decrypt creates nothing
-        const passphrase = await obtainPassphrase(target.passphrase, destination.name);
-        await borg.init({ ...target, passphrase }, destination.encryption.mode);
+        // the passphrase is obtained before borg starts: one that cannot be had creates nothing
+        await borg.init(borgTarget(destination, paths), destination.encryption.mode);
         await record(action.id, { kind: 'repository', spec: repositorySpec(destination) });
         await record(`retention/${destination.name}`, {
           kind: 'retention',

@@ -1,25 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../errors.js';
-import { decryptWith, readIdentities } from '../secrets/age.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { BorgError } from './errors.js';
-import type { BorgTarget, Passphrase } from './types.js';
-
-/** A committed passphrase, decrypted in memory: it goes to borg's pipe and nowhere else. */
-async function decryptCommitted(
-  passphrase: Extract<Passphrase, { kind: 'age' }>,
-  destination: string,
-  command: BorgError['command'],
-): Promise<Uint8Array> {
-  try {
-    return await decryptWith(await readIdentities(passphrase.identity), passphrase.armored);
-  } catch (error: unknown) {
-    throw new BorgError(
-      `${destination}: cannot decrypt ${passphrase.file} with ${passphrase.identity} (${errorMessage(error)}); is it encrypted to this key? an admin runs \`borgops secrets rekey\``,
-      { command, failure: 'passphrase', destination, cause: error },
-    );
-  }
-}
+import type { BorgTarget } from './types.js';
 
 /** The fd borg reads a passphrase file from (BORG_PASSPHRASE_FD), the 4th entry of `stdio`. */
 export const PASSPHRASE_FD = 3;
@@ -104,9 +84,8 @@ export function borgEnvironment(
   if (target === undefined) return env;
   env.BORG_RSH = batchRsh(target.rsh, timeouts, sshLogFile);
   const passphrase = target.passphrase;
-  if (passphrase.kind === 'file' || passphrase.kind === 'age' || passphrase.kind === 'value')
-    env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
-  else if (passphrase.kind === 'command') env.BORG_PASSCOMMAND = passphrase.command;
+  // every passphrase goes through the pipe, a passCommand's output too (run once, not per process)
+  if (passphrase.kind !== 'none') env.BORG_PASSPHRASE_FD = String(PASSPHRASE_FD);
   else {
     // An empty passphrase instead of none: borg then fails with PassphraseWrong on an encrypted
     // repository instead of asking on the terminal.
@@ -116,25 +95,4 @@ export function borgEnvironment(
     env.BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK = 'yes';
   }
   return env;
-}
-
-/** The passphrase file's content for the extra pipe, read just before borg starts. */
-export async function passphraseInput(
-  passphrase: Passphrase,
-  destination: string,
-  command: BorgError['command'],
-): Promise<Uint8Array | undefined> {
-  if (passphrase.kind === 'value') return passphrase.value.reveal();
-  if (passphrase.kind === 'age') return decryptCommitted(passphrase, destination, command);
-  if (passphrase.kind !== 'file') return undefined;
-  try {
-    return await readFile(passphrase.path);
-  } catch (error: unknown) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
-    throw new BorgError(`${destination}: cannot read the passphrase file ${passphrase.path} (${code})`, {
-      command,
-      failure: 'passphrase',
-      destination,
-    });
-  }
 }

@@ -3,9 +3,10 @@ import { execa } from 'execa';
 import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
 import { redactUrl } from '../log.js';
-import { borgEnvironment, passphraseInput, type SshTimeouts } from './env.js';
+import { borgEnvironment, type SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError } from './errors.js';
 import { type ArchiveProgress, type LogMessage, parseStderrLine } from './log-json.js';
+import { passphraseInput } from './passphrase-input.js';
 import { sshLog } from './ssh-log.js';
 import type { BorgTarget } from './types.js';
 

@@ -11,35 +11,13 @@ export type Passphrase =
   | { kind: 'file'; path: string }
   /**
    * A committed age-encrypted passphrase: decrypted in memory with `identity` (the machine's SSH
-   * key, or an admin's age identity file) just before each borg process, handed over on the pipe.
+   * key, or an admin's age identity file) once per target, handed over on the pipe.
    */
   | { kind: 'age'; file: string; armored: string; identity: string }
-  /** A passphrase already obtained (passCommand run once, before `borg init`): handed over on the pipe. */
-  | { kind: 'value'; value: SecretBytes }
-  /** The user's declared command (not a secret itself): BORG_PASSCOMMAND. */
+  /** The user's declared passCommand (not a secret itself): run once per target as borg would, its output on the pipe. */
   | { kind: 'command'; command: string }
   /** Unencrypted or authenticated-only repositories. */
   | { kind: 'none' };
-
-/** Bytes that never show in logs or JSON (`toJSON` and inspection print a placeholder). */
-export class SecretBytes {
-  readonly #bytes: Uint8Array;
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-  reveal(): Uint8Array {
-    return this.#bytes;
-  }
-  toJSON(): string {
-    return '[secret]';
-  }
-  toString(): string {
-    return '[secret]';
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return '[secret]';
-  }
-}
 
 /** Everything needed to reach one repository. */
 export interface BorgTarget {

@@ -95,6 +95,23 @@ function knownHostsOf(destination: DesiredDestination, paths: HostPaths): BorgTa
   };
 }
 
+// Targets built from one compiled destination (one command) share their Passphrase object, so
+// every borg process of the destination shares one decryption or passCommand run (passphraseInput).
+const sharedPassphrases = new WeakMap<DesiredDestination, Map<string, Passphrase>>();
+
+function sharedPassphrase(destination: DesiredDestination, passphrase: Passphrase): Passphrase {
+  let byValue = sharedPassphrases.get(destination);
+  if (byValue === undefined) {
+    byValue = new Map();
+    sharedPassphrases.set(destination, byValue);
+  }
+  const key = JSON.stringify(passphrase);
+  const shared = byValue.get(key);
+  if (shared !== undefined) return shared;
+  byValue.set(key, passphrase);
+  return passphrase;
+}
+
 /** How to reach a destination's repository from this machine. */
 export function borgTarget(
   destination: DesiredDestination,
@@ -112,7 +129,10 @@ export function borgTarget(
     repo: destination.repo,
     ...(rsh === undefined ? {} : { rsh }),
     ...(knownHosts === undefined ? {} : { knownHosts }),
-    passphrase: passphraseOf(destination, paths, options.passphraseExists ?? true, options.identity),
+    passphrase: sharedPassphrase(
+      destination,
+      passphraseOf(destination, paths, options.passphraseExists ?? true, options.identity),
+    ),
     lockWait: destination.lockWait,
   };
 }

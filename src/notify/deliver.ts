@@ -22,6 +22,27 @@ export interface Delivery {
 }
 
 const ANSWER_CHARS = 200;
+// UTF-8 takes at most 4 bytes a character
+const ANSWER_BYTES = ANSWER_CHARS * 4;
+
+/** The start of the answer's body; the rest is never read (a receiver may send megabytes, or forever). */
+async function startOfBody(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, ANSWER_BYTES).toString('utf8').slice(0, ANSWER_CHARS).trim();
+}
 
 /** A network failure said without the URL (undici's causes carry codes, not the address we asked). */
 function networkError(error: unknown, timeoutMs: number, timedOut: boolean): string {
@@ -72,7 +93,7 @@ export async function deliver(request: ReceiverRequest, options: DeliveryOptions
         redirect: 'follow',
         signal: AbortSignal.any([timeout, options.signal]),
       });
-      const text = (await response.text()).slice(0, ANSWER_CHARS).trim();
+      const text = await startOfBody(response);
       last = {
         ok: response.ok,
         attempts,

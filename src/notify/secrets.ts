@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { ResolvedReceiver } from '../config/notify.js';
-import { splitCommand } from '../util/split-command.js';
+import { shlexSplit } from '../util/shlex.js';
 import type { ReceiverSecrets } from './requests.js';
 
 /** A receiver whose secrets could not be had; the message names the setting, never its output. */
@@ -12,8 +12,13 @@ const COMMAND_TIMEOUT_MS = 10_000;
 
 /** Runs a declared command (argv, never a shell) and returns its first line of output. */
 async function printed(setting: string, command: string, signal: AbortSignal | undefined): Promise<string> {
-  const argv = splitCommand(command);
-  if (argv === undefined || argv.length === 0) throw new SecretsError(`${setting} is not a command line`);
+  let argv: string[];
+  try {
+    argv = shlexSplit(command);
+  } catch {
+    throw new SecretsError(`${setting} is not a command line`);
+  }
+  if (argv.length === 0) throw new SecretsError(`${setting} is not a command line`);
   const [file, ...args] = argv as [string, ...string[]];
   const result = await execa(file, args, {
     reject: false,
@@ -44,11 +49,17 @@ export async function receiverSecrets(
   signal?: AbortSignal,
 ): Promise<ReceiverSecrets> {
   const url = receiver.url ?? (await printed('urlCommand', receiver.urlCommand ?? '', signal));
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
+    parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
   } catch {
     throw new SecretsError('urlCommand did not print an http:// or https:// URL');
+  }
+  // fetch refuses such a URL, with an error that quotes it whole
+  if (parsed.username !== '' || parsed.password !== '') {
+    const setting = receiver.url === undefined ? 'urlCommand printed' : 'url is';
+    throw new SecretsError(`${setting} a URL with a user name or password (fetch refuses them)`);
   }
   return {
     url,

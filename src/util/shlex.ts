@@ -1,7 +1,11 @@
+// Python's shlex.split splits at these only (not at \v, \f or Unicode spaces).
+const WHITESPACE = ' \t\r\n';
+
 /**
  * Python's `shlex.split` (POSIX mode), which borg applies to BORG_PASSCOMMAND: words split at
- * whitespace, single quotes literal, double quotes with `\` escaping `\ " $ \``, `\` outside
- * quotes escaping the next character. Throws on an unterminated quote, as shlex does.
+ * space, tab and newline, single quotes literal, double quotes where `\` escapes only `\` and `"`,
+ * `\` outside quotes escaping the next character. Throws on an unterminated quote or a final
+ * lone backslash, as shlex does.
  */
 export function shlexSplit(text: string): string[] {
   const words: string[] = [];
@@ -17,11 +21,11 @@ export function shlexSplit(text: string): string[] {
     }
     if (quote === '"') {
       if (c === '"') quote = undefined;
-      else if (c === '\\' && i + 1 < text.length && '\\"$`\n'.includes(text[i + 1]!)) word += text[++i];
+      else if (c === '\\' && (text[i + 1] === '\\' || text[i + 1] === '"')) word += text[++i];
       else word += c;
       continue;
     }
-    if (/\s/.test(c)) {
+    if (WHITESPACE.includes(c)) {
       if (inWord) words.push(word);
       word = '';
       inWord = false;
@@ -29,8 +33,10 @@ export function shlexSplit(text: string): string[] {
     }
     inWord = true;
     if (c === "'" || c === '"') quote = c;
-    else if (c === '\\' && i + 1 < text.length) word += text[++i];
-    else word += c;
+    else if (c === '\\') {
+      if (i + 1 === text.length) throw new Error('No escaped character');
+      word += text[++i];
+    } else word += c;
   }
   if (quote !== undefined) throw new Error('No closing quotation');
   if (inWord) words.push(word);

@@ -133,4 +133,33 @@ describe('key escrow is a converged resource; the passphrase comes before borg i
     },
     TIMEOUT,
   );
+
+  it(
+    'the passCommand runs once per destination per command, not once per borg process',
+    async () => {
+      const w = await world('cat /dev/null');
+      const runs = join(w.base, 'runs');
+      const script = join(w.base, 'pass.sh');
+      await writeFile(script, `#!/bin/sh\necho run >> ${runs}\necho counted-pass\n`);
+      await chmod(script, 0o755);
+      await w.repo.commit(
+        localConfig({ local: w.repository }, { encryption: { passCommand: script } }),
+        'counted',
+      );
+      const count = async () =>
+        (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+      const applied = ['--machine', 'jon', '--root', w.root];
+      for (const [what, args] of [
+        ['apply', ['apply', ...w.args]],
+        ['backups create (create, rename, prune, compact)', [...applied, 'backups', 'create', 'jon']],
+        ['plan --refresh', ['plan', '--refresh', ...w.args]],
+      ] as const) {
+        const before = await count();
+        const result = await borgops(args);
+        expect(result.exitCode, `${what}: ${result.stdout}${result.stderr}`).not.toBe(1);
+        expect(await count(), what).toBe(before + 1);
+      }
+    },
+    TIMEOUT,
+  );
 });

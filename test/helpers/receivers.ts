@@ -16,7 +16,7 @@ export interface Received {
  * Real HTTP receivers on 127.0.0.1 for notification tests: `/hc/<uuid>[/start|/fail|/log]`
  * answers like healthchecks.io (`OK`), `/hook/<token>` like a webhook receiver, `/ntfy/<topic>`
  * like ntfy, `/hang` never answers (its requests count when the client gives up), `/flaky` fails
- * twice with 503, then answers.
+ * twice with 503, then answers, `/endless` answers 200 with a body that never ends.
  */
 export interface TestReceivers {
   base: string;
@@ -50,6 +50,16 @@ export async function startReceivers(): Promise<TestReceivers> {
         response.on('close', () => {
           abandoned++;
         });
+        return;
+      }
+      if (url.pathname === '/endless') {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = 'x'.repeat(64 * 1024);
+        const more = () => {
+          while (!response.destroyed && response.write(chunk));
+        };
+        response.on('drain', more);
+        more();
         return;
       }
       if (url.pathname === '/flaky' && ++flaky <= 2) {

@@ -4,6 +4,7 @@ import { testNotifications } from '../../operations/notify-test.js';
 import { renderNotifyTest } from '../../render/notify-text.js';
 import { commandContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
+import { machineOf } from './backups.js';
 
 export function registerNotify(program: Command, io: Io, setExit: (code: number) => void): void {
   const notify = program
@@ -17,11 +18,11 @@ export function registerNotify(program: Command, io: Io, setExit: (code: number)
     .option('--destination <name>', 'as about this destination: only the receivers that listen to it')
     .action(async (flags: { destination?: string }, command: Command) => {
       const { options, logger } = commandContext(command);
-      const source = command.getOptionValueSourceWithGlobals('machine');
+      const machine = machineOf(command, undefined);
       const result = await testNotifications({
         paths: hostPaths(options.root, options.stateDir),
         logger,
-        ...(source !== undefined && source !== 'default' ? { machine: options.machine } : {}),
+        ...(machine === undefined ? {} : { machine }),
         ...(flags.destination === undefined ? {} : { destination: flags.destination }),
       });
       if (options.json) printJson(io, result);

@@ -5,6 +5,12 @@ import { generateSecrets, rekeySecrets, verifySecrets } from '../../operations/s
 import { adoptSecrets } from '../../operations/secrets-adopt.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
+import { machineOf } from './backups.js';
+
+const IDENTITY = [
+  '--identity <file>',
+  'an admin age identity (age-keygen) or an ed25519 SSH private key',
+] as const;
 
 /**
  * `borgops secrets …`: passphrases in the config repository, age-encrypted to each machine (its
@@ -42,7 +48,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
     .description(
       'decrypt with an admin identity and encrypt again to the current recipients every secret whose recipients changed',
     )
-    .requiredOption('--identity <file>', 'an admin age identity (age-keygen) or an ed25519 SSH private key')
+    .requiredOption(...IDENTITY)
     .action(async (flags: { identity: string }, command: Command) => {
       const options = globalOptions(command);
       const identities = await readIdentities(flags.identity);
@@ -69,7 +75,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
     .description(
       'check that every committed secret decrypts with an identity, and name those whose recipients are out of date (exit 1: undecryptable, 2: stale)',
     )
-    .requiredOption('--identity <file>', 'an admin age identity (age-keygen) or an ed25519 SSH private key')
+    .requiredOption(...IDENTITY)
     .action(async (flags: { identity: string }, command: Command) => {
       const options = globalOptions(command);
       const identities = await readIdentities(flags.identity);
@@ -102,11 +108,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
     .action(async (flags: { destination?: string }, command: Command) => {
       const options = globalOptions(command);
       const paths = hostPaths(options.root, options.stateDir);
-      const adopted = await adoptSecrets(
-        paths,
-        command.optsWithGlobals().machine as string | undefined,
-        flags.destination,
-      );
+      const adopted = await adoptSecrets(paths, machineOf(command, undefined), flags.destination);
       if (options.json) return printJson(io, { secrets: adopted });
       if (adopted.length === 0) {
         io.err('borgops: no local-only secret to adopt\n');

@@ -74,6 +74,45 @@ describe('the notifier (real HTTP on 127.0.0.1)', () => {
     expect(server.abandoned()).toBe(server.at('/hang').length);
   });
 
+  it('reads only the start of an endless answer: delivered, not timed out', async () => {
+    const server = await receivers();
+    const notifier = createNotifier({
+      receivers: [receiver('chatty', { url: `${server.base}/endless`, timeoutSeconds: 1 })],
+      logger: silentLogger(),
+      retryDelaysMs: [10],
+    });
+    notifier.send(fail);
+    const [report] = await notifier.settle();
+    expect(report).toMatchObject({ ok: true, attempts: 1, status: 200 });
+    expect(report?.answer).toBe(`200 OK: ${'x'.repeat(200)}`);
+  });
+
+  it('a urlCommand that hangs is given up at the receiver timeout', async () => {
+    const notifier = createNotifier({
+      receivers: [receiver('stuck', { urlCommand: 'sleep 60', timeoutSeconds: 1 })],
+      logger: silentLogger(),
+    });
+    notifier.send(fail);
+    expect(await notifier.settle()).toMatchObject([{ ok: false, error: 'urlCommand failed (cancelled)' }]);
+  });
+
+  it('a URL with a user name or password is refused by name, without the URL', async () => {
+    const notifier = createNotifier({
+      receivers: [receiver('basic', { urlCommand: 'echo https://admin:pw-93c1@127.0.0.1:9/hook' })],
+      logger: silentLogger(),
+    });
+    notifier.send(fail);
+    const reports = await notifier.settle();
+    expect(reports).toMatchObject([
+      {
+        ok: false,
+        attempts: 0,
+        error: 'urlCommand printed a URL with a user name or password (fetch refuses them)',
+      },
+    ]);
+    expect(JSON.stringify(reports)).not.toContain('pw-93c1');
+  });
+
   it('a urlCommand that fails is reported by setting, without its output', async () => {
     const notifier = createNotifier({
       receivers: [receiver('cmd', { urlCommand: 'sh -c "echo https://hidden.example/abc; exit 4"' })],

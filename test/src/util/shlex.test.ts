@@ -10,6 +10,13 @@ const cases: [string, string[]][] = [
   ['pass show \'borg/jon\'"-x"', ['pass', 'show', 'borg/jon-x']],
   ["''", ['']],
   ['', []],
+  // inside double quotes only \\ and \" are escapes; \$ and \` stay as written
+  ['echo "\\$HOME \\` \\\\ \\n"', ['echo', '\\$HOME \\` \\ \\n']],
+  ['"a\\\nb"', ['a\\\nb']],
+  ['a\\\nb', ['a\nb']],
+  // shlex splits at space, tab, CR and LF only
+  ['a\u000bb\u000cc\u00a0d\te\r\nf', ['a\u000bb\u000cc\u00a0d', 'e', 'f']],
+  ['a""b', ['ab']],
 ];
 
 describe('shlexSplit (what borg does to BORG_PASSCOMMAND)', () => {
@@ -28,5 +35,9 @@ describe('shlexSplit (what borg does to BORG_PASSCOMMAND)', () => {
   it('refuses an unterminated quote, as shlex does', () => {
     expect(() => shlexSplit("cat 'x")).toThrow(/No closing quotation/);
     expect(() => shlexSplit('cat "x')).toThrow(/No closing quotation/);
+  });
+
+  it('refuses a final lone backslash, as shlex does', () => {
+    expect(() => shlexSplit('cat x\\')).toThrow(/No escaped character/);
   });
 });
