@@ -44,6 +44,41 @@ describe('verifyExtracted: every regular file against what borg recorded', () =>
       'srv/app/link: extracted as something other than a regular file',
     ]);
   });
+
+  it('never reads a file through an extracted symlink or outside the scratch directory', async () => {
+    const outside = await tempDir('borgops-outside-');
+    await writeFile(join(outside, 'secret'), 'secret');
+    const dir = await tempDir('borgops-drill-');
+    await mkdir(join(dir, 'srv/app/sub'), { recursive: true });
+    await writeFile(join(dir, 'srv/app/sub/inner'), 'inner');
+    // borg extract re-creates an archived link as a link: a later item under it lands outside
+    await symlink(outside, join(dir, 'srv/app/link'));
+    await symlink('sub', join(dir, 'srv/app/alias'));
+    const items: ArchiveItem[] = [
+      { type: 'l', path: 'srv/app/link', size: outside.length, sha256: '' },
+      file('srv/app/link/secret', 'secret'),
+      file('srv/app/alias/inner', 'inner'),
+      file(`srv/../../${outside.split('/').at(-1)}/secret`, 'secret'),
+      file('srv/app/sub/inner', 'inner'),
+    ];
+    const result = await verifyExtracted(dir, items);
+    expect(result.mismatches).toEqual([
+      'srv/app/link/secret: reached through a symbolic link; not read',
+      'srv/app/alias/inner: reached through a symbolic link; not read',
+      `srv/../../${outside.split('/').at(-1)}/secret: outside the scratch directory`,
+    ]);
+    expect(result.files).toBe(1);
+  });
+
+  it('follows no link when the scratch directory itself is reached through one', async () => {
+    const real = await tempDir('borgops-drill-');
+    await mkdir(join(real, 'srv'), { recursive: true });
+    await writeFile(join(real, 'srv/f'), 'abc');
+    const via = join(await tempDir('borgops-via-'), 'scratch');
+    await symlink(real, via);
+    const result = await verifyExtracted(via, [file('srv/f', 'abc')]);
+    expect(result).toEqual({ files: 1, bytes: 3, mismatches: [] });
+  });
 });
 
 describe('overlappingFolders: a drill never extracts into or over a live folder', () => {
