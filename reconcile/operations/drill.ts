@@ -1,5 +1,6 @@
-import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { mkdir, mkdtemp, realpath, rm, statfs } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
+import type { ArchiveItem } from '../../src/borg/items.js';
 import { ownArchives } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src/desired/types.js';
@@ -39,14 +40,39 @@ export function scratchParent(paths: HostPaths, destination: DesiredDestination)
   return declared === undefined ? join(paths.stateDir, 'drill') : underRoot(paths.root, declared);
 }
 
-/** The live state folders a scratch directory overlaps (a drill never writes into, or over, one). */
-export function overlappingFolders(paths: HostPaths, desired: DesiredMachine, scratch: string): string[] {
-  return desired.states
-    .flatMap((state) => state.folders)
-    .filter((folder) => {
-      const live = underRoot(paths.root, folder);
-      return inside(live, scratch) || inside(scratch, live);
-    });
+/** `path` with its existing part resolved (symlinks followed): where a directory made there really is. */
+async function resolvedPath(path: string): Promise<string> {
+  const rest: string[] = [];
+  let head = path;
+  for (;;) {
+    try {
+      return join(await realpath(head), ...rest);
+    } catch {
+      if (dirname(head) === head) return path;
+      rest.unshift(basename(head));
+      head = dirname(head);
+    }
+  }
+}
+
+/**
+ * The live state folders a scratch directory overlaps (a drill never writes into, or over, one),
+ * as declared and after following symlinks: a scratch directory that is a link into a live
+ * folder, or a live folder that is a link to above the scratch directory, overlaps too.
+ */
+export async function overlappingFolders(
+  paths: HostPaths,
+  desired: DesiredMachine,
+  scratch: string,
+): Promise<string[]> {
+  const overlap = (a: string, b: string) => inside(a, b) || inside(b, a);
+  const realScratch = await resolvedPath(scratch);
+  const found: string[] = [];
+  for (const folder of desired.states.flatMap((state) => state.folders)) {
+    const live = underRoot(paths.root, folder);
+    if (overlap(live, scratch) || overlap(await resolvedPath(live), realScratch)) found.push(folder);
+  }
+  return found;
 }
 
 /** borg 1.2 prints archive times as local time without a zone, which Date reads as local time. */
@@ -76,10 +102,26 @@ interface StateDrill {
   target: BorgTarget;
   archive: string;
   dir: string;
+  /** The archived symlinks extracted into `dir` so far (borg re-creates each as a link). */
+  links: Set<string>;
+}
+
+/**
+ * The items borg extract would write through an archived symlink it re-created (an archive of
+ * `/srv/app` with `link -> /mnt/data` and of `/srv/app/link/db` too): borg 1.2 follows it, so
+ * they would land where the link points, outside the scratch directory, perhaps in live data.
+ */
+export function itemsThroughLinks(items: readonly ArchiveItem[], links: ReadonlySet<string>): string[] {
+  return items.flatMap((item) => {
+    for (let at = posix.dirname(item.path); at !== '.' && at !== '/'; at = posix.dirname(at)) {
+      if (links.has(at)) return [`${item.path} (under the symlink ${at})`];
+    }
+    return [];
+  });
 }
 
 async function drillState(context: StateDrill, state: DesiredState): Promise<DrillStateResult> {
-  const { options, desired, target, archive, dir } = context;
+  const { options, desired, target, archive, dir, links } = context;
   const result: DrillStateResult = {
     state: state.name,
     folders: state.folders,
@@ -96,6 +138,18 @@ async function drillState(context: StateDrill, state: DesiredState): Promise<Dri
   const paths = state.folders.map(archivePath);
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   try {
+    // listed before extracting: an item under an archived symlink is refused, never written
+    const items = await options.borg.listItems(target, archive, { paths, ...signal });
+    for (const item of items) if (item.type === 'l') links.add(item.path);
+    const through = itemsThroughLinks(items, links);
+    if (through.length > 0) {
+      const more = through.length > 5 ? ` (and ${through.length - 5} more)` : '';
+      result.failure = {
+        class: 'unsafe-archive',
+        message: `${state.name}: borg extract would write through a symlink it restores, outside the scratch directory: ${through.slice(0, 5).join('; ')}${more}; nothing of ${state.name} was extracted`,
+      };
+      return result;
+    }
     const extracted = await options.borg.extract(target, archive, { paths, cwd: dir, ...signal });
     const absent = state.folders.filter((folder) =>
       extracted.warnings.includes(`Include pattern '${archivePath(folder)}' never matched.`),
@@ -108,7 +162,6 @@ async function drillState(context: StateDrill, state: DesiredState): Promise<Dri
       };
       return result;
     }
-    const items = await options.borg.listItems(target, archive, { paths, ...signal });
     const checked = await verifyExtracted(dir, items);
     result.files = checked.files;
     result.bytes = checked.bytes;
@@ -202,7 +255,7 @@ async function drillDestination(
       });
     }
     const parent = scratchParent(paths, destination);
-    const overlaps = overlappingFolders(paths, desired, parent);
+    const overlaps = await overlappingFolders(paths, desired, parent);
     if (overlaps.length > 0) {
       return fail({
         class: 'unsafe-scratch',
@@ -221,9 +274,12 @@ async function drillDestination(
     const dir = await mkdtemp(join(parent, `${destination.name}-`));
     try {
       const results: DrillStateResult[] = [];
+      const links = new Set<string>();
       for (const state of states) {
         if (options.signal?.aborted) break;
-        results.push(await drillState({ options, desired, target, archive: archive.name, dir }, state));
+        results.push(
+          await drillState({ options, desired, target, archive: archive.name, dir, links }, state),
+        );
       }
       result.states = results;
       result.files = results.reduce((sum, r) => sum + r.files, 0);

@@ -95,7 +95,21 @@ describe('overlappingFolders: a drill never extracts into or over a live folder'
     ['/r/srv/app/scratch', ['/srv/app']],
     ['/r/var/lib', ['/var/lib/db']],
     ['/r', ['/srv/app', '/var/lib/db']],
-  ])('%s overlaps %j', (scratch, expected) => {
-    expect(overlappingFolders(paths, desired, scratch)).toEqual(expected);
+  ])('%s overlaps %j', async (scratch, expected) => {
+    expect(await overlappingFolders(paths, desired, scratch)).toEqual(expected);
+  });
+
+  it('follows symlinks: a scratch directory linked into a live folder overlaps it', async () => {
+    const root = await tempDir('borgops-root-');
+    await mkdir(join(root, 'srv/app'), { recursive: true });
+    await mkdir(join(root, 'var/lib/borgops'), { recursive: true });
+    await symlink(join(root, 'srv/app'), join(root, 'var/lib/borgops/drill'));
+    await symlink(join(root, 'var/lib/borgops'), join(root, 'state'));
+    const rooted = hostPaths(root);
+    expect(await overlappingFolders(rooted, desired, join(root, 'var/lib/borgops/drill'))).toEqual([
+      '/srv/app',
+    ]);
+    expect(await overlappingFolders(rooted, desired, join(root, 'state/drill/sub'))).toEqual(['/srv/app']);
+    expect(await overlappingFolders(rooted, desired, join(root, 'var/lib/borgops/other'))).toEqual([]);
   });
 });
