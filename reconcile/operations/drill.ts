@@ -12,7 +12,7 @@ import { appliedMachine } from './applied-machine.js';
 import { destinationsFor, isCorruption, type VerifyOptions } from './check.js';
 import { verifyExtracted } from './drill-verify.js';
 import { failureOf, observationFailure } from './failure.js';
-import { maxAgeOf } from './health.js';
+import { ageText, maxAgeOf } from './health.js';
 import { statesToRestore } from './restore-target.js';
 import {
   type DrillStateResult,
@@ -82,13 +82,6 @@ function archiveTime(archive: Archive): number {
 
 function newest(archives: readonly Archive[]): Archive | undefined {
   return [...archives].sort((a, b) => archiveTime(b) - archiveTime(a))[0];
-}
-
-function ageText(seconds: number): string {
-  if (seconds >= 86_400) return `${Math.round(seconds / 86_400)}d`;
-  if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
-  return `${Math.round(seconds)}s`;
 }
 
 async function statfsFree(dir: string): Promise<number> {
