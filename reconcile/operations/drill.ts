@@ -4,22 +4,19 @@ import type { ArchiveItem } from '../../src/borg/items.js';
 import { ownArchives } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src/desired/types.js';
-import { waitForLock } from '../../src/host/lock.js';
 import { archivePath, type HostPaths, underRoot } from '../../src/host/paths.js';
 import { runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
-import { appliedMachine } from './applied-machine.js';
-import { destinationsFor, isCorruption, type VerifyOptions } from './check.js';
+import { isCorruption, runVerification, type VerifyOptions } from './check.js';
 import { verifyExtracted } from './drill-verify.js';
 import { failureOf, observationFailure } from './failure.js';
 import { ageText, maxAgeOf } from './health.js';
 import { statesToRestore } from './restore-target.js';
-import {
-  type DrillStateResult,
-  recordVerification,
-  type VerificationFailure,
-  type VerificationResult,
-  type VerificationRun,
+import type {
+  DrillStateResult,
+  VerificationFailure,
+  VerificationResult,
+  VerificationRun,
 } from './verification.js';
 
 export interface DrillOptions extends VerifyOptions {
@@ -302,38 +299,9 @@ async function drillDestination(
  * paths, no restore scripts), every regular file's size and sha256 compared with borg's record,
  * the state's verifyScript run with RESTORE_DIR; the scratch directory removed afterwards.
  */
-export async function runDrill(options: DrillOptions): Promise<VerificationRun> {
-  const { paths, signal } = options;
-  const { desired, commit } = await appliedMachine(paths, options.machine);
-  const destinations = destinationsFor(desired, options.destination);
-  const states = statesToRestore(desired, options.service);
-  const lock = await waitForLock(paths.backupLock, `drill ${desired.machine}`, {
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
+export function runDrill(options: DrillOptions): Promise<VerificationRun> {
+  return runVerification('drill', options, (desired) => {
+    const states = statesToRestore(desired, options.service);
+    return (destination) => drillDestination(options, desired, states, destination);
   });
-  try {
-    const results: VerificationResult[] = [];
-    for (const destination of destinations) {
-      if (signal?.aborted) break;
-      const result = await drillDestination(options, desired, states, destination);
-      await recordVerification(paths.runs, result);
-      options.logger.info(
-        { destination: destination.name, ok: result.ok, failure: result.failure?.class, files: result.files },
-        'drill finished',
-      );
-      options.onResult?.(result);
-      results.push(result);
-    }
-    const interrupted = signal?.aborted === true;
-    return {
-      kind: 'drill',
-      machine: desired.machine,
-      ...(commit === undefined ? {} : { commit }),
-      ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
-      interrupted,
-      results,
-    };
-  } finally {
-    await lock.release();
-  }
 }
