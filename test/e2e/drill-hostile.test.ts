@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,8 @@ describe('drill: hostile trees, signals and the shared lock (built CLI, real bor
     await writeFile(join(world.root, 'srv/app/a.txt'), 'a\n');
     await mkdir(join(world.root, 'srv/slow'), { recursive: true });
     await writeFile(join(world.root, 'srv/slow/s.txt'), 's\n');
+    // restored as a link into the scratch directory: removing it must not remove what it points to
+    await symlink(outside, join(world.root, 'srv/slow/out'));
     await symlink(outside, join(world.root, 'srv/app/link'));
     const created = await borgops(['backups', 'create', 'jon', ...world.args]);
     expect(created.exitCode, created.stderr).toBe(0);
@@ -87,7 +89,7 @@ describe('drill: hostile trees, signals and the shared lock (built CLI, real bor
     ]);
     expect(result?.failure?.class).toBe('unsafe-archive');
     expect(drill.stderr).toContain('srv/app/link/data/db (under the symlink srv/app/link)');
-    // removing the scratch directory unlinked the restored link, never what it points to
+    // slow restored its link `out -> outside`: removing the scratch directory unlinked it only
     expect(await readdir(drillDir())).toEqual([]);
     expect(await readdir(join(outside, 'data'))).toEqual(['db']);
   }, 120_000);
@@ -116,7 +118,8 @@ describe('drill: hostile trees, signals and the shared lock (built CLI, real bor
         env: { BORGOPS_LOG_LEVEL: 'warn' },
       });
       await until(() => exists(join(world.root, 'verifying')), 'the verifyScript');
-      expect(await readdir(drillDir())).toHaveLength(1);
+      const [scratch] = await readdir(drillDir());
+      expect(await readlink(join(drillDir(), `${scratch}`, 'srv/slow/out'))).toBe(outside);
       child.kill('SIGTERM');
       const result = await child;
       expect(result.exitCode).toBe(143);
@@ -127,6 +130,7 @@ describe('drill: hostile trees, signals and the shared lock (built CLI, real bor
       await rm(join(world.root, 'hold'), { force: true });
     }
     expect(await readdir(drillDir())).toEqual([]);
+    expect(await readFile(join(outside, 'data/db'), 'utf8')).toBe('live v2\n');
     expect(await exists(world.paths.backupLock)).toBe(false);
     const check = await borgops(['check', 'jon', ...world.args]);
     expect(check.exitCode, check.stderr).toBe(0);
