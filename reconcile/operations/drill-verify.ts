@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { ArchiveItem } from '../../src/borg/items.js';
+import { inside } from './drill-scratch.js';
 
 /** What the comparison of an extracted tree with borg's record of the archive found. */
 export interface ExtractedCheck {
@@ -31,11 +32,8 @@ async function locate(
   path: string,
 ): Promise<{ at: string } | { problem: string }> {
   const at = join(dir, path);
-  const inScratch = relative(dir, at);
-  if (inScratch === '' || inScratch.startsWith('..') || isAbsolute(inScratch)) {
-    return { problem: 'outside the scratch directory' };
-  }
-  const folder = dirname(inScratch);
+  if (!inside(dir, at) || at === dir) return { problem: 'outside the scratch directory' };
+  const folder = dirname(relative(dir, at));
   let real = parents.get(folder);
   if (real === undefined) {
     real = realpath(join(dir, folder)).catch(() => undefined);

@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, realpath, rm, statfs } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
-import type { ArchiveItem } from '../../src/borg/items.js';
+import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ownArchives } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src/desired/types.js';
-import { archivePath, type HostPaths, underRoot } from '../../src/host/paths.js';
+import { archivePath } from '../../src/host/paths.js';
 import { runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
 import { isCorruption, runVerification, type VerifyOptions } from './check.js';
+import { itemsThroughLinks, overlappingFolders, scratchParent } from './drill-scratch.js';
 import { verifyExtracted } from './drill-verify.js';
 import { failureOf, observationFailure } from './failure.js';
 import { ageText, maxAgeOf } from './health.js';
@@ -24,52 +24,6 @@ export interface DrillOptions extends VerifyOptions {
   service?: string;
   /** Free bytes where the scratch directory is (default: statfs); tests make a full disk with it. */
   freeBytes?: (dir: string) => Promise<number>;
-}
-
-function inside(parent: string, child: string): boolean {
-  const path = relative(parent, child);
-  return path === '' || (!path.startsWith('..') && !isAbsolute(path));
-}
-
-/** The scratch parent: `verify.scratch` under --root, or `<state-dir>/drill`. */
-export function scratchParent(paths: HostPaths, destination: DesiredDestination): string {
-  const declared = destination.verify.scratch;
-  return declared === undefined ? join(paths.stateDir, 'drill') : underRoot(paths.root, declared);
-}
-
-/** `path` with its existing part resolved (symlinks followed): where a directory made there really is. */
-async function resolvedPath(path: string): Promise<string> {
-  const rest: string[] = [];
-  let head = path;
-  for (;;) {
-    try {
-      return join(await realpath(head), ...rest);
-    } catch {
-      if (dirname(head) === head) return path;
-      rest.unshift(basename(head));
-      head = dirname(head);
-    }
-  }
-}
-
-/**
- * The live state folders a scratch directory overlaps (a drill never writes into, or over, one),
- * as declared and after following symlinks: a scratch directory that is a link into a live
- * folder, or a live folder that is a link to above the scratch directory, overlaps too.
- */
-export async function overlappingFolders(
-  paths: HostPaths,
-  desired: DesiredMachine,
-  scratch: string,
-): Promise<string[]> {
-  const overlap = (a: string, b: string) => inside(a, b) || inside(b, a);
-  const realScratch = await resolvedPath(scratch);
-  const found: string[] = [];
-  for (const folder of desired.states.flatMap((state) => state.folders)) {
-    const live = underRoot(paths.root, folder);
-    if (overlap(live, scratch) || overlap(await resolvedPath(live), realScratch)) found.push(folder);
-  }
-  return found;
 }
 
 /** borg 1.2 prints archive times as local time without a zone, which Date reads as local time. */
@@ -94,20 +48,6 @@ interface StateDrill {
   dir: string;
   /** The archived symlinks extracted into `dir` so far (borg re-creates each as a link). */
   links: Set<string>;
-}
-
-/**
- * The items borg extract would write through an archived symlink it re-created (an archive of
- * `/srv/app` with `link -> /mnt/data` and of `/srv/app/link/db` too): borg 1.2 follows it, so
- * they would land where the link points, outside the scratch directory, perhaps in live data.
- */
-export function itemsThroughLinks(items: readonly ArchiveItem[], links: ReadonlySet<string>): string[] {
-  return items.flatMap((item) => {
-    for (let at = posix.dirname(item.path); at !== '.' && at !== '/'; at = posix.dirname(at)) {
-      if (links.has(at)) return [`${item.path} (under the symlink ${at})`];
-    }
-    return [];
-  });
 }
 
 async function drillState(context: StateDrill, state: DesiredState): Promise<DrillStateResult> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { overlappingFolders } from '../../../reconcile/operations/drill.js';
+import { itemsThroughLinks, overlappingFolders } from '../../../reconcile/operations/drill-scratch.js';
 import { verifyExtracted } from '../../../reconcile/operations/drill-verify.js';
 import type { ArchiveItem } from '../../../src/borg/items.js';
 import type { DesiredMachine } from '../../../src/desired/types.js';
@@ -111,5 +111,22 @@ describe('overlappingFolders: a drill never extracts into or over a live folder'
     ]);
     expect(await overlappingFolders(rooted, desired, join(root, 'state/drill/sub'))).toEqual(['/srv/app']);
     expect(await overlappingFolders(rooted, desired, join(root, 'var/lib/borgops/other'))).toEqual([]);
+  });
+});
+
+describe('itemsThroughLinks: borg extract would write these through a link it restored', () => {
+  it('names each item under an archived link, and no sibling that only shares its prefix', () => {
+    const items: ArchiveItem[] = [
+      { type: 'l', path: 'srv/app/link', size: 9, sha256: '' },
+      { type: 'd', path: 'srv/app/link/data', size: 0, sha256: '' },
+      file('srv/app/link/data/db', 'x'),
+      file('srv/app/link2/f', 'x'),
+      file('srv/app/linkf', 'x'),
+    ];
+    expect(itemsThroughLinks(items, new Set(['srv/app/link']))).toEqual([
+      'srv/app/link/data (under the symlink srv/app/link)',
+      'srv/app/link/data/db (under the symlink srv/app/link)',
+    ]);
+    expect(itemsThroughLinks(items, new Set())).toEqual([]);
   });
 });
