@@ -1,4 +1,5 @@
 import { formatBytes } from '../../src/util/bytes.js';
+import { printableLine } from '../../src/util/printable.js';
 import type { VerificationResult, VerificationRun } from '../operations/verification.js';
 
 function resultLines(result: VerificationResult): string[] {
@@ -35,5 +36,6 @@ export function renderVerification(run: VerificationRun): string {
       ? `${run.machine}: every ${run.kind} passed`
       : `${run.machine}: ${run.kind} failed for ${failed.join(', ') || 'the remaining destinations'}`,
   );
-  return `${lines.join('\n')}\n`;
+  // paths and messages come from the archive and from borg: one line each, nothing for the terminal
+  return `${lines.map(printableLine).join('\n')}\n`;
 }

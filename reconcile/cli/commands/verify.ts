@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hostPaths } from '../../../src/host/paths.js';
+import { printableLine } from '../../../src/util/printable.js';
 import { runCheck, type VerifyOptions } from '../../operations/check.js';
 import { runDrill } from '../../operations/drill.js';
 import type { VerificationRun } from '../../operations/verification.js';
@@ -13,7 +14,9 @@ function report(io: Io, json: boolean, run: VerificationRun): void {
   else io.out(renderVerification(run));
   for (const result of run.results) {
     if (!result.ok)
-      io.err(`borgops: ${result.failure?.message ?? `${result.destination}: ${run.kind} failed`}\n`);
+      io.err(
+        `borgops: ${printableLine(result.failure?.message ?? `${result.destination}: ${run.kind} failed`)}\n`,
+      );
   }
 }
 
