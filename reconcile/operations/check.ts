@@ -1,6 +1,6 @@
 import { isBorgError } from '../../src/borg/errors.js';
 import type { Borg } from '../../src/borg/types.js';
-import type { DesiredDestination } from '../../src/desired/types.js';
+import type { DesiredDestination, DesiredMachine } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { waitForLock } from '../../src/host/lock.js';
 import type { HostPaths } from '../../src/host/paths.js';
@@ -8,7 +8,12 @@ import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { failureOf } from './failure.js';
-import { recordVerification, type VerificationResult, type VerificationRun } from './verification.js';
+import {
+  recordVerification,
+  type VerificationKind,
+  type VerificationResult,
+  type VerificationRun,
+} from './verification.js';
 
 export interface VerifyOptions {
   paths: HostPaths;
@@ -100,15 +105,21 @@ async function checkDestination(
 }
 
 /**
- * `borgops check`: `borg check` of each destination's repository and of this machine's archives
- * there only (`--glob-archives '<machine>-<destination>-<time>'`), with `--verify-data` when
- * asked. Holds the backups lock, so it never runs while a backup of this machine does.
+ * What check and drill share: the declarations last applied, the destinations asked for, the
+ * backups lock (so neither runs while a backup of this machine does), then each destination in
+ * turn, its result recorded in runs.json as soon as it is known. `start` runs before the lock is
+ * taken (a usage error fails at once) and returns the check of one destination.
  */
-export async function runCheck(options: CheckOptions): Promise<VerificationRun> {
+export async function runVerification(
+  kind: VerificationKind,
+  options: VerifyOptions,
+  start: (desired: DesiredMachine) => (destination: DesiredDestination) => Promise<VerificationResult>,
+): Promise<VerificationRun> {
   const { paths, signal } = options;
   const { desired, commit } = await appliedMachine(paths, options.machine);
   const destinations = destinationsFor(desired, options.destination);
-  const lock = await waitForLock(paths.backupLock, `check ${desired.machine}`, {
+  const verify = start(desired);
+  const lock = await waitForLock(paths.backupLock, `${kind} ${desired.machine}`, {
     ...(signal === undefined ? {} : { signal }),
     ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
   });
@@ -116,18 +127,18 @@ export async function runCheck(options: CheckOptions): Promise<VerificationRun> 
     const results: VerificationResult[] = [];
     for (const destination of destinations) {
       if (signal?.aborted) break;
-      const result = await checkDestination(options, desired.machine, destination);
+      const result = await verify(destination);
       await recordVerification(paths.runs, result);
       options.logger.info(
-        { destination: destination.name, ok: result.ok, failure: result.failure?.class },
-        'check finished',
+        { destination: destination.name, ok: result.ok, failure: result.failure?.class, files: result.files },
+        `${kind} finished`,
       );
       options.onResult?.(result);
       results.push(result);
     }
     const interrupted = signal?.aborted === true;
     return {
-      kind: 'check',
+      kind,
       machine: desired.machine,
       ...(commit === undefined ? {} : { commit }),
       ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
@@ -137,4 +148,17 @@ export async function runCheck(options: CheckOptions): Promise<VerificationRun> 
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * `borgops check`: `borg check` of each destination's repository and of this machine's archives
+ * there only (`--glob-archives '<machine>-<destination>-<time>'`), with `--verify-data` when
+ * asked. Holds the backups lock, so it never runs while a backup of this machine does.
+ */
+export function runCheck(options: CheckOptions): Promise<VerificationRun> {
+  return runVerification(
+    'check',
+    options,
+    (desired) => (destination) => checkDestination(options, desired.machine, destination),
+  );
 }

@@ -1,24 +1,22 @@
 import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ownArchives } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src/desired/types.js';
-import { waitForLock } from '../../src/host/lock.js';
-import { archivePath, type HostPaths, underRoot } from '../../src/host/paths.js';
+import { archivePath } from '../../src/host/paths.js';
 import { runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
-import { appliedMachine } from './applied-machine.js';
-import { destinationsFor, isCorruption, type VerifyOptions } from './check.js';
+import { isCorruption, runVerification, type VerifyOptions } from './check.js';
+import { itemsThroughLinks, overlappingFolders, scratchParent } from './drill-scratch.js';
 import { verifyExtracted } from './drill-verify.js';
 import { failureOf, observationFailure } from './failure.js';
-import { maxAgeOf } from './health.js';
+import { ageText, maxAgeOf } from './health.js';
 import { statesToRestore } from './restore-target.js';
-import {
-  type DrillStateResult,
-  recordVerification,
-  type VerificationFailure,
-  type VerificationResult,
-  type VerificationRun,
+import type {
+  DrillStateResult,
+  VerificationFailure,
+  VerificationResult,
+  VerificationRun,
 } from './verification.js';
 
 export interface DrillOptions extends VerifyOptions {
@@ -28,27 +26,6 @@ export interface DrillOptions extends VerifyOptions {
   freeBytes?: (dir: string) => Promise<number>;
 }
 
-function inside(parent: string, child: string): boolean {
-  const path = relative(parent, child);
-  return path === '' || (!path.startsWith('..') && !isAbsolute(path));
-}
-
-/** The scratch parent: `verify.scratch` under --root, or `<state-dir>/drill`. */
-export function scratchParent(paths: HostPaths, destination: DesiredDestination): string {
-  const declared = destination.verify.scratch;
-  return declared === undefined ? join(paths.stateDir, 'drill') : underRoot(paths.root, declared);
-}
-
-/** The live state folders a scratch directory overlaps (a drill never writes into, or over, one). */
-export function overlappingFolders(paths: HostPaths, desired: DesiredMachine, scratch: string): string[] {
-  return desired.states
-    .flatMap((state) => state.folders)
-    .filter((folder) => {
-      const live = underRoot(paths.root, folder);
-      return inside(live, scratch) || inside(scratch, live);
-    });
-}
-
 /** borg 1.2 prints archive times as local time without a zone, which Date reads as local time. */
 function archiveTime(archive: Archive): number {
   return Date.parse(archive.start);
@@ -56,13 +33,6 @@ function archiveTime(archive: Archive): number {
 
 function newest(archives: readonly Archive[]): Archive | undefined {
   return [...archives].sort((a, b) => archiveTime(b) - archiveTime(a))[0];
-}
-
-function ageText(seconds: number): string {
-  if (seconds >= 86_400) return `${Math.round(seconds / 86_400)}d`;
-  if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
-  return `${Math.round(seconds)}s`;
 }
 
 async function statfsFree(dir: string): Promise<number> {
@@ -76,10 +46,12 @@ interface StateDrill {
   target: BorgTarget;
   archive: string;
   dir: string;
+  /** The archived symlinks extracted into `dir` so far (borg re-creates each as a link). */
+  links: Set<string>;
 }
 
 async function drillState(context: StateDrill, state: DesiredState): Promise<DrillStateResult> {
-  const { options, desired, target, archive, dir } = context;
+  const { options, desired, target, archive, dir, links } = context;
   const result: DrillStateResult = {
     state: state.name,
     folders: state.folders,
@@ -96,6 +68,18 @@ async function drillState(context: StateDrill, state: DesiredState): Promise<Dri
   const paths = state.folders.map(archivePath);
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   try {
+    // listed before extracting: an item under an archived symlink is refused, never written
+    const items = await options.borg.listItems(target, archive, { paths, ...signal });
+    for (const item of items) if (item.type === 'l') links.add(item.path);
+    const through = itemsThroughLinks(items, links);
+    if (through.length > 0) {
+      const more = through.length > 5 ? ` (and ${through.length - 5} more)` : '';
+      result.failure = {
+        class: 'unsafe-archive',
+        message: `${state.name}: borg extract would write through a symlink it restores, outside the scratch directory: ${through.slice(0, 5).join('; ')}${more}; nothing of ${state.name} was extracted`,
+      };
+      return result;
+    }
     const extracted = await options.borg.extract(target, archive, { paths, cwd: dir, ...signal });
     const absent = state.folders.filter((folder) =>
       extracted.warnings.includes(`Include pattern '${archivePath(folder)}' never matched.`),
@@ -108,7 +92,6 @@ async function drillState(context: StateDrill, state: DesiredState): Promise<Dri
       };
       return result;
     }
-    const items = await options.borg.listItems(target, archive, { paths, ...signal });
     const checked = await verifyExtracted(dir, items);
     result.files = checked.files;
     result.bytes = checked.bytes;
@@ -202,7 +185,7 @@ async function drillDestination(
       });
     }
     const parent = scratchParent(paths, destination);
-    const overlaps = overlappingFolders(paths, desired, parent);
+    const overlaps = await overlappingFolders(paths, desired, parent);
     if (overlaps.length > 0) {
       return fail({
         class: 'unsafe-scratch',
@@ -221,9 +204,12 @@ async function drillDestination(
     const dir = await mkdtemp(join(parent, `${destination.name}-`));
     try {
       const results: DrillStateResult[] = [];
+      const links = new Set<string>();
       for (const state of states) {
         if (options.signal?.aborted) break;
-        results.push(await drillState({ options, desired, target, archive: archive.name, dir }, state));
+        results.push(
+          await drillState({ options, desired, target, archive: archive.name, dir, links }, state),
+        );
       }
       result.states = results;
       result.files = results.reduce((sum, r) => sum + r.files, 0);
@@ -253,38 +239,9 @@ async function drillDestination(
  * paths, no restore scripts), every regular file's size and sha256 compared with borg's record,
  * the state's verifyScript run with RESTORE_DIR; the scratch directory removed afterwards.
  */
-export async function runDrill(options: DrillOptions): Promise<VerificationRun> {
-  const { paths, signal } = options;
-  const { desired, commit } = await appliedMachine(paths, options.machine);
-  const destinations = destinationsFor(desired, options.destination);
-  const states = statesToRestore(desired, options.service);
-  const lock = await waitForLock(paths.backupLock, `drill ${desired.machine}`, {
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
+export function runDrill(options: DrillOptions): Promise<VerificationRun> {
+  return runVerification('drill', options, (desired) => {
+    const states = statesToRestore(desired, options.service);
+    return (destination) => drillDestination(options, desired, states, destination);
   });
-  try {
-    const results: VerificationResult[] = [];
-    for (const destination of destinations) {
-      if (signal?.aborted) break;
-      const result = await drillDestination(options, desired, states, destination);
-      await recordVerification(paths.runs, result);
-      options.logger.info(
-        { destination: destination.name, ok: result.ok, failure: result.failure?.class, files: result.files },
-        'drill finished',
-      );
-      options.onResult?.(result);
-      results.push(result);
-    }
-    const interrupted = signal?.aborted === true;
-    return {
-      kind: 'drill',
-      machine: desired.machine,
-      ...(commit === undefined ? {} : { commit }),
-      ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
-      interrupted,
-      results,
-    };
-  } finally {
-    await lock.release();
-  }
 }

@@ -75,7 +75,8 @@ function iso(date: Date | undefined): string | undefined {
   return date === undefined ? undefined : date.toISOString();
 }
 
-function ageText(seconds: number): string {
+/** A duration for people: `45s`, `12m`, `3h`, `2d`. */
+export function ageText(seconds: number): string {
   if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
   if (seconds >= 60) return `${Math.round(seconds / 60)}m`;

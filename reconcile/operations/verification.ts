@@ -16,6 +16,7 @@ export type VerificationKind = 'check' | 'drill';
  * - `stale`: the newest archive is older than the destination's maxAge
  * - `space`: the scratch directory's filesystem has less free space than the archive's size
  * - `unsafe-scratch`: the scratch directory overlaps a live state folder
+ * - `unsafe-archive`: borg extract would write an item through a symlink it restores (outside the scratch directory)
  * - `mismatch`: an extracted file's size or sha256 differs from what borg recorded
  * - `verify-script`: a state's verifyScript failed
  */
@@ -25,6 +26,7 @@ export type VerificationFailureClass =
   | 'stale'
   | 'space'
   | 'unsafe-scratch'
+  | 'unsafe-archive'
   | 'mismatch'
   | 'verify-script'
   | (string & {});

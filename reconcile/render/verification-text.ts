@@ -1,15 +1,6 @@
+import { formatBytes } from '../../src/util/bytes.js';
+import { printableLine } from '../../src/util/printable.js';
 import type { VerificationResult, VerificationRun } from '../operations/verification.js';
-
-function bytesText(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function resultLines(result: VerificationResult): string[] {
   const verdict = result.ok ? 'passed' : `FAILED (${result.failure?.class ?? 'other'})`;
@@ -19,12 +10,12 @@ function resultLines(result: VerificationResult): string[] {
       : `drill of ${result.archive ?? 'the newest archive'}`;
   const lines = [`${result.destination}: ${what} ${verdict} in ${result.durationSeconds.toFixed(1)}s`];
   if (result.kind === 'drill' && result.files !== undefined) {
-    lines.push(`  verified ${result.files} files, ${bytesText(result.bytes ?? 0)} (size and sha256)`);
+    lines.push(`  verified ${result.files} files, ${formatBytes(result.bytes ?? 0)} (size and sha256)`);
   }
   for (const state of result.states ?? []) {
     const script = state.script ? `, ${state.script.name} ${state.script.ok ? 'ok' : 'failed'}` : '';
     lines.push(
-      `  ${state.state}: ${state.status}, ${state.files} files, ${bytesText(state.bytes)}${script}${state.failure ? ` — ${state.failure.message}` : ''}`,
+      `  ${state.state}: ${state.status}, ${state.files} files, ${formatBytes(state.bytes)}${script}${state.failure ? ` — ${state.failure.message}` : ''}`,
     );
     for (const warning of state.warnings) lines.push(`    warning: ${warning}`);
   }
@@ -45,5 +36,6 @@ export function renderVerification(run: VerificationRun): string {
       ? `${run.machine}: every ${run.kind} passed`
       : `${run.machine}: ${run.kind} failed for ${failed.join(', ') || 'the remaining destinations'}`,
   );
-  return `${lines.join('\n')}\n`;
+  // paths and messages come from the archive and from borg: one line each, nothing for the terminal
+  return `${lines.map(printableLine).join('\n')}\n`;
 }

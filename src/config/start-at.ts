@@ -5,35 +5,52 @@ import { dottedPath, type Problem } from './problem.js';
 import type { Inventory } from './schema.js';
 
 /**
+ * A calendar expression systemd would refuse, at its own line: the string at `path`, or each
+ * element of a list at `path.i` (startAt and the verify calendars).
+ */
+export function calendarProblems(
+  file: ParsedFile,
+  path: PropertyKey[],
+  value: string | readonly string[] | undefined,
+): Problem[] {
+  const located =
+    typeof value === 'string'
+      ? [{ at: path, expression: value }]
+      : (value ?? []).map((expression, index) => ({ at: [...path, index], expression }));
+  return located.flatMap(({ at, expression }) => {
+    const parsed = parseCalendar(expression);
+    if (parsed.ok) return [];
+    return [
+      {
+        file: file.file,
+        line: file.lineOf(at, 'value'),
+        path: dottedPath(at),
+        message: parsed.message,
+        severity: 'error' as const,
+      },
+    ];
+  });
+}
+
+/**
  * Every client startAt that systemd would refuse (role-wide and per machine, a string or each
  * element of a list), at its own line: a bad OnCalendar= otherwise only surfaces when the timer
  * is installed.
  */
 export function checkStartAt(inventory: Inventory, file: ParsedFile): Problem[] {
   const problems: Problem[] = [];
-  const check = (path: PropertyKey[], startAt: string | string[] | undefined) => {
-    const located = typeof startAt === 'string' ? [{ path, expression: startAt }] : [];
-    for (const [index, expression] of (Array.isArray(startAt) ? startAt : []).entries()) {
-      located.push({ path: [...path, index], expression });
-    }
-    for (const { path: at, expression } of located) {
-      const parsed = parseCalendar(expression);
-      if (parsed.ok) continue;
-      problems.push({
-        file: file.file,
-        line: file.lineOf(at, 'value'),
-        path: dottedPath(at),
-        message: parsed.message,
-        severity: 'error',
-      });
-    }
-  };
   for (const [instance, declared] of Object.entries(inventory.instances)) {
     const client = declared.roles.client;
     const role = ['instances', instance, 'roles', 'client'];
-    check([...role, 'settings', 'startAt'], client?.settings?.startAt);
+    problems.push(...calendarProblems(file, [...role, 'settings', 'startAt'], client?.settings?.startAt));
     for (const [machine, entry] of Object.entries(client?.machines ?? {})) {
-      check([...role, 'machines', machine, 'settings', 'startAt'], entry.settings?.startAt);
+      problems.push(
+        ...calendarProblems(
+          file,
+          [...role, 'machines', machine, 'settings', 'startAt'],
+          entry.settings?.startAt,
+        ),
+      );
     }
   }
   return problems;

@@ -1,7 +1,7 @@
-import { parseCalendar } from '../schedule/calendar.js';
 import type { ParsedFile } from './document.js';
-import { dottedPath, type Problem } from './problem.js';
+import type { Problem } from './problem.js';
 import type { Inventory, Verify } from './schema.js';
+import { calendarProblems } from './start-at.js';
 
 const CALENDAR_KEYS = ['check', 'verifyData', 'drill'] as const;
 
@@ -14,22 +14,7 @@ export function checkVerifyCalendars(inventory: Inventory, file: ParsedFile): Pr
   const check = (path: PropertyKey[], verify: Verify | undefined) => {
     for (const key of CALENDAR_KEYS) {
       const value = verify?.[key];
-      if (value === undefined || value === false) continue;
-      const located =
-        typeof value === 'string'
-          ? [{ at: [...path, key], expression: value }]
-          : value.map((expression, index) => ({ at: [...path, key, index], expression }));
-      for (const { at, expression } of located) {
-        const parsed = parseCalendar(expression);
-        if (parsed.ok) continue;
-        problems.push({
-          file: file.file,
-          line: file.lineOf(at, 'value'),
-          path: dottedPath(at),
-          message: parsed.message,
-          severity: 'error',
-        });
-      }
+      if (value !== false) problems.push(...calendarProblems(file, [...path, key], value));
     }
   };
   for (const [instance, declared] of Object.entries(inventory.instances)) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hostPaths } from '../../../src/host/paths.js';
-import { runCheck } from '../../operations/check.js';
+import { printableLine } from '../../../src/util/printable.js';
+import { runCheck, type VerifyOptions } from '../../operations/check.js';
 import { runDrill } from '../../operations/drill.js';
 import type { VerificationRun } from '../../operations/verification.js';
 import { renderVerification } from '../../render/verification-text.js';
@@ -13,8 +14,49 @@ function report(io: Io, json: boolean, run: VerificationRun): void {
   else io.out(renderVerification(run));
   for (const result of run.results) {
     if (!result.ok)
-      io.err(`borgops: ${result.failure?.message ?? `${result.destination}: ${run.kind} failed`}\n`);
+      io.err(
+        `borgops: ${printableLine(result.failure?.message ?? `${result.destination}: ${run.kind} failed`)}\n`,
+      );
   }
+}
+
+interface VerifyFlags {
+  destination?: string;
+}
+
+/** The action both commands share: the options every verification takes, the signals, the report. */
+function verifyAction<F extends VerifyFlags>(
+  io: Io,
+  setExit: (code: number) => void,
+  stopping: string,
+  run: (options: VerifyOptions, flags: F) => Promise<VerificationRun>,
+) {
+  return async (machine: string | undefined, flags: F, command: Command) => {
+    refuseSourceOptions(command);
+    const { options, logger, borg } = commandContext(command);
+    const chosen = machineOf(command, machine);
+    const interrupt = interruptible(io, setExit, stopping);
+    try {
+      const result = await run(
+        {
+          paths: hostPaths(options.root, options.stateDir),
+          borg,
+          logger,
+          ...(chosen === undefined ? {} : { machine: chosen }),
+          ...(flags.destination === undefined ? {} : { destination: flags.destination }),
+          signal: interrupt.signal,
+          onWait: (message) => io.err(`borgops: waiting: ${message}\n`),
+        },
+        flags,
+      );
+      report(io, options.json, result);
+      setExit(interrupt.exitCode() ?? (result.ok ? 0 : 1));
+    } catch (error: unknown) {
+      interrupt.rethrowUnlessInterrupted(error);
+    } finally {
+      interrupt.dispose();
+    }
+  };
 }
 
 /** `borgops check` and `borgops drill`: verification from the declarations last applied on this machine. */
@@ -28,34 +70,13 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .option('--destination <name>', 'only this destination')
     .option('--verify-data', 'also read and decrypt every chunk (borg check --verify-data; slow)', false)
     .action(
-      async (
-        machine: string | undefined,
-        flags: { destination?: string; verifyData: boolean },
-        command: Command,
-      ) => {
-        refuseSourceOptions(command);
-        const { options, logger, borg } = commandContext(command);
-        const chosen = machineOf(command, machine);
-        const interrupt = interruptible(io, setExit, 'stopping borg check');
-        try {
-          const run = await runCheck({
-            paths: hostPaths(options.root, options.stateDir),
-            borg,
-            logger,
-            ...(chosen === undefined ? {} : { machine: chosen }),
-            ...(flags.destination === undefined ? {} : { destination: flags.destination }),
-            verifyData: flags.verifyData,
-            signal: interrupt.signal,
-            onWait: (message) => io.err(`borgops: waiting: ${message}\n`),
-          });
-          report(io, options.json, run);
-          setExit(interrupt.exitCode() ?? (run.ok ? 0 : 1));
-        } catch (error: unknown) {
-          interrupt.rethrowUnlessInterrupted(error);
-        } finally {
-          interrupt.dispose();
-        }
-      },
+      verifyAction(
+        io,
+        setExit,
+        'stopping borg check',
+        (options, flags: VerifyFlags & { verifyData: boolean }) =>
+          runCheck({ ...options, verifyData: flags.verifyData }),
+      ),
     );
 
   program
@@ -67,33 +88,12 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .option('--destination <name>', 'only this destination')
     .option('--service <state>', 'only this state')
     .action(
-      async (
-        machine: string | undefined,
-        flags: { destination?: string; service?: string },
-        command: Command,
-      ) => {
-        refuseSourceOptions(command);
-        const { options, logger, borg } = commandContext(command);
-        const chosen = machineOf(command, machine);
-        const interrupt = interruptible(io, setExit, 'stopping the drill; its scratch directory is removed');
-        try {
-          const run = await runDrill({
-            paths: hostPaths(options.root, options.stateDir),
-            borg,
-            logger,
-            ...(chosen === undefined ? {} : { machine: chosen }),
-            ...(flags.destination === undefined ? {} : { destination: flags.destination }),
-            ...(flags.service === undefined ? {} : { service: flags.service }),
-            signal: interrupt.signal,
-            onWait: (message) => io.err(`borgops: waiting: ${message}\n`),
-          });
-          report(io, options.json, run);
-          setExit(interrupt.exitCode() ?? (run.ok ? 0 : 1));
-        } catch (error: unknown) {
-          interrupt.rethrowUnlessInterrupted(error);
-        } finally {
-          interrupt.dispose();
-        }
-      },
+      verifyAction(
+        io,
+        setExit,
+        'stopping the drill; its scratch directory is removed',
+        (options, flags: VerifyFlags & { service?: string }) =>
+          runDrill({ ...options, ...(flags.service === undefined ? {} : { service: flags.service }) }),
+      ),
     );
 }

@@ -399,6 +399,21 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'verify calendars systemd refuses, machine-wide and per destination',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(inventory, dest, dest.replace(' }', ', "verify": { "check": ["weekly", "*/2:00"] } }')),
+        '"destinations": {',
+        '"verify": { "drill": "Mon..Fry 02:30", "verifyData": false }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.verify.drill: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
+      `inventory.json:11: ${client}.settings.destinations.storagebox.verify.check.1: "*/2:00" is not a valid calendar expression: "*/N" is not systemd syntax: write START/N, e.g. 0/15 for minutes or 1/2 for days (in "*/2:00"); ${calendarForms}`,
+    ],
+  },
+  {
     name: 'machine startAt list with one element systemd refuses',
     files: {
       ...base,
