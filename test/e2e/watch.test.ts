@@ -1,48 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { cliPath } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo, type TestRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
-
-interface Agent {
-  url: string;
-  process: ResultPromise;
-  stderr(): string;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function startAgent(args: string[]): Promise<Agent> {
-  const child = execa('node', [cliPath, 'watch', '--listen', '127.0.0.1:0', '--log-level', 'info', ...args], {
-    reject: false,
-    all: false,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  onTestFinished(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await child;
-  });
-  const url = await waitFor(
-    'the agent to listen',
-    async () => /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1],
-  );
-  return { url, process: child, stderr: () => stderr };
-}
+import { type Agent, startAgent, waitFor } from '../helpers/watch-agent.js';
 
 interface Status {
   appliedCommit?: string;
@@ -56,13 +21,6 @@ async function status(agent: Agent): Promise<Status> {
 
 async function head(repo: TestRepo): Promise<string> {
   return (await repo.git.revparse(['HEAD'])).trim();
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 describe('borgops watch (built CLI, real git, real borg)', () => {
