@@ -8,6 +8,12 @@ import { isBorgopsError } from '../../../src/errors.js';
 import { acquireLock, FOREIGN_STALE_MS, processStart, waitForLock } from '../../../src/host/lock.js';
 import { tempDir } from '../../helpers/temp.js';
 
+/** Writes a lock file as another holder left it; `thisBoot` adds this boot's id, as a live borgops records it. */
+async function writeHolder(path: string, holder: Record<string, unknown>, thisBoot = false): Promise<void> {
+  const bootId = thisBoot ? { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() } : {};
+  await writeFile(path, JSON.stringify({ host: hostname(), ...holder, ...bootId }));
+}
+
 describe('apply lock', () => {
   it('lets one holder in, names it to the next, and is free again after release', async () => {
     const path = join(await tempDir(), 'state', 'apply.lock');
@@ -24,10 +30,7 @@ describe('apply lock', () => {
 
   it('takes over a lock whose holder died, or that a killed writer left empty', async () => {
     const path = join(await tempDir(), 'apply.lock');
-    await writeFile(
-      path,
-      JSON.stringify({ pid: 2 ** 22 + 4242, host: hostname(), command: 'apply', startedAt: 'then' }),
-    );
+    await writeHolder(path, { pid: 2 ** 22 + 4242, command: 'apply', startedAt: 'then' });
     const lock = await acquireLock(path, 'apply jon');
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
       pid: process.pid,
@@ -55,7 +58,7 @@ describe('apply lock', () => {
 
   it('does not take over a lock held on another host', async () => {
     const path = join(await tempDir(), 'apply.lock');
-    await writeFile(path, JSON.stringify({ pid: 1, host: 'elsewhere', command: 'apply', startedAt: 'then' }));
+    await writeHolder(path, { pid: 1, host: 'elsewhere', command: 'apply', startedAt: 'then' });
     await expect(acquireLock(path, 'apply jon')).rejects.toThrow(/pid 1 on elsewhere/);
   });
 });
@@ -74,16 +77,10 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
   it('takes over a lock whose live PID now belongs to another process (another start time)', async () => {
     const path = join(await tempDir(), 'apply.lock');
     const pid = await liveStranger();
-    await writeFile(
+    await writeHolder(
       path,
-      JSON.stringify({
-        pid,
-        host: hostname(),
-        command: 'apply jon',
-        startedAt: 'before the crash',
-        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
-        processStart: '1',
-      }),
+      { pid, command: 'apply jon', startedAt: 'before the crash', processStart: '1' },
+      true,
     );
     const lock = await acquireLock(path, 'apply jon');
     expect(lock.holder.pid).toBe(process.pid);
@@ -94,20 +91,16 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
   it('takes over a lock from an earlier boot, even when its PID is alive now', async () => {
     const path = join(await tempDir(), 'apply.lock');
     const pid = await liveStranger();
-    await writeFile(
-      path,
-      JSON.stringify({
-        pid,
-        host: hostname(),
-        command: 'apply jon',
-        startedAt: 'last boot',
-        bootId: '00000000-0000-0000-0000-000000000000',
-        processStart: processStart(pid),
-      }),
-    );
+    await writeHolder(path, {
+      pid,
+      command: 'apply jon',
+      startedAt: 'last boot',
+      bootId: '00000000-0000-0000-0000-000000000000',
+      processStart: processStart(pid),
+    });
     await (await acquireLock(path, 'apply jon')).release();
     // an old-format lock (no boot id) written before this boot is stale too
-    await writeFile(path, JSON.stringify({ pid, host: hostname(), command: 'apply', startedAt: 'then' }));
+    await writeHolder(path, { pid, command: 'apply', startedAt: 'then' });
     const beforeBoot = new Date(Date.now() - uptime() * 1000 - 60_000);
     await utimes(path, beforeBoot, beforeBoot);
     await (await acquireLock(path, 'apply jon')).release();
@@ -116,16 +109,10 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
   it('still refuses a live holder with its own start time', async () => {
     const path = join(await tempDir(), 'apply.lock');
     const pid = await liveStranger();
-    await writeFile(
+    await writeHolder(
       path,
-      JSON.stringify({
-        pid,
-        host: hostname(),
-        command: 'backups create jon',
-        startedAt: 'now',
-        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
-        processStart: processStart(pid),
-      }),
+      { pid, command: 'backups create jon', startedAt: 'now', processStart: processStart(pid) },
+      true,
     );
     await expect(acquireLock(path, 'apply jon')).rejects.toThrow(
       `another borgops holds ${path}: pid ${pid} on ${hostname()} (backups create jon) since now`,
@@ -140,7 +127,7 @@ describe('a stale lock whose PID was reused (a crash, a reboot)', () => {
     await utimes(path, old, old);
     await (await acquireLock(path, 'apply jon')).release();
 
-    await writeFile(path, JSON.stringify({ pid: 1, host: 'elsewhere', command: 'apply', startedAt: 'then' }));
+    await writeHolder(path, { pid: 1, host: 'elsewhere', command: 'apply', startedAt: 'then' });
     await expect(acquireLock(path, 'apply jon')).rejects.toThrow(/pid 1 on elsewhere/);
     await utimes(path, old, old);
     await (await acquireLock(path, 'apply jon')).release();
