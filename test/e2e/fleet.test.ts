@@ -8,7 +8,8 @@ import { borgops } from '../helpers/cli.js';
 import { gitRepoAt } from '../helpers/git.js';
 import { freePort } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
-import { startAgent, waitFor } from '../helpers/watch-agent.js';
+import { waitFor } from '../helpers/wait.js';
+import { startAgent } from '../helpers/watch-agent.js';
 
 /*
  * The fleet on a real Prometheus (issue 20): two real `watch` agents — jon, backed up, and sara,

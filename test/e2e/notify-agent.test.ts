@@ -6,7 +6,8 @@ import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { type Received, signatureValid, startReceivers } from '../helpers/receivers.js';
 import { tempDir } from '../helpers/temp.js';
-import { spawnAgent, waitFor } from '../helpers/watch-agent.js';
+import { waitFor } from '../helpers/wait.js';
+import { spawnAgent } from '../helpers/watch-agent.js';
 
 const SECRET = 'agent-hook-secret-9f1e';
 

@@ -7,7 +7,8 @@ import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
-import { spawnAgent, waitFor } from '../helpers/watch-agent.js';
+import { waitFor } from '../helpers/wait.js';
+import { spawnAgent } from '../helpers/watch-agent.js';
 
 async function world(startAt: string) {
   const base = await tempDir('borgops-signals-');

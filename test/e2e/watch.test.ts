@@ -7,7 +7,8 @@ import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo, type TestRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
-import { type Agent, startAgent, waitFor } from '../helpers/watch-agent.js';
+import { waitFor } from '../helpers/wait.js';
+import { type Agent, startAgent } from '../helpers/watch-agent.js';
 
 interface Status {
   appliedCommit?: string;

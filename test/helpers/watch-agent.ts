@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
 import { cliPath } from './cli.js';
+import { waitFor } from './wait.js';
 
 export interface AgentProcess {
   process: ResultPromise;
@@ -14,30 +15,6 @@ export interface Agent extends AgentProcess {
 
 export interface AgentOptions {
   env?: Record<string, string>;
-}
-
-/**
- * Polls `probe` until it returns a value; a thrown error counts as "not yet" and is named in the
- * timeout's message.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Runs the built CLI's `watch` without waiting for anything; SIGKILLed if still running when the test ends. */
