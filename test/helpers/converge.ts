@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
@@ -148,7 +148,6 @@ export async function lockRepository(world: ConvergeWorld, repository: string): 
     await holder;
   };
   onTestFinished(release);
-  const { readdir } = await import('node:fs/promises');
   for (let attempt = 0; attempt < 400; attempt++) {
     if ((await readdir(repository)).includes('lock.roster')) return release;
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../../reconcile/engine/converge.js';
@@ -90,7 +91,7 @@ describe('apply with real borg: retention, guards and faults', () => {
       w.paths.lock,
       JSON.stringify({
         pid: 2 ** 22 + 12345,
-        host: (await import('node:os')).hostname(),
+        host: hostname(),
         command: 'apply jon',
         startedAt: 'x',
       }),
