@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -8,6 +8,7 @@ import { readRuns } from '../../src/host/runs.js';
 import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles, treeOf } from '../helpers/backups.js';
 import { borgops, cliPath } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 /*
  * The linkding scenario and the failure table, on one applied machine (jon, destinations
@@ -262,11 +263,9 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
         },
       );
       // borg holds the repository lock while it creates the archive
-      for (let i = 0; i < 400; i += 1) {
-        const entries = await import('node:fs/promises').then((fs) => fs.readdir(local));
-        if (entries.includes('lock.exclusive')) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitFor('borg create to lock the repository', async () =>
+        (await readdir(local)).includes('lock.exclusive') ? true : undefined,
+      );
       child.kill('SIGINT');
       const result = await child;
       expect(result.exitCode).toBe(130);
@@ -302,9 +301,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
-      for (let i = 0; i < 400 && !stderr.includes('waiting'); i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitFor('the backup to wait for the lock', () => (stderr.includes('waiting') ? true : undefined));
       child.kill('SIGINT');
       const result = await child;
       const held = `another borgops holds ${world.paths.backupLock}: pid ${process.pid} on ${hostname()} (backups create jon)`;

@@ -5,6 +5,7 @@ import { load as loadYaml } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { borgops } from '../helpers/cli.js';
 import { gitRepo } from '../helpers/git.js';
+import { guideStateListing } from '../helpers/guide.js';
 import { tempDir } from '../helpers/temp.js';
 
 /*
@@ -17,19 +18,6 @@ const examples = new URL('../../examples/', import.meta.url).pathname;
 const read = (path: string) => readFile(join(examples, path), 'utf8');
 /** `nix eval --json` prints one line. */
 const oneLine = (text: string) => `${JSON.stringify(JSON.parse(text))}\n`;
-
-/** clan_cli's `clan state list jon` for the guide's example, byte for byte. */
-const clanStateList = `· service: linkding
-  folders:
-  - /var/backup/linkding
-  preBackupCommand: pre-backup-linkding
-  postRestoreCommand: post-restore-linkding
-
-· service: zerotier
-  folders:
-  - /var/lib/zerotier-one
-
-`;
 
 const storagebox = 'u444061@u444061.your-storagebox.de:/./borgbackup';
 /** The Storage Box pointed at a local repository, as the quick start does (no network). */
@@ -84,7 +72,7 @@ describe('a clan inventory and clan.core.state as clan prints them (built CLI)',
     expect(json.ignored).toContain('instances.zerotier (module "zerotier")');
 
     const list = await borgops(['state', 'list', 'jon', '--source', repo.dir]);
-    expect(list).toMatchObject({ exitCode: 0, stderr: '', stdout: clanStateList });
+    expect(list).toMatchObject({ exitCode: 0, stderr: '', stdout: guideStateListing });
     const one = await borgops(['state', 'list', 'jon', '--service', 'zerotier', '--source', repo.dir]);
     expect(one).toMatchObject({
       exitCode: 0,
@@ -146,7 +134,7 @@ describe('the quick start on examples/clan-inventory', () => {
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('info: ignored what borgops does not read');
-    expect(result.stdout).toContain(clanStateList);
+    expect(result.stdout).toContain(guideStateListing);
     expect(result.stdout).toMatch(/✓ storagebox: created jon-storagebox-/);
     expect(result.stdout).toContain('restored copy matches');
   }, 180_000);

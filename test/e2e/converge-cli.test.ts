@@ -6,6 +6,7 @@ import { borgops, cliPath } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function setup(files?: Record<string, string>) {
   const base = await tempDir('borgops-e2e-');
@@ -73,11 +74,9 @@ describe('borgops plan and apply (built CLI)', () => {
     await base.repo.commit({ 'machines/jon/state.yaml': `state:\n${states.join('')}` });
     const hooks = join(base.root, 'var/lib/borgops/hooks');
     const child = execa('node', [cliPath, 'apply', ...base.common], { reject: false });
-    for (let i = 0; i < 600; i++) {
-      const count = (await readdir(hooks).catch(() => [])).length;
-      if (count >= 20) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor('apply to be writing hooks', async () =>
+      (await readdir(hooks)).length >= 20 ? true : undefined,
+    );
     child.kill('SIGKILL');
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');

@@ -4,9 +4,12 @@ import { execa, type ResultPromise } from 'execa';
 import { HtmlValidate } from 'html-validate';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { borgops, cliPath } from '../helpers/cli.js';
+import { borgops } from '../helpers/cli.js';
+import { gitRepoAt } from '../helpers/git.js';
 import { freePort } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { startAgent } from '../helpers/watch-agent.js';
 
 /*
  * The fleet on a real Prometheus (issue 20): two real `watch` agents — jon, backed up, and sara,
@@ -15,24 +18,8 @@ import { tempDir } from '../helpers/temp.js';
  * API exactly the expected alerts fire. jon's status page is rendered by headless Chromium.
  */
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 function background(command: string, args: string[]): { process: ResultPromise; output: () => string } {
-  const child = execa(command, args, { reject: false, env: { BORGOPS_LOG_LEVEL: 'info' } });
+  const child = execa(command, args, { reject: false });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -45,10 +32,6 @@ function background(command: string, args: string[]): { process: ResultPromise; 
     await child;
   });
   return { process: child, output: () => output };
-}
-
-async function git(dir: string, args: string[]) {
-  return execa('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@borgops.invalid', ...args]);
 }
 
 interface Alert {
@@ -87,9 +70,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
     await writeFile(join(config, 'inventory.json'), JSON.stringify(inventory, null, 2));
     for (const machine of ['jon', 'sara', 'kim'])
       await writeFile(join(config, `machines/${machine}/state.yaml`), state('/srv/app'));
-    await git(dir, ['init', '-q', '--initial-branch=main', config]);
-    await git(config, ['add', '-A']);
-    await git(config, ['commit', '-q', '-m', 'fleet']);
+    await (await gitRepoAt(config)).commit({}, 'fleet');
     await mkdir(join(dir, 'repos'));
     for (const root of Object.values(roots)) {
       await mkdir(join(root, 'srv/app'), { recursive: true });
@@ -111,11 +92,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
 
     const agents: Record<string, string> = {};
     for (const machine of ['jon', 'sara'] as const) {
-      const agent = background('node', [
-        cliPath,
-        'watch',
-        '--listen',
-        '127.0.0.1:0',
+      const agent = await startAgent([
         '--source',
         config,
         '--machine',
@@ -125,10 +102,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
         '--scheduler',
         'embedded',
       ]);
-      agents[machine] = await waitFor(
-        `${machine}'s agent`,
-        async () => /listening on http:\/\/([\d.]+:\d+)/.exec(agent.output())?.[1],
-      );
+      agents[machine] = new URL(agent.url).host;
     }
     const nobody = `127.0.0.1:${await freePort()}`;
 
@@ -192,20 +166,30 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
       '--log.level=warn',
     ]);
     const api = `http://127.0.0.1:${port}/api/v1`;
-    await waitFor('Prometheus to be ready', async () => {
-      if (prometheus.process.exitCode !== null) throw new Error(prometheus.output());
-      return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? true : undefined;
-    });
+    await waitFor(
+      'Prometheus to be ready',
+      async () => {
+        if (prometheus.process.exitCode !== null) throw new Error(prometheus.output());
+        return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? true : undefined;
+      },
+      60_000,
+    );
 
-    const health = await waitFor('three targets scraped', async () => {
-      const body = (await (await fetch(`${api}/targets`)).json()) as {
-        data: { activeTargets: { labels: Record<string, string>; health: string }[] };
-      };
-      const byMachine = Object.fromEntries(body.data.activeTargets.map((t) => [t.labels.machine, t.health]));
-      return Object.values(byMachine).every((h) => h !== 'unknown') && Object.keys(byMachine).length === 3
-        ? byMachine
-        : undefined;
-    });
+    const health = await waitFor(
+      'three targets scraped',
+      async () => {
+        const body = (await (await fetch(`${api}/targets`)).json()) as {
+          data: { activeTargets: { labels: Record<string, string>; health: string }[] };
+        };
+        const byMachine = Object.fromEntries(
+          body.data.activeTargets.map((t) => [t.labels.machine, t.health]),
+        );
+        return Object.values(byMachine).every((h) => h !== 'unknown') && Object.keys(byMachine).length === 3
+          ? byMachine
+          : undefined;
+      },
+      60_000,
+    );
     expect(health).toEqual({ jon: 'up', sara: 'up', kim: 'down' });
 
     const expected = [

@@ -2,20 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { borgops } from '../helpers/cli.js';
 import { exampleDir, gitRepo } from '../helpers/git.js';
+import { guideStateListing } from '../helpers/guide.js';
 import { tempDir } from '../helpers/temp.js';
-
-/** The guide's `clan state list jon`, with the blank line clan_cli prints after every service. */
-const guideListing = `· service: linkding
-  folders:
-  - /var/backup/linkding
-  preBackupCommand: pre-backup-linkding
-  postRestoreCommand: post-restore-linkding
-
-· service: zerotier
-  folders:
-  - /var/lib/zerotier-one
-
-`;
 
 describe('borgops CLI on the guide example', () => {
   it('validates the example and lists its states exactly as the guide shows', async () => {
@@ -29,7 +17,7 @@ describe('borgops CLI on the guide example', () => {
 
     const list = await borgops(['state', 'list', 'jon', '--source', repo.dir]);
     expect(list.exitCode).toBe(0);
-    expect(list.stdout).toBe(guideListing);
+    expect(list.stdout).toBe(guideStateListing);
 
     const json = await borgops(['state', 'list', 'jon', '--source', repo.dir, '--json']);
     expect(JSON.parse(json.stdout)).toEqual([

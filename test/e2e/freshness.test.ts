@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
-import { startAgent, waitFor } from '../helpers/watch-agent.js';
+import { waitFor } from '../helpers/wait.js';
+import { startAgent } from '../helpers/watch-agent.js';
 
 interface Status {
   appliedCommit?: string;

@@ -1,8 +1,10 @@
-import { access, chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { borgops, type CliResult } from '../helpers/cli.js';
+import { repositoryId } from '../helpers/borg.js';
+import { borgops, expectOk } from '../helpers/cli.js';
+import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
@@ -18,21 +20,6 @@ async function world(passCommand: string) {
   const args = ['--source', repo.dir, '--machine', 'jon', '--root', root, '--scheduler', 'embedded'];
   const secrets = join(root, 'var/lib/borgops/secrets');
   return { base, repository, root, repo, args, secrets, exportPath: join(secrets, 'local.key') };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function repositoryId(repository: string): Promise<string> {
-  return /^id = (\w+)$/m.exec(await readFile(join(repository, 'config'), 'utf8'))?.[1] ?? '';
-}
-
-function expectOk(result: CliResult, what: string): void {
-  expect(result.exitCode, `${what}: ${result.stdout}${result.stderr}`).toBe(0);
 }
 
 describe('key escrow is a converged resource; the passphrase comes before borg init (built CLI, real borg)', () => {

@@ -2,25 +2,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { cliPath } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { type Received, signatureValid, startReceivers } from '../helpers/receivers.js';
 import { tempDir } from '../helpers/temp.js';
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
+import { spawnAgent } from '../helpers/watch-agent.js';
 
 const SECRET = 'agent-hook-secret-9f1e';
 
@@ -41,30 +28,10 @@ describe('the agent notifies (built CLI watch, real git, real HTTP receivers)', 
     };
     const config = localConfig({ local: join(base, 'repos', 'local') }, { notify });
     const repo = await gitRepo(config);
-    const child = execa(
-      'node',
-      [
-        cliPath,
-        'watch',
-        '--source',
-        repo.dir,
-        '--machine',
-        'jon',
-        '--root',
-        join(base, 'root'),
-        '--scheduler',
-        'embedded',
-        '--interval',
-        '1',
-        '--drift-interval',
-        '1',
-      ],
-      { reject: false, env: { BORGOPS_LOG_LEVEL: 'warn' } },
-    );
-    onTestFinished(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await child;
-    });
+    const agent = spawnAgent([
+      ...['--source', repo.dir, '--machine', 'jon', '--root', join(base, 'root')],
+      ...['--scheduler', 'embedded', '--interval', '1', '--drift-interval', '1'],
+    ]);
     const hook = () => receivers.at('/hook/agent');
     const ntfy = () => receivers.at('/ntfy/agent');
     const events = (list: Received[]) => list.map((r) => (JSON.parse(r.body) as { event: string }).event);
@@ -105,7 +72,7 @@ describe('the agent notifies (built CLI watch, real git, real HTTP receivers)', 
       'borgops jon: commit not applied',
       'borgops jon: Ready again',
     ]);
-    child.kill('SIGTERM');
-    expect((await child).exitCode).toBe(0);
+    agent.process.kill('SIGTERM');
+    expect((await agent.process).exitCode).toBe(0);
   }, 90_000);
 });

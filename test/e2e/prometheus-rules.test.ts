@@ -6,6 +6,15 @@ import { tempDir } from '../helpers/temp.js';
 
 const rules = new URL('../../examples/agent/prometheus-rules.yaml', import.meta.url).pathname;
 
+/** Runs `promtool test rules` on a unit-test file for the example rules (`tests` is everything after `rule_files`). */
+async function promtoolTest(tests: string): Promise<void> {
+  const file = join(await tempDir(), 'rules-test.yaml');
+  await writeFile(file, `rule_files: [${JSON.stringify(rules)}]\n${tests}`);
+  const tested = await execa('promtool', ['test', 'rules', file], { reject: false });
+  expect(`${tested.stdout}\n${tested.stderr}`).toContain('SUCCESS');
+  expect(tested.exitCode).toBe(0);
+}
+
 /** The example alert rules, checked and unit-tested by Prometheus's own promtool (`.ci/run` installs it). */
 describe('examples/agent/prometheus-rules.yaml with promtool', () => {
   it('is a valid rules file', async () => {
@@ -15,13 +24,9 @@ describe('examples/agent/prometheus-rules.yaml with promtool', () => {
   });
 
   it('fires the server-side alerts for exactly the quiet client and the append-only repository that shrank', async () => {
-    const dir = await tempDir();
-    const tests = join(dir, 'served-test.yaml');
     const client = (name: string) => `machine="nas",instance="main",client="${name}"`;
-    await writeFile(
-      tests,
-      `rule_files: [${JSON.stringify(rules)}]
-evaluation_interval: 1m
+    await promtoolTest(
+      `evaluation_interval: 1m
 tests:
   - interval: 1m
     input_series:
@@ -56,19 +61,12 @@ tests:
               summary: "nas: the append-only repository of sara got smaller"
 `,
     );
-    const tested = await execa('promtool', ['test', 'rules', tests], { reject: false });
-    expect(`${tested.stdout}\n${tested.stderr}`).toContain('SUCCESS');
-    expect(tested.exitCode).toBe(0);
   });
 
   it('fires the check, drill and overdue alerts for exactly the failing destination', async () => {
-    const dir = await tempDir();
-    const tests = join(dir, 'verify-test.yaml');
     const at = (destination: string) => `machine="jon",destination="${destination}"`;
-    await writeFile(
-      tests,
-      `rule_files: [${JSON.stringify(rules)}]
-evaluation_interval: 1m
+    await promtoolTest(
+      `evaluation_interval: 1m
 tests:
   - interval: 1m
     input_series:
@@ -113,8 +111,5 @@ tests:
               summary: "jon: no successful drill of local within twice its interval"
 `,
     );
-    const tested = await execa('promtool', ['test', 'rules', tests], { reject: false });
-    expect(`${tested.stdout}\n${tested.stderr}`).toContain('SUCCESS');
-    expect(tested.exitCode).toBe(0);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { adminKey, ageDecrypt, filesContaining, withRecipients } from '../helpers/age.js';
-import { borgops, type CliResult } from '../helpers/cli.js';
+import { repositoryId } from '../helpers/borg.js';
+import { borgops, type CliResult, expectOk } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
@@ -32,29 +33,27 @@ async function expectFiles(base: string, files: Record<string, Buffer>): Promise
   }
 }
 
-async function repositoryId(repository: string): Promise<string> {
-  return /^id = (\w+)$/m.exec(await readFile(join(repository, 'config'), 'utf8'))?.[1] ?? '';
-}
+const on = (root: string) => ['--machine', 'jon', '--root', root];
 
-function expectOk(result: CliResult, what: string): void {
-  expect(result.exitCode, `${what}: ${result.stdout}${result.stderr}`).toBe(0);
+/** An admin identity, jon's first root and key, and a config repository whose secrets go to both. */
+async function recoveryWorld(prefix: string) {
+  const base = await tempDir(prefix);
+  const admin = await adminKey(base);
+  const repository = join(base, 'repos/local');
+  await mkdir(join(base, 'repos'));
+  const root1 = join(base, 'jon-1');
+  const key1 = await borgops(['keys', 'show', ...on(root1)]);
+  expectOk(key1, 'keys show');
+  const files = withRecipients(localConfig({ local: repository }), [admin.recipient]);
+  const repo = await gitRepo({ ...files, 'machines/jon/borgbackup.ssh.pub': key1.stdout });
+  return { base, admin, repository, root1, key1, repo };
 }
 
 describe('disaster recovery: passphrases committed age-encrypted (built CLI, real borg, git and age)', () => {
   it(
     "jon's whole root is lost: a new root, an admin rekey, the old repository and every file come back; a workstation restores with --identity alone",
     async () => {
-      const base = await tempDir('borgops-dr-');
-      const admin = await adminKey(base);
-      const repository = join(base, 'repos/local');
-      await mkdir(join(base, 'repos'));
-      const root1 = join(base, 'jon-1');
-      const on = (root: string) => ['--machine', 'jon', '--root', root];
-
-      const key1 = await borgops(['keys', 'show', '--machine', 'jon', '--root', root1]);
-      expectOk(key1, 'keys show');
-      const files = withRecipients(localConfig({ local: repository }), [admin.recipient]);
-      const repo = await gitRepo({ ...files, 'machines/jon/borgbackup.ssh.pub': key1.stdout });
+      const { base, admin, repository, root1, key1, repo } = await recoveryWorld('borgops-dr-');
       expectOk(await borgops(['secrets', 'generate', '--source', repo.dir]), 'generate');
       await repo.commit({}, 'secrets generate');
       const passphrase = await ageDecrypt(admin.file, join(repo.dir, secretFile));
@@ -161,15 +160,7 @@ describe('disaster recovery: passphrases committed age-encrypted (built CLI, rea
   it(
     '`secrets adopt` output committed lets a new root open the repository made with a local passphrase',
     async () => {
-      const base = await tempDir('borgops-adopt-');
-      const admin = await adminKey(base);
-      const repository = join(base, 'repos/local');
-      await mkdir(join(base, 'repos'));
-      const root1 = join(base, 'jon-1');
-      const on = (root: string) => ['--machine', 'jon', '--root', root];
-      const files = withRecipients(localConfig({ local: repository }), [admin.recipient]);
-      const key1 = await borgops(['keys', 'show', '--machine', 'jon', '--root', root1]);
-      const repo = await gitRepo({ ...files, 'machines/jon/borgbackup.ssh.pub': key1.stdout });
+      const { base, admin, repository, root1, repo } = await recoveryWorld('borgops-adopt-');
 
       const plan = await borgops(['plan', '--source', repo.dir, ...on(root1), '--scheduler', 'embedded']);
       expect(plan.stdout).toContain('local: its passphrase exists only on this machine');

@@ -1,10 +1,13 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { borgops, cliPath } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { borgops } from '../helpers/cli.js';
+import { sizeOf } from '../helpers/files.js';
+import { gitRepoAt, type TestRepo } from '../helpers/git.js';
 import { type SshDaemon, skipWithoutSshd, sshDaemon, sshdSkipReason } from '../helpers/sshd.js';
+import { startAgent } from '../helpers/watch-agent.js';
 
 /*
  * The server's own view of its clients (issue 19), with a real sshd on 127.0.0.1 and the built
@@ -17,28 +20,8 @@ const env = { BORGOPS_SSH_TIMEOUT: '5' };
 let base: string;
 let config: string;
 let daemon: SshDaemon;
+let repo: TestRepo;
 const roots: Record<string, string> = {};
-
-function git(args: string[]) {
-  return execa('git', [
-    '-C',
-    config,
-    '-c',
-    'user.name=test',
-    '-c',
-    'user.email=test@borgops.invalid',
-    ...args,
-  ]);
-}
-
-async function commit(files: Record<string, string>, message: string): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(config, path, '..'), { recursive: true });
-    await writeFile(join(config, path), content);
-  }
-  await git(['add', '-A']);
-  await git(['commit', '-q', '--allow-empty', '-m', message]);
-}
 
 function inventory(maxAge: string): string {
   return `${JSON.stringify(
@@ -103,17 +86,6 @@ async function serverStatus(): Promise<{ exitCode: number; report: Report }> {
   return { exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report };
 }
 
-/** Apparent size of every regular file under `dir` (what `du -sb` counts, without directories). */
-async function sizeOf(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await sizeOf(path);
-    else if (entry.isFile()) total += (await stat(path)).size;
-  }
-  return total;
-}
-
 const repository = () => join(roots.nas!, 'srv/borg/jon');
 
 beforeAll(async () => {
@@ -124,9 +96,8 @@ beforeAll(async () => {
   daemon = await sshDaemon();
   await mkdir(join(roots.jon!, 'srv/app'), { recursive: true });
   await writeFile(join(roots.jon!, 'srv/app/data.bin'), Buffer.alloc(200_000, 7));
-  await execa('git', ['init', '-q', '--initial-branch=main', config]);
-  await git(['config', 'gc.auto', '0']);
-  await commit(
+  repo = await gitRepoAt(config);
+  await repo.commit(
     {
       'inventory.json': inventory('1h'),
       'machines/jon/state.yaml': 'state:\n  app:\n    folders: [/srv/app]\n',
@@ -163,7 +134,7 @@ describe.skipIf(skipWithoutSshd)(
 
     it('shows the last write within seconds of the backup, its size and its quota use, without the passphrase', async () => {
       const key = JSON.parse((await cli('jon', ['keys', 'show', '--json'])).stdout) as { publicKey: string };
-      await commit({ 'machines/jon/borgbackup.ssh.pub': `${key.publicKey}\n` }, 'jon key');
+      await repo.commit({ 'machines/jon/borgbackup.ssh.pub': `${key.publicKey}\n` }, 'jon key');
       const applied = await cli('nas', ['apply', '--json']);
       expect(applied.exitCode).toBe(0);
       const plan = (JSON.parse(applied.stdout) as { plan: { actions: { op: string; file?: string }[] } })
@@ -220,7 +191,7 @@ describe.skipIf(skipWithoutSshd)(
     });
 
     it('reports the client stale once it stops writing, from the server alone, and /metrics passes promtool', async () => {
-      await commit({ 'inventory.json': inventory('3s') }, 'a short maxAge');
+      await repo.commit({ 'inventory.json': inventory('3s') }, 'a short maxAge');
       expect((await cli('nas', ['apply'])).exitCode).toBe(0);
       // jon stops backing up: no agent, no command runs on jon from here on
       await new Promise((resolve) => setTimeout(resolve, 3500));
@@ -232,38 +203,8 @@ describe.skipIf(skipWithoutSshd)(
         /^served jon \(main\): last write \d+s ago \(maxAge 3s\)$/,
       );
 
-      const agent = execa(
-        'node',
-        [
-          cliPath,
-          'watch',
-          '--listen',
-          '127.0.0.1:0',
-          '--source',
-          config,
-          '--machine',
-          'nas',
-          '--root',
-          roots.nas!,
-        ],
-        { reject: false, env },
-      );
-      onTestFinished(async () => {
-        agent.kill('SIGTERM');
-        await agent;
-      });
-      let stderr = '';
-      agent.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const deadline = Date.now() + 20_000;
-      let url: string | undefined;
-      while (url === undefined && Date.now() < deadline) {
-        url = /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1];
-        if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(url).toBeDefined();
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const agent = await startAgent(['--source', config, '--machine', 'nas', '--root', roots.nas!], { env });
+      const metrics = await (await fetch(`${agent.url}/metrics`)).text();
       expect(metrics).toContain('borgops_served_stale{machine="nas",instance="main",client="jon"} 1');
       expect(metrics).toMatch(
         /borgops_served_last_write_timestamp_seconds\{machine="nas",instance="main",client="jon"\} \d+/,

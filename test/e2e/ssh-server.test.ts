@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRuns } from '../../src/host/runs.js';
 import { treeOf } from '../helpers/backups.js';
 import { borgops } from '../helpers/cli.js';
+import { gitRepoAt, type TestRepo } from '../helpers/git.js';
 import { keygen, type SshDaemon, skipWithoutSshd, sshDaemon, sshdSkipReason } from '../helpers/sshd.js';
 
 /*
@@ -21,36 +22,12 @@ const env = { BORGOPS_SSH_TIMEOUT: '5' };
 let base: string;
 let config: string;
 let daemon: SshDaemon;
+let repo: TestRepo;
 const roots: Record<string, string> = {};
 let usb: string;
 let authorizedKeysFile: string;
 const foreignLine =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop';
-
-function git(args: string[]) {
-  return execa('git', [
-    '-C',
-    config,
-    '-c',
-    'user.name=test',
-    '-c',
-    'user.email=test@borgops.invalid',
-    ...args,
-  ]);
-}
-
-async function commit(files: Record<string, string | null>, message: string): Promise<string> {
-  for (const [path, content] of Object.entries(files)) {
-    if (content === null) await rm(join(config, path), { force: true });
-    else {
-      await mkdir(join(config, path, '..'), { recursive: true });
-      await writeFile(join(config, path), content);
-    }
-  }
-  await git(['add', '-A']);
-  await git(['commit', '-q', '--allow-empty', '-m', message]);
-  return (await git(['rev-parse', 'HEAD'])).stdout.trim();
-}
 
 interface InventoryOptions {
   saraIsClient?: boolean;
@@ -136,9 +113,8 @@ beforeAll(async () => {
   await writeFile(join(roots.jon!, 'srv/app/notes.txt'), 'jon v1\n');
   await mkdir(join(roots.sara!, 'srv/db'), { recursive: true });
   await writeFile(join(roots.sara!, 'srv/db/rows'), 'sara v1\n');
-  await execa('git', ['init', '-q', '--initial-branch=main', config]);
-  await git(['config', 'gc.auto', '0']);
-  await commit(
+  repo = await gitRepoAt(config);
+  await repo.commit(
     {
       'inventory.json': inventory(),
       'machines/jon/state.yaml': 'state:\n  app:\n    folders: [/srv/app]\n',
@@ -192,7 +168,7 @@ describe.skipIf(skipWithoutSshd)(
         );
         keys[client] = key.publicKey;
       }
-      await commit(
+      await repo.commit(
         {
           'machines/jon/borgbackup.ssh.pub': `${keys.jon}\n`,
           'machines/sara/borgbackup.ssh.pub': `${keys.sara}\n`,
@@ -266,7 +242,7 @@ describe.skipIf(skipWithoutSshd)(
 
     it("client jon's key cannot open client sara's repository: the forced command restricts it", async () => {
       const sara = join(roots.nas!, 'srv/borg-archive/sara');
-      const peek = await commit(
+      const peek = await repo.commit(
         {
           'inventory.json': inventory({
             jonExtra: { peek: { repo: `ssh://${daemon.user}@127.0.0.1:${daemon.port}${sara}` } },
@@ -274,7 +250,7 @@ describe.skipIf(skipWithoutSshd)(
         },
         'jon tries to read sara',
       );
-      await git(['reset', '-q', '--hard', 'HEAD~1']);
+      await repo.git.reset(['-q', '--hard', 'HEAD~1']);
       const planned = await cli('jon', ['plan', '--json', '--ref', peek]);
       expect(planned.exitCode).toBe(1);
       const errors = json<PlanJson>(planned).errors.map((e) => e.message);
@@ -336,11 +312,11 @@ describe.skipIf(skipWithoutSshd)(
 
     it("a pinned host key that is not the server's is refused, naming the destination", async () => {
       const other = await keygen(join(base, 'not-the-host-key'));
-      const wrong = await commit(
+      const wrong = await repo.commit(
         { 'inventory.json': inventory({ archiveHostKey: other.split(' ').slice(0, 2).join(' ') }) },
         'pin the wrong key',
       );
-      await git(['reset', '-q', '--hard', 'HEAD~1']);
+      await repo.git.reset(['-q', '--hard', 'HEAD~1']);
       const planned = await cli('sara', ['plan', '--json', '--ref', wrong]);
       expect(planned.exitCode).toBe(1);
       expect(json<PlanJson>(planned).errors.map((e) => e.message)).toEqual([
@@ -350,7 +326,7 @@ describe.skipIf(skipWithoutSshd)(
 
     it('removing a client revokes its key line only: its repository and lines borgops did not write stay', async () => {
       await writeFile(authorizedKeysFile, `${await readFile(authorizedKeysFile, 'utf8')}${foreignLine}\n`);
-      await commit(
+      await repo.commit(
         { 'inventory.json': inventory({ saraIsClient: false }), 'machines/sara/state.yaml': null },
         'sara leaves',
       );

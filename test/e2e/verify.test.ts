@@ -7,27 +7,13 @@ import type { VerificationRun } from '../../reconcile/operations/verification.js
 import { silentLogger } from '../../src/log.js';
 import { type AppliedWorld, appliedWorld } from '../helpers/backups.js';
 import { borgops } from '../helpers/cli.js';
+import { clientInventory } from '../helpers/fleet.js';
 
 function config(): Record<string, string> {
-  const inventory = {
-    instances: {
-      borgbackup: {
-        module: { name: 'borgbackup' },
-        roles: {
-          client: {
-            machines: {
-              jon: {
-                settings: {
-                  maxAge: '1d',
-                  destinations: { local: { repo: '@REPOS@/local' }, old: { repo: '@REPOS@/old' } },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  };
+  const inventory = clientInventory({
+    maxAge: '1d',
+    destinations: { local: { repo: '@REPOS@/local' }, old: { repo: '@REPOS@/old' } },
+  });
   const state = [
     'state:',
     '  app:',

@@ -1,44 +1,14 @@
-import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { borgops, cliPath } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { borgops } from '../helpers/cli.js';
+import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-function startAgent(args: string[]): { process: ResultPromise; stderr(): string } {
-  const child = execa('node', [cliPath, 'watch', '--log-level', 'info', ...args], {
-    reject: false,
-    // the agent finishes its current step first: never SIGKILL it behind the test's back
-    forceKillAfterDelay: false,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  onTestFinished(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await child;
-  });
-  return { process: child, stderr: () => stderr };
-}
+import { waitFor } from '../helpers/wait.js';
+import { spawnAgent } from '../helpers/watch-agent.js';
 
 async function world(startAt: string) {
   const base = await tempDir('borgops-signals-');
@@ -68,7 +38,7 @@ async function world(startAt: string) {
 describe('borgops watch and signals (built CLI, real borg)', () => {
   it('SIGTERM during a scheduled backup: borg stops, post-backup scripts run, the lock is gone, exit 0', async () => {
     const w = await world('*:*:0/5');
-    const agent = startAgent([...w.args, '--drift-interval', '0']);
+    const agent = spawnAgent([...w.args, '--drift-interval', '0']);
     // borg create of the scheduled run holds the repository's lock while it reads the big file
     await waitFor(
       'the scheduled backup to start',
@@ -94,7 +64,7 @@ describe('borgops watch and signals (built CLI, real borg)', () => {
 
   it('a second watch on the same state directory exits 1 naming the first', async () => {
     const w = await world('*-*-* 01:00:00');
-    const first = startAgent([...w.args, '--drift-interval', '0']);
+    const first = spawnAgent([...w.args, '--drift-interval', '0']);
     await waitFor(
       'the first agent to take its lock',
       async () => ((await exists(join(w.stateDir, 'watch.lock'))) ? true : undefined),

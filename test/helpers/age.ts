@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -29,7 +29,6 @@ export function withRecipients(files: Record<string, string>, recipients: string
 
 /** Every file under dir whose bytes contain needle (for "no plaintext on disk" scans). */
 export async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
   const found: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   for (const entry of entries) {

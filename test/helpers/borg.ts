@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -128,4 +128,9 @@ export async function holdLock(sandbox: BorgSandbox, repo: string): Promise<{ re
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('borg with-lock did not take the lock');
+}
+
+/** A borg 1.x repository's id, from its config file (it survives a lost machine; a re-init changes it). */
+export async function repositoryId(repository: string): Promise<string> {
+  return /^id = (\w+)$/m.exec(await readFile(join(repository, 'config'), 'utf8'))?.[1] ?? '';
 }

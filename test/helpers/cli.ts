@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { expect } from 'vitest';
 
 export const cliPath = new URL('../../dist/borgops.mjs', import.meta.url).pathname;
 
@@ -22,4 +23,9 @@ export async function borgops(
     timeout: 300_000,
   });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Asserts exit code 0, showing the command's output when it is not. */
+export function expectOk(result: CliResult, what: string): void {
+  expect(result.exitCode, `${what}: ${result.stdout}${result.stderr}`).toBe(0);
 }

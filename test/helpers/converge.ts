@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
@@ -106,6 +106,34 @@ export async function archiveNames(world: ConvergeWorld, destination: string): P
   return result.stdout.split('\n').filter((line) => line !== '');
 }
 
+/** jon's archives of 2026-03-DD at 01:00, one per day, named as borgops names them. */
+export function dailyArchives(days: string[]): Record<string, string> {
+  return Object.fromEntries(
+    days.map((day) => [`jon-local-2026-03-${day}T01:00:00`, `2026-03-${day}T01:00:00`]),
+  );
+}
+
+/** Creates archives (name → creation time) of jon's linkding folder in a destination, with the adapter. */
+export async function seedArchives(
+  world: ConvergeWorld,
+  destination: string,
+  archives: Record<string, string>,
+): Promise<void> {
+  const target = await world.target(destination);
+  const tree = join(world.root, 'var/backup/linkding');
+  await mkdir(tree, { recursive: true });
+  await writeFile(join(tree, 'db'), 'data\n');
+  for (const [name, timestamp] of Object.entries(archives)) {
+    await world.borg.create(target, name, {
+      paths: ['var/backup/linkding'],
+      cwd: world.root,
+      compression: 'none',
+      exclude: [],
+      timestamp,
+    });
+  }
+}
+
 /** Keeps a repository locked (borg with-lock … cat) until the test ends or release is called. */
 export async function lockRepository(world: ConvergeWorld, repository: string): Promise<() => Promise<void>> {
   const holder = execa('borg', ['with-lock', repository, 'cat'], {
@@ -120,7 +148,6 @@ export async function lockRepository(world: ConvergeWorld, repository: string): 
     await holder;
   };
   onTestFinished(release);
-  const { readdir } = await import('node:fs/promises');
   for (let attempt = 0; attempt < 400; attempt++) {
     if ((await readdir(repository)).includes('lock.roster')) return release;
     await new Promise((resolve) => setTimeout(resolve, 25));

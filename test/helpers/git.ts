@@ -29,14 +29,25 @@ export async function gitRepo(
   files?: Record<string, string | null>,
   options: { from?: string } = {},
 ): Promise<TestRepo> {
-  const dir = await tempDir('borgops-config-');
+  const repo = await gitRepoAt(await tempDir('borgops-config-'));
+  if (options.from !== undefined) {
+    await cp(options.from, repo.dir, { recursive: true });
+    await repo.commit({}, 'import example');
+  }
+  if (files) await repo.commit(files, 'initial');
+  return repo;
+}
+
+/** A real git repository (gc.auto=0) in `dir`, created if missing; for suites that share one across tests. */
+export async function gitRepoAt(dir: string): Promise<TestRepo> {
+  await mkdir(dir, { recursive: true });
   const git = simpleGit({ baseDir: dir });
   await git.init(['--initial-branch=main']);
   await git.addConfig('gc.auto', '0');
   await git.addConfig('user.email', 'test@borgops.invalid');
   await git.addConfig('user.name', 'borgops test');
   await git.addConfig('commit.gpgsign', 'false');
-  const repo: TestRepo = {
+  return {
     dir,
     git,
     async write(changes) {
@@ -49,13 +60,6 @@ export async function gitRepo(
       return (await git.revparse(['HEAD'])).trim();
     },
   };
-  if (options.from !== undefined) {
-    await cp(options.from, dir, { recursive: true });
-    await git.add(['-A']);
-    await git.commit('import example');
-  }
-  if (files) await repo.commit(files, 'initial');
-  return repo;
 }
 
 export const exampleDir = new URL('../../examples/clan-storagebox', import.meta.url).pathname;

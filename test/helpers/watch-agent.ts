@@ -1,33 +1,29 @@
 import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
 import { cliPath } from './cli.js';
+import { waitFor } from './wait.js';
 
-export interface Agent {
-  url: string;
+export interface AgentProcess {
   process: ResultPromise;
+  /** Everything the agent logged so far. */
   stderr(): string;
 }
 
-/** Polls `probe` until it returns a value (errors count as "not yet"). */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export interface Agent extends AgentProcess {
+  url: string;
 }
 
-/** Starts the built CLI's `watch` on a free loopback port; killed when the test ends. */
-export async function startAgent(args: string[]): Promise<Agent> {
-  const child = execa('node', [cliPath, 'watch', '--listen', '127.0.0.1:0', '--log-level', 'info', ...args], {
+export interface AgentOptions {
+  env?: Record<string, string>;
+}
+
+/** Runs the built CLI's `watch` without waiting for anything; SIGKILLed if still running when the test ends. */
+export function spawnAgent(args: string[], options: AgentOptions = {}): AgentProcess {
+  const child = execa('node', [cliPath, 'watch', '--log-level', 'info', ...args], {
     reject: false,
-    all: false,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    // a test's SIGTERM lets the agent finish its current step: never SIGKILL it behind the test's back
+    forceKillAfterDelay: false,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -37,9 +33,16 @@ export async function startAgent(args: string[]): Promise<Agent> {
     if (child.exitCode === null) child.kill('SIGKILL');
     await child;
   });
+  return { process: child, stderr: () => stderr };
+}
+
+/** Starts `watch` on a free loopback port and waits until it listens. */
+export async function startAgent(args: string[], options: AgentOptions = {}): Promise<Agent> {
+  const agent = spawnAgent(['--listen', '127.0.0.1:0', ...args], options);
   const url = await waitFor(
     'the agent to listen',
-    async () => /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1],
+    () => /listening on (http:\/\/[\d.]+:\d+)/.exec(agent.stderr())?.[1],
+    60_000,
   );
-  return { url, process: child, stderr: () => stderr };
+  return { ...agent, url };
 }

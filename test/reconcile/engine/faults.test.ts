@@ -1,41 +1,27 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../../reconcile/engine/converge.js';
-import { archiveNames, convergeWorld, lockRepository } from '../../helpers/converge.js';
+import {
+  archiveNames,
+  convergeWorld,
+  dailyArchives,
+  lockRepository,
+  seedArchives,
+} from '../../helpers/converge.js';
 
 describe('apply with real borg: retention, guards and faults', () => {
   it("prunes exactly the archives the plan lists, only this machine and destination's, and guards large prunes", async () => {
     const w = await convergeWorld({ prune: { keep: { daily: 10 } } });
     expect((await w.apply()).result.errors).toEqual([]);
-    const target = await w.target('local');
-    const tree = join(w.root, 'var/backup/linkding');
-    await mkdir(tree, { recursive: true });
-    await writeFile(join(tree, 'db'), 'data\n');
-    const days = ['01', '02', '03', '04', '05', '06'];
-    for (const day of days) {
-      await w.borg.create(target, `jon-local-2026-03-${day}T01:00:00`, {
-        paths: ['var/backup/linkding'],
-        cwd: w.root,
-        compression: 'none',
-        exclude: [],
-        timestamp: `2026-03-${day}T01:00:00`,
-      });
-    }
+    await seedArchives(w, 'local', dailyArchives(['01', '02', '03', '04', '05', '06']));
     // neighbours in the same repository: another machine, a hyphenated destination, leftovers
-    for (const name of [
-      'sara-local-2026-03-01T01:00:00',
-      'jon-local-x-2026-03-01T01:00:00',
-      'jon-local-2026-02-01T01:00:00.failed',
-    ]) {
-      await w.borg.create(target, name, {
-        paths: ['var/backup/linkding'],
-        cwd: w.root,
-        compression: 'none',
-        exclude: [],
-        timestamp: '2026-02-01T01:00:00',
-      });
-    }
+    await seedArchives(w, 'local', {
+      'sara-local-2026-03-01T01:00:00': '2026-02-01T01:00:00',
+      'jon-local-x-2026-03-01T01:00:00': '2026-02-01T01:00:00',
+      'jon-local-2026-02-01T01:00:00.failed': '2026-02-01T01:00:00',
+    });
 
     await w.repo.commit({
       'inventory.json': (await readFile(join(w.repo.dir, 'inventory.json'), 'utf8')).replace(
@@ -105,7 +91,7 @@ describe('apply with real borg: retention, guards and faults', () => {
       w.paths.lock,
       JSON.stringify({
         pid: 2 ** 22 + 12345,
-        host: (await import('node:os')).hostname(),
+        host: hostname(),
         command: 'apply jon',
         startedAt: 'x',
       }),

@@ -3,23 +3,12 @@ import type { ActualMachine } from '../../../reconcile/engine/model.js';
 import { plan } from '../../../reconcile/engine/plan.js';
 import { compile } from '../../../src/desired/compile.js';
 import type { DesiredMachine } from '../../../src/desired/types.js';
-import { emptyLedger } from '../../../src/host/ledger.js';
-import { hostPaths } from '../../../src/host/paths.js';
-import { embeddedScheduler } from '../../../src/host/schedulers/embedded.js';
 import { declarationsOf } from '../../helpers/declarations.js';
 import { localConfig } from '../../helpers/fleet.js';
+import { observed, planOptions } from '../../helpers/plan.js';
 
 // The pure planner's secret precedence, with hand-made observations (the e2e tests run real borg and age).
-const paths = hostPaths('/tmp/root');
-const scheduler = embeddedScheduler(paths.schedule);
-const options = {
-  paths,
-  renderJob: scheduler.render,
-  jobCommand: (d: string) => ['borgops', 'backups', 'create', 'jon', '--destination', d],
-  worktree: false,
-  refresh: false,
-  now: new Date('2026-03-10T12:00:00Z'),
-};
+const options = planOptions();
 const armored = '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n';
 
 function desiredOf(files: Record<string, string> = {}, extra: Record<string, unknown> = {}): DesiredMachine {
@@ -32,18 +21,11 @@ function actual(
   secret: ActualMachine['secrets'][string],
   state: 'missing' | 'recorded' = 'missing',
 ): ActualMachine {
-  return {
+  return observed({
     repositories: { local: state === 'missing' ? { state, via: 'borg' } : { state, via: 'ledger' } },
-    hooks: {},
     secrets: { local: secret },
     sshKey: { exists: true },
-    scheduler: 'embedded',
-    schedules: {},
-    served: {},
-    authorizedKeys: {},
-    accounts: { managed: false, users: {} },
-    ledger: emptyLedger(),
-  };
+  });
 }
 
 const ops = (result: ReturnType<typeof plan>) =>

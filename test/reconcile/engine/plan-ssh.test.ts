@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ActualMachine } from '../../../reconcile/engine/model.js';
 import { plan } from '../../../reconcile/engine/plan.js';
 import { compile } from '../../../src/desired/compile.js';
-import { emptyLedger } from '../../../src/host/ledger.js';
-import { hostPaths } from '../../../src/host/paths.js';
-import { embeddedScheduler } from '../../../src/host/schedulers/embedded.js';
 import { declarationsOf } from '../../helpers/declarations.js';
+import { observed, planOptions } from '../../helpers/plan.js';
 
 // The server role and the client's SSH side of the pure planner, with hand-made observations.
 const jonKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl borgops@jon';
@@ -41,38 +39,13 @@ function declarations(extra: { jonKey?: boolean; hostKey?: string } = {}) {
   });
 }
 
-function actual(overrides: Partial<ActualMachine> = {}): ActualMachine {
-  return {
-    repositories: {},
-    hooks: {},
-    secrets: {},
-    sshKey: { exists: false },
-    scheduler: 'embedded',
-    schedules: {},
-    served: {},
-    authorizedKeys: {},
-    accounts: { managed: false, users: {} },
-    ledger: emptyLedger(),
-    ...overrides,
-  };
-}
-
-function planFor(machine: string, observed: ActualMachine, root = '/srv/test-root', extra = {}) {
-  const paths = hostPaths(root);
-  const scheduler = embeddedScheduler(paths.schedule);
-  return plan(compile(declarations(extra), machine), observed, {
-    paths,
-    renderJob: scheduler.render,
-    jobCommand: (d) => ['borgops', 'backups', 'create', machine, '--destination', d],
-    worktree: false,
-    refresh: false,
-    now: new Date('2026-03-10T12:00:00Z'),
-  });
+function planFor(machine: string, actual: ActualMachine, root = '/srv/test-root', extra = {}) {
+  return plan(compile(declarations(extra), machine), actual, planOptions(machine, root));
 }
 
 describe('plan: the server role', () => {
   it('as root on /: creates the user, gives it the directories and the keys file', () => {
-    const result = planFor('vault', actual({ accounts: { managed: true, users: { borg: null } } }), '/');
+    const result = planFor('vault', observed({ accounts: { managed: true, users: { borg: null } } }), '/');
     expect(result.actions.map((a) => [a.op, a.summary])).toEqual([
       [
         'server-user.create',
@@ -101,7 +74,7 @@ describe('plan: the server role', () => {
 
   it('never changes an existing user; a home elsewhere is a warning naming both files', () => {
     const borg = { name: 'borg', uid: 998, gid: 998, home: '/home/borg', shell: '/bin/bash' };
-    const result = planFor('vault', actual({ accounts: { managed: true, users: { borg } } }), '/');
+    const result = planFor('vault', observed({ accounts: { managed: true, users: { borg } } }), '/');
     expect(result.actions.map((a) => a.op)).not.toContain('server-user.create');
     expect(result.warnings).toContain(
       "user borg exists with home /home/borg, not /srv/borg: sshd reads /home/borg/.ssh/authorized_keys by default while borgops writes /srv/borg/.ssh/authorized_keys; borgops never changes a user it did not create, so change its home or point sshd's AuthorizedKeysFile at that file",
@@ -109,7 +82,7 @@ describe('plan: the server role', () => {
   });
 
   it('under another --root: no user, no owners, and forced commands that cd into the host path', () => {
-    const result = planFor('vault', actual());
+    const result = planFor('vault', observed());
     expect(result.actions.map((a) => a.op)).toEqual(['served.create', 'served.create', 'authorized-key.set']);
     expect(result.actions.some((a) => 'owner' in a)).toBe(false);
     const set = result.actions.find((a) => a.op === 'authorized-key.set');
@@ -127,13 +100,13 @@ describe('plan: the server role', () => {
 
 describe("plan: a client's SSH destinations", () => {
   it('says a server host key is trusted on first use, or pinned', () => {
-    const tofu = planFor('jon', actual({ repositories: { vault: { state: 'recorded', via: 'ledger' } } }));
+    const tofu = planFor('jon', observed({ repositories: { vault: { state: 'recorded', via: 'ledger' } } }));
     expect(tofu.notes).toContain(
       'vault: host key of vault.lan trusted on first use (StrictHostKeyChecking=accept-new, as clan) and remembered in /srv/test-root/var/lib/borgops/ssh/known_hosts; pin it with the hostKey setting of server vault',
     );
     const pinned = planFor(
       'jon',
-      actual({ repositories: { vault: { state: 'recorded', via: 'ledger' } } }),
+      observed({ repositories: { vault: { state: 'recorded', via: 'ledger' } } }),
       '/srv/test-root',
       { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
     );
@@ -144,15 +117,18 @@ describe("plan: a client's SSH destinations", () => {
 
   it('warns when the committed public key is missing or not this machine’s', () => {
     const repositories = { vault: { state: 'recorded', via: 'ledger' } } as const;
-    const missing = planFor('jon', actual({ repositories }), '/srv/test-root', { jonKey: false });
+    const missing = planFor('jon', observed({ repositories }), '/srv/test-root', { jonKey: false });
     expect(missing.warnings).toContain(
       "this machine's public key is not committed: server vault cannot authorize it until machines/jon/borgbackup.ssh.pub holds the output of `borgops keys show`",
     );
-    const mismatch = planFor('jon', actual({ repositories, sshKey: { exists: true, publicKey: otherKey } }));
+    const mismatch = planFor(
+      'jon',
+      observed({ repositories, sshKey: { exists: true, publicKey: otherKey } }),
+    );
     expect(mismatch.warnings).toContain(
       "machines/jon/borgbackup.ssh.pub is not this machine's key (/srv/test-root/var/lib/borgops/ssh/borgbackup.ssh.pub): server vault will refuse it; commit the output of `borgops keys show`",
     );
-    const same = planFor('jon', actual({ repositories, sshKey: { exists: true, publicKey: jonKey } }));
+    const same = planFor('jon', observed({ repositories, sshKey: { exists: true, publicKey: jonKey } }));
     expect(same.warnings.filter((w) => w.includes('borgbackup.ssh.pub'))).toEqual([]);
   });
 });

@@ -5,41 +5,24 @@ import { renderPlanText } from '../../../reconcile/render/plan-text.js';
 import { compile } from '../../../src/desired/compile.js';
 import type { DesiredMachine } from '../../../src/desired/types.js';
 import { emptyLedger, type Ledger } from '../../../src/host/ledger.js';
-import { hostPaths } from '../../../src/host/paths.js';
-import { embeddedScheduler } from '../../../src/host/schedulers/embedded.js';
 import { declarationsOf } from '../../helpers/declarations.js';
 import { localConfig } from '../../helpers/fleet.js';
+import { observed, planOptions } from '../../helpers/plan.js';
 
 // Unit tests of the pure planner with hand-made observations; the integration tests run real borg.
-const paths = hostPaths('/tmp/root');
-const scheduler = embeddedScheduler(paths.schedule);
-const options = {
-  paths,
-  renderJob: scheduler.render,
-  jobCommand: (d: string) => ['borgops', 'backups', 'create', 'jon', '--destination', d],
-  worktree: false,
-  refresh: false,
-  now: new Date('2026-03-10T12:00:00Z'),
-};
+const options = planOptions();
+const { paths } = options;
 
 function desiredOf(extra: Record<string, unknown> = {}): DesiredMachine {
   return compile(declarationsOf(localConfig({ local: '/srv/borg/local' }, extra)), 'jon');
 }
 
 function emptyActual(overrides: Partial<ActualMachine> = {}): ActualMachine {
-  return {
+  return observed({
     repositories: { local: { state: 'missing', via: 'borg' } },
-    hooks: {},
     secrets: { local: { passphrase: false, key: false } },
-    sshKey: { exists: false },
-    scheduler: 'embedded',
-    schedules: {},
-    served: {},
-    authorizedKeys: {},
-    accounts: { managed: false, users: {} },
-    ledger: emptyLedger(),
     ...overrides,
-  };
+  });
 }
 
 function converged(desired: DesiredMachine, ledger: Ledger = emptyLedger()): ActualMachine {
@@ -50,7 +33,7 @@ function converged(desired: DesiredMachine, ledger: Ledger = emptyLedger()): Act
       {
         destination: d.name,
         active: true,
-        files: scheduler.render({
+        files: options.renderJob({
           machine: 'jon',
           destination: d.name,
           startAt: d.startAt,

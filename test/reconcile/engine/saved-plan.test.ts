@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan, runApply } from '../../../reconcile/engine/converge.js';
 import type { Plan } from '../../../reconcile/engine/model.js';
-import { archiveNames, type ConvergeWorld, convergeWorld } from '../../helpers/converge.js';
+import {
+  archiveNames,
+  type ConvergeWorld,
+  convergeWorld,
+  dailyArchives,
+  seedArchives,
+} from '../../helpers/converge.js';
 
 async function savePlan(w: ConvergeWorld, edit: (plan: Plan) => void): Promise<string> {
   const planned = await makePlan(w.options);
@@ -62,19 +68,7 @@ describe('apply --plan FILE recomputes the plan and runs only what it recomputed
   it('takes refusals from the recomputation: an emptied refusals list does not prune', async () => {
     const w = await convergeWorld({ prune: { keep: { daily: 10 } } });
     expect((await w.apply()).result.errors).toEqual([]);
-    const target = await w.target('local');
-    const tree = join(w.root, 'var/backup/linkding');
-    await mkdir(tree, { recursive: true });
-    await writeFile(join(tree, 'db'), 'data\n');
-    for (const day of ['01', '02', '03', '04']) {
-      await w.borg.create(target, `jon-local-2026-03-${day}T01:00:00`, {
-        paths: ['var/backup/linkding'],
-        cwd: w.root,
-        compression: 'none',
-        exclude: [],
-        timestamp: `2026-03-${day}T01:00:00`,
-      });
-    }
+    await seedArchives(w, 'local', dailyArchives(['01', '02', '03', '04']));
     await w.repo.commit({
       'inventory.json': (await readFile(join(w.repo.dir, 'inventory.json'), 'utf8')).replace(
         '"daily": 10',
@@ -95,17 +89,10 @@ describe('apply --plan FILE recomputes the plan and runs only what it recomputed
   it('refuses a saved prune of archives that are not in the recomputed plan', async () => {
     const w = await convergeWorld({ prune: { keep: { daily: 10 } } });
     expect((await w.apply()).result.errors).toEqual([]);
-    const target = await w.target('local');
-    await mkdir(join(w.root, 'var/backup/linkding'), { recursive: true });
-    for (const name of ['sara-local-2026-03-01T01:00:00', 'jon-local-2026-03-01T01:00:00']) {
-      await w.borg.create(target, name, {
-        paths: ['var/backup/linkding'],
-        cwd: w.root,
-        compression: 'none',
-        exclude: [],
-        timestamp: '2026-03-01T01:00:00',
-      });
-    }
+    await seedArchives(w, 'local', {
+      'sara-local-2026-03-01T01:00:00': '2026-03-01T01:00:00',
+      'jon-local-2026-03-01T01:00:00': '2026-03-01T01:00:00',
+    });
     const file = await savePlan(w, (plan) => {
       plan.actions.push({
         op: 'retention.prune',

@@ -3,6 +3,7 @@ import { startClocks } from '../../../reconcile/engine/apply.js';
 import { healthReport } from '../../../reconcile/operations/health.js';
 import { renderMetrics } from '../../../reconcile/render/metrics.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
+import type { DestinationRun, Runs } from '../../../src/host/runs.js';
 
 const destination = {
   name: 'local',
@@ -79,33 +80,32 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
     now,
   };
   const fresh = { lastSuccess: '2026-03-01T11:00:00Z', lastAttempt: '2026-03-01T11:00:00Z' };
+  /** The runs file with one fresh backup of local and what `local` adds (a check, a drill). */
+  const runsOf = (local: Partial<DestinationRun> = {}): Runs => ({
+    version: 1,
+    destinations: { local: { ...fresh, ...local } },
+  });
 
   it('a failed check makes the machine not Ready with CheckFailed, apart from BackupStale', () => {
     const report = healthReport({
       ...base,
-      runs: {
-        version: 1,
-        destinations: {
-          local: {
-            ...fresh,
-            check: {
-              lastAttempt: '2026-03-01T10:00:00Z',
-              ok: false,
-              durationSeconds: 3,
-              failure: 'corrupt',
-              error: 'local: borg check found problems: Data integrity error',
-            },
-            drill: {
-              lastAttempt: '2026-03-01T09:00:00Z',
-              lastSuccess: '2026-03-01T09:00:00Z',
-              ok: true,
-              durationSeconds: 9,
-              files: 3,
-              bytes: 300,
-            },
-          },
+      runs: runsOf({
+        check: {
+          lastAttempt: '2026-03-01T10:00:00Z',
+          ok: false,
+          durationSeconds: 3,
+          failure: 'corrupt',
+          error: 'local: borg check found problems: Data integrity error',
         },
-      },
+        drill: {
+          lastAttempt: '2026-03-01T09:00:00Z',
+          lastSuccess: '2026-03-01T09:00:00Z',
+          ok: true,
+          durationSeconds: 9,
+          files: 3,
+          bytes: 300,
+        },
+      }),
     });
     expect(report.destinations[0]?.stale).toBe(false);
     expect(report.conditions[0]).toEqual({
@@ -127,21 +127,15 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
   it('a failed drill gives DrillFailed; a check and drill never run since the first apply two weeks ago are overdue', () => {
     const drillFailed = healthReport({
       ...base,
-      runs: {
-        version: 1,
-        destinations: {
-          local: {
-            ...fresh,
-            drill: {
-              lastAttempt: '2026-03-01T10:00:00Z',
-              ok: false,
-              durationSeconds: 1,
-              failure: 'stale',
-              error: 'local: too old',
-            },
-          },
+      runs: runsOf({
+        drill: {
+          lastAttempt: '2026-03-01T10:00:00Z',
+          ok: false,
+          durationSeconds: 1,
+          failure: 'stale',
+          error: 'local: too old',
         },
-      },
+      }),
     });
     expect(drillFailed.conditions[0]).toMatchObject({
       status: false,
@@ -152,7 +146,7 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
     const overdue = healthReport({
       ...base,
       firstApplied: { local: '2026-02-13T00:00:00Z' },
-      runs: { version: 1, destinations: { local: fresh } },
+      runs: runsOf(),
     });
     expect(overdue.destinations[0]?.check).toMatchObject({
       overdue: true,
@@ -167,7 +161,7 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
       'borgops_verification_overdue{machine="jon",destination="local",kind="drill"} 1\n',
     );
 
-    const notYet = healthReport({ ...base, runs: { version: 1, destinations: { local: fresh } } });
+    const notYet = healthReport({ ...base, runs: runsOf() });
     expect(notYet.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
   });
 
@@ -176,7 +170,7 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
       ...base,
       destinations: [{ ...verified, verify: { check: false, verifyData: false, drill: false } }],
       firstApplied: { local: '2025-01-01T00:00:00Z' },
-      runs: { version: 1, destinations: { local: fresh } },
+      runs: runsOf(),
     });
     expect(off.destinations[0]?.check).toBeUndefined();
     expect(off.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });

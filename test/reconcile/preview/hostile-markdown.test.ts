@@ -99,7 +99,9 @@ describe('a PR preview cannot hide a script from its reader (markdown-it renders
     const markdown = renderPreviewMarkdown(report);
     expect(markdown).not.toContain('\r');
     const text = visibleText(markdown);
-    for (const line of scriptLines(state)) expect(text).toContain(printableLine(line));
+    const lines = scriptLines(state);
+    expect(lines).toContain(attack);
+    for (const line of lines) expect(text).toContain(printableLine(line));
     expect(text).toContain('/srv/app/cache\\r\\r<!--');
 
     // the terminal renderings: no raw control character reaches the screen

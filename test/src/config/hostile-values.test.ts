@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadDeclarations } from '../../../src/config/load.js';
 import { formatProblem } from '../../../src/config/problem.js';
+import { clientInventory } from '../../helpers/fleet.js';
 
 function inventory(client: Record<string, unknown>, server?: Record<string, unknown>): string {
-  return JSON.stringify({
-    instances: {
-      borgbackup: {
-        module: { name: 'borgbackup' },
-        roles: {
-          client: {
-            machines: {
-              jon: { settings: { destinations: { local: { repo: '/srv/borg/local' } }, ...client } },
-            },
-          },
-          ...(server ? { server: { machines: { vault: { settings: server } } } } : {}),
-        },
-      },
-    },
-  });
+  return JSON.stringify(
+    clientInventory(
+      { destinations: { local: { repo: '/srv/borg/local' } }, ...client },
+      server ? { server: { machines: { vault: { settings: server } } } } : {},
+    ),
+  );
 }
 
 function problems(files: Record<string, string>): string[] {

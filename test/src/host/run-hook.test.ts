@@ -7,7 +7,9 @@ import { acquireLock, waitForLock } from '../../../src/host/lock.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { runHook } from '../../../src/host/run-hook.js';
 import { silentLogger } from '../../../src/log.js';
+import { exists } from '../../helpers/files.js';
 import { tempDir } from '../../helpers/temp.js';
+import { waitFor } from '../../helpers/wait.js';
 
 async function installed(script: string) {
   const root = await tempDir();
@@ -66,15 +68,9 @@ describe('runHook (installed scripts, real bash)', () => {
       { name: 'pre-restore-app', state: 'app' },
       { ...options, signal: controller.signal },
     );
-    const { access } = await import('node:fs/promises');
-    while (
-      !(await access(join(root, 'started')).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor('the script to start', async () =>
+      (await exists(join(root, 'started'))) ? true : undefined,
+    );
     controller.abort();
     expect(await running).toMatchObject({ ok: false, error: 'interrupted' });
   });
@@ -86,7 +82,8 @@ describe('waitForLock', () => {
     const held = await acquireLock(path, 'backups create jon');
     const waits: string[] = [];
     const waiting = waitForLock(path, 'backups restore jon', { pollMs: 10, onWait: (m) => waits.push(m) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // release only once the waiter has seen the lock held (a fixed 50 ms raced a loaded machine)
+    await waitFor('the waiter to see the lock held', () => (waits.length > 0 ? true : undefined));
     await held.release();
     const lock = await waiting;
     expect(lock.holder.command).toBe('backups restore jon');

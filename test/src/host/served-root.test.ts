@@ -1,4 +1,16 @@
-import { chmod, chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lookupUser } from '../../../src/host/accounts.js';
@@ -75,7 +87,6 @@ describe.skipIf(!isRoot)(
       const rootSsh = join(root, 'root/.ssh');
       await mkdir(rootSsh, { recursive: true, mode: 0o700 });
       await writeFile(join(rootSsh, 'authorized_keys'), 'ssh-ed25519 AAAAroot root@host\n', { mode: 0o600 });
-      const { rename } = await import('node:fs/promises');
       await rename(join(home, '.ssh'), join(home, 'old-ssh'));
       await symlink(rootSsh, join(home, '.ssh'));
 
@@ -99,7 +110,6 @@ describe.skipIf(!isRoot)(
       const secret = join(root, 'shadow');
       await writeFile(secret, 'root:$6$secret-hash:19000::::::\n', { mode: 0o600 });
       const file = join(home, '.ssh/authorized_keys');
-      const { rm } = await import('node:fs/promises');
       await rm(file);
       await symlink(secret, file);
 

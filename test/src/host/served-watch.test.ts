@@ -4,22 +4,13 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { nextRecord } from '../../../src/host/served-history.js';
 import { observeServedRepository } from '../../../src/host/served-watch.js';
+import { sizeOf } from '../../helpers/files.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const env = { BORG_PASSPHRASE: 'test', BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes' };
 
 async function borg(args: string[], cwd?: string) {
   return execa('borg', args, { env, ...(cwd === undefined ? {} : { cwd }) });
-}
-
-async function sizeOf(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await sizeOf(path);
-    else if (entry.isFile()) total += (await stat(path)).size;
-  }
-  return total;
 }
 
 describe('observeServedRepository (real borg 1.x repositories, metadata only)', () => {

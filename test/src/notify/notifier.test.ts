@@ -4,6 +4,7 @@ import { silentLogger } from '../../../src/log.js';
 import type { NotifyMessage } from '../../../src/notify/message.js';
 import { createNotifier, type DeliveryReport } from '../../../src/notify/notifier.js';
 import { closedPort, startReceivers } from '../../helpers/receivers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 function receiver(name: string, extra: Partial<ResolvedReceiver>): ResolvedReceiver {
   return { name, kind: 'webhook', failOnWarning: false, on: ['fail'], timeoutSeconds: 2, ...extra };
@@ -70,7 +71,11 @@ describe('the notifier (real HTTP on 127.0.0.1)', () => {
     expect(reports.map((r) => r.ok)).toEqual([false, false]);
     expect(reports[0]?.error).toMatch(/timed out after 1s|gave up: the run ended/);
     expect(reports[1]).toMatchObject({ attempts: 0, error: 'gave up: the run ended' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the server sees the client's closed connection a moment later (not within a fixed 50 ms on a loaded machine)
+    expect(server.at('/hang').length).toBeGreaterThan(0);
+    await waitFor('the server to see the hanging request abandoned', () =>
+      server.abandoned() === server.at('/hang').length ? true : undefined,
+    );
     expect(server.abandoned()).toBe(server.at('/hang').length);
   });
 
