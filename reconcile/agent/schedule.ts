@@ -1,11 +1,16 @@
 import type { Borg } from '../../src/borg/types.js';
+import { parseJobKey } from '../../src/desired/jobs.js';
 import { errorMessage } from '../../src/errors.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readScheduleTable, recordRun } from '../../src/host/schedulers/embedded.js';
+import { keyOf } from '../../src/host/schedulers/types.js';
 import type { Logger } from '../../src/log.js';
 import { nextRun } from '../../src/schedule/due.js';
 import { compareStrings } from '../../src/util/compare.js';
 import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
+import { runCheck } from '../operations/check.js';
+import { runDrill } from '../operations/drill.js';
+import type { VerificationRun } from '../operations/verification.js';
 
 export interface EmbeddedSchedulerOptions {
   paths: HostPaths;
@@ -17,6 +22,8 @@ export interface EmbeddedSchedulerOptions {
   /** Longest sleep between looks at the table (it changes when apply installs or removes jobs). */
   maxSleepMs?: number;
   onRun?: (destination: string, run: BackupRun | undefined, error?: string) => void;
+  /** A scheduled check or drill finished (its results are in runs.json too). */
+  onVerification?: (run: VerificationRun) => void;
 }
 
 export interface EmbeddedSchedulerLoop {
@@ -50,12 +57,45 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     });
   }
 
-  async function runJob(destination: string, lastRun: string | null): Promise<void> {
+  async function runVerification(key: string): Promise<void> {
+    const { kind, destination } = parseJobKey(key);
+    const common = {
+      paths,
+      borg: options.borg,
+      logger,
+      machine: options.machine,
+      destination,
+      signal,
+      now: clock,
+    };
+    const run =
+      kind === 'drill'
+        ? await runDrill(common)
+        : await runCheck({ ...common, verifyData: kind === 'verify-data' });
+    (run.ok ? logger.info.bind(logger) : logger.warn.bind(logger))(
+      { destination, kind, ok: run.ok, failure: run.results[0]?.failure?.class },
+      `scheduled ${kind} finished`,
+    );
+    options.onVerification?.(run);
+  }
+
+  /** `key`: the destination for its backup job, `<kind>:<destination>` for a check or drill. */
+  async function runJob(key: string, lastRun: string | null): Promise<void> {
     const startedAt = clock();
+    const { kind, destination } = parseJobKey(key);
     // record the start, as systemd does for a Persistent= timer: a crash mid-run is not re-run at once;
     // a claim against the last run seen, so a slot another process already started is not run again
-    if (!(await recordRun(paths.schedule, destination, startedAt, lastRun))) {
-      logger.info({ destination }, 'scheduled backup skipped: another process already started this slot');
+    if (!(await recordRun(paths.schedule, key, startedAt, lastRun))) {
+      logger.info({ destination, kind }, `scheduled ${kind} skipped: another process already started this slot`);
+      return;
+    }
+    if (kind !== 'backup') {
+      logger.info({ destination, kind }, `scheduled ${kind} starting`);
+      try {
+        await runVerification(key);
+      } catch (error: unknown) {
+        logger.error({ destination, kind, err: errorMessage(error) }, `scheduled ${kind} failed`);
+      }
       return;
     }
     logger.info({ destination }, 'scheduled backup starting');
@@ -86,7 +126,7 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
       const table = await readScheduleTable(paths.schedule).catch(() => ({ version: 1 as const, jobs: {} }));
       const now = clock();
       let earliest = Number.POSITIVE_INFINITY;
-      const due: { destination: string; lastRun: string | null }[] = [];
+      const due: { key: string; lastRun: string | null }[] = [];
       for (const job of Object.values(table.jobs)) {
         const next = nextRun(
           {
@@ -98,14 +138,14 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
           now,
         );
         if (!next.ok) continue;
-        if (next.due) due.push({ destination: job.destination, lastRun: job.lastRun ?? null });
+        if (next.due) due.push({ key: keyOf(job), lastRun: job.lastRun ?? null });
         else earliest = Math.min(earliest, next.at.getTime());
       }
-      for (const { destination, lastRun } of due.sort((a, b) =>
-        compareStrings(a.destination, b.destination),
-      )) {
+      // backups first: a check or drill due at the same time then verifies the fresh archive
+      const order = (key: string) => `${parseJobKey(key).kind === 'backup' ? 0 : 1}${key}`;
+      for (const { key, lastRun } of due.sort((a, b) => compareStrings(order(a.key), order(b.key)))) {
         if (signal.aborted) break;
-        await runJob(destination, lastRun);
+        await runJob(key, lastRun);
       }
       if (due.length > 0) continue;
       await sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()));

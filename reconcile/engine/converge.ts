@@ -2,6 +2,7 @@
 // reconcile/: it imports only src/ and itself (ARCHITECTURE.md).
 import type { Borg } from '../../src/borg/types.js';
 import { compile } from '../../src/desired/compile.js';
+import { parseJobKey } from '../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
@@ -46,16 +47,21 @@ export interface Planned {
   schedulers: SchedulerSet;
 }
 
-/** The command a scheduled job runs: this borgops, against the applied declarations. */
-export function jobCommand(paths: HostPaths, machine: string, destination: string): string[] {
+/**
+ * The command a scheduled job runs: this borgops, against the applied declarations. `key` is the
+ * job's key: a destination (its backup), or `check:<d>`, `verify-data:<d>`, `drill:<d>`.
+ */
+export function jobCommand(paths: HostPaths, machine: string, key: string): string[] {
+  const { kind, destination } = parseJobKey(key);
+  const verb = kind === 'backup' ? ['backups', 'create'] : kind === 'drill' ? ['drill'] : ['check'];
   return [
     process.execPath,
     cliEntry(),
-    'backups',
-    'create',
+    ...verb,
     machine,
     '--destination',
     destination,
+    ...(kind === 'verify-data' ? ['--verify-data'] : []),
     '--root',
     paths.root,
     '--state-dir',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { secretFilePath } from '../../src/config/files.js';
+import { jobKey } from '../../src/desired/jobs.js';
 import type { DesiredMachine, Resource } from '../../src/desired/types.js';
 import { HOOK_MODE } from '../../src/host/hooks.js';
 import type { HostPaths } from '../../src/host/paths.js';
@@ -229,17 +230,20 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
   }
 
   for (const schedule of ofKind(desired, 'schedule')) {
+    const key = jobKey(schedule.job ?? 'backup', schedule.destination);
     const job: ScheduledJob = {
       machine: desired.machine,
       destination: schedule.destination,
+      ...(schedule.job === undefined ? {} : { kind: schedule.job }),
       startAt: schedule.startAt,
       staggerSeconds: schedule.staggerSeconds,
-      command: options.jobCommand(schedule.destination),
+      command: options.jobCommand(key),
     };
     const files = options.renderJob(job);
-    const found = actual.schedules[schedule.destination];
+    const found = actual.schedules[key];
     if (found?.active && sameJobFiles(found.files, files)) continue;
     const changed = found !== undefined && !sameJobFiles(found.files, files);
+    const what = schedule.job === undefined ? 'job' : `${schedule.job} job`;
     actions.push({
       op: 'schedule.install',
       id: schedule.id,
@@ -248,10 +252,10 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       diffs: fileDiffs(found?.files ?? [], files).filter((diff) => diff.before !== diff.after),
       effect: found ? 'mutating' : 'additive',
       summary: !found
-        ? `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
+        ? `install a ${actual.scheduler} ${what} for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
         : changed
-          ? `update the ${actual.scheduler} job of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
-          : `re-activate the ${actual.scheduler} job of ${schedule.destination}: ${found.reason ?? 'inactive'}`,
+          ? `update the ${actual.scheduler} ${what} of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
+          : `re-activate the ${actual.scheduler} ${what} of ${schedule.destination}: ${found.reason ?? 'inactive'}`,
     });
   }
   const removals = new Set<string>();

@@ -1,3 +1,4 @@
+import { type JobKind, jobKey } from '../../src/desired/jobs.js';
 import { readLedger } from '../../src/host/ledger.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { staggeredCalendar } from '../../src/host/schedulers/calendar.js';
@@ -18,6 +19,8 @@ export type JobState = 'installed' | 'drifted' | 'inactive' | 'missing' | 'not i
 
 export interface ScheduleRow {
   destination: string;
+  /** What the job runs: `backup`, or a verification next to it (`check`, `verify-data`, `drill`). */
+  job: JobKind;
   /** The backend apply installed it with (the ledger); null when apply has not installed it. */
   backend: string | null;
   startAt: string[];
@@ -74,29 +77,33 @@ export async function listSchedules(options: ScheduleListOptions): Promise<Sched
   const jobs: ScheduleRow[] = [];
   for (const resource of desired.resources) {
     if (resource.kind !== 'schedule') continue;
-    const { destination, startAt, staggerSeconds } = resource;
+    const { startAt, staggerSeconds } = resource;
+    // a check or drill job is filed under its key (`drill:local`), next to the backup job
+    const key = jobKey(resource.job ?? 'backup', resource.destination);
     const backend = ledger.entries[resource.id]?.backend;
     const scheduler = backend === undefined ? undefined : all[backend];
     if (scheduler && !observedBy.has(scheduler.name))
       observedBy.set(scheduler.name, await scheduler.observe());
     const job: ScheduledJob = {
       machine: desired.machine,
-      destination,
+      destination: resource.destination,
+      ...(resource.job === undefined ? {} : { kind: resource.job }),
       startAt,
       staggerSeconds,
-      command: jobCommand(paths, desired.machine, destination),
+      command: jobCommand(paths, desired.machine, key),
     };
     const observed = scheduler
-      ? observedBy.get(scheduler.name)?.find((j) => j.destination === destination)
+      ? observedBy.get(scheduler.name)?.find((j) => j.destination === key)
       : undefined;
-    const lastRun = (await scheduler?.lastRun(destination)) ?? undefined;
-    const since = backend === 'embedded' ? table.jobs[destination]?.installedAt : undefined;
+    const lastRun = (await scheduler?.lastRun(key)) ?? undefined;
+    const since = backend === 'embedded' ? table.jobs[key]?.installedAt : undefined;
     const next = nextRun(
       { startAt, staggerSeconds, ...(lastRun ? { lastRun } : {}), ...(since ? { since } : {}) },
       options.now,
     );
     jobs.push({
-      destination,
+      destination: resource.destination,
+      job: resource.job ?? 'backup',
       backend: backend ?? null,
       startAt,
       staggerSeconds,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { authorizedKeyLine } from '../../src/desired/authorized-keys.js';
+import { jobKey } from '../../src/desired/jobs.js';
 import type { AuthorizedKey, DesiredState, Resource } from '../../src/desired/types.js';
 import { type HostPaths, underRoot } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
@@ -73,14 +74,19 @@ function patches(before: readonly JobFile[], after: readonly JobFile[]): FilePat
   });
 }
 
+function jobWord(job: string | undefined): string {
+  return job === undefined ? 'job' : `${job} job`;
+}
+
 function jobFiles(item: Item | undefined, context: ItemContext): JobFile[] {
   if (item?.kind !== 'schedule') return [];
   return context.renderSchedule({
     machine: context.machine,
     destination: item.destination,
+    ...(item.job === undefined ? {} : { kind: item.job }),
     startAt: item.startAt,
     staggerSeconds: item.staggerSeconds,
-    command: context.jobCommand(context.machine, item.destination),
+    command: context.jobCommand(context.machine, jobKey(item.job ?? 'backup', item.destination)),
   });
 }
 
@@ -135,7 +141,7 @@ function added(item: Item, context: ItemContext): Described {
     }
     case 'schedule':
       return {
-        summary: `install a ${context.scheduler} job for ${item.destination} (${item.startAt.join(', ')})`,
+        summary: `install a ${context.scheduler} ${jobWord(item.job)} for ${item.destination} (${item.startAt.join(', ')})`,
         files: patches([], jobFiles(item, context)),
       };
     case 'served-repository':
@@ -181,7 +187,7 @@ function removed(item: Item, context: ItemContext): Described {
     }
     case 'schedule':
       return {
-        summary: `remove the ${context.scheduler} job of ${item.destination}`,
+        summary: `remove the ${context.scheduler} ${jobWord(item.job)} of ${item.destination}`,
         files: patches(jobFiles(item, context), []),
         destructive: true,
       };
@@ -232,7 +238,11 @@ function changed(before: Item, after: Item, context: ItemContext): Described | u
     const settings = scheduleSettings(after.destination, before, after);
     const files = patches(jobFiles(before, context), jobFiles(after, context));
     if (settings.length === 0 && files.length === 0) return undefined;
-    return { summary: `update the ${context.scheduler} job of ${after.destination}`, settings, files };
+    return {
+      summary: `update the ${context.scheduler} ${jobWord(after.job)} of ${after.destination}`,
+      settings,
+      files,
+    };
   }
   if (before.kind === 'served-repository' && after.kind === 'served-repository') {
     const settings = servedSettings(before.served, after.served);

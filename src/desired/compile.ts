@@ -4,6 +4,7 @@ import { archivePrefix } from '../config/names.js';
 import { BorgopsError } from '../errors.js';
 import { byKey, compareStrings } from '../util/compare.js';
 import { hooksOf } from './hooks.js';
+import { jobKey } from './jobs.js';
 import { staggerOffset } from './stagger.js';
 import type {
   AuthorizedKey,
@@ -201,6 +202,22 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
       startAt: destination.startAt,
       staggerSeconds: destination.staggerSeconds,
     });
+    // checks and drills are jobs next to the backup, with the same stagger
+    for (const [job, calendar] of [
+      ['check', destination.verify.check],
+      ['verify-data', destination.verify.verifyData],
+      ['drill', destination.verify.drill],
+    ] as const) {
+      if (calendar === false) continue;
+      resources.push({
+        kind: 'schedule',
+        id: `schedule/${jobKey(job, name)}`,
+        destination: name,
+        job,
+        startAt: calendar,
+        staggerSeconds: destination.staggerSeconds,
+      });
+    }
   }
   for (const hook of hooks) resources.push({ kind: 'hook', id: `hook/${hook.name}`, hook });
   for (const user of users) resources.push({ kind: 'server-user', id: `server-user/${user.name}`, user });

@@ -1,6 +1,7 @@
 import type { CommittedSecrets, EncryptionMode, ResolvedVerify } from '../config/model.js';
 import type { ResolvedReceiver } from '../config/notify.js';
 import type { Keep, State } from '../config/schema.js';
+import type { JobKind } from './jobs.js';
 
 export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore', 'verify'] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
@@ -81,7 +82,15 @@ export type Resource =
   | { kind: 'repository'; id: string; destination: DesiredDestination }
   | { kind: 'retention'; id: string; destination: string; keep: Keep; archivePrefix: string }
   | { kind: 'hook'; id: string; hook: DesiredHook }
-  | { kind: 'schedule'; id: string; destination: string; startAt: string[]; staggerSeconds: number }
+  | {
+      kind: 'schedule';
+      id: string;
+      destination: string;
+      /** A check or drill job of the destination; absent: its backup job. */
+      job?: Exclude<JobKind, 'backup'>;
+      startAt: string[];
+      staggerSeconds: number;
+    }
   | { kind: 'secret'; id: string; destination: string }
   /** The escrowed `borg key export` of a destination in a key mode (repokey*, keyfile*). */
   | { kind: 'key-export'; id: string; destination: string }

@@ -22,9 +22,10 @@ export function formatScheduleList(list: ScheduleList): string {
   const lines = [`Backup jobs of ${list.machine}, as applied${at} on ${localTime(list.appliedAt)}:`, ''];
   if (list.jobs.length === 0) return `${lines[0]}\n  none (no destination, or no state to back up)\n`;
   const rows = [
-    ['DESTINATION', 'BACKEND', 'CALENDAR', 'STAGGER', 'RUNS AT', 'NEXT RUN', 'LAST RUN', 'STATE'],
+    ['DESTINATION', 'JOB', 'BACKEND', 'CALENDAR', 'STAGGER', 'RUNS AT', 'NEXT RUN', 'LAST RUN', 'STATE'],
     ...list.jobs.map((job) => [
       job.destination,
+      job.job,
       job.backend ?? '-',
       job.startAt.join(', '),
       formatSeconds(job.staggerSeconds),

@@ -4,7 +4,7 @@ import { writeJsonAtomic } from '../atomic.js';
 import { readJsonFile } from '../json-file.js';
 import { acquireLock } from '../lock.js';
 import { staggeredCalendar } from './calendar.js';
-import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
+import { type JobFile, keyOf, type ObservedJob, type ScheduledJob, type Scheduler } from './types.js';
 
 /**
  * A row of the embedded schedule table. `runsAt` (the calendar with the stagger added) is what
@@ -30,15 +30,23 @@ export async function readScheduleTable(path: string): Promise<ScheduleTable> {
 }
 
 function declared(job: ScheduledJob): Omit<EmbeddedJob, 'installedAt' | 'lastRun'> {
-  const { machine, destination, startAt, staggerSeconds, command } = job;
-  return { machine, destination, startAt, staggerSeconds, runsAt: staggeredCalendar(job), command };
+  const { machine, destination, kind, startAt, staggerSeconds, command } = job;
+  return {
+    machine,
+    destination,
+    ...(kind === undefined ? {} : { kind }),
+    startAt,
+    staggerSeconds,
+    runsAt: staggeredCalendar(job),
+    command,
+  };
 }
 
 function entry(path: string, job: Omit<EmbeddedJob, 'installedAt' | 'lastRun'>): JobFile {
-  const { machine, destination, startAt, staggerSeconds, runsAt, command } = job;
+  const { machine, destination, kind, startAt, staggerSeconds, runsAt, command } = job;
   return {
-    path: `${path}#${destination}`,
-    content: `${JSON.stringify({ machine, destination, startAt, staggerSeconds, runsAt, command }, null, 2)}\n`,
+    path: `${path}#${keyOf(job)}`,
+    content: `${JSON.stringify({ machine, destination, ...(kind === undefined ? {} : { kind }), startAt, staggerSeconds, runsAt, command }, null, 2)}\n`,
   };
 }
 
@@ -102,7 +110,7 @@ export function embeddedScheduler(tablePath: string, now: () => Date = () => new
     async observe(): Promise<ObservedJob[]> {
       const table = await readScheduleTable(tablePath);
       return Object.values(table.jobs).map((job) => ({
-        destination: job.destination,
+        destination: keyOf(job),
         files: [entry(tablePath, job)],
         active: true,
       }));
@@ -110,8 +118,8 @@ export function embeddedScheduler(tablePath: string, now: () => Date = () => new
     async install(job) {
       const row = declared(job);
       await updateTable(tablePath, (table) => {
-        const { installedAt, lastRun } = table.jobs[job.destination] ?? {};
-        table.jobs[job.destination] = {
+        const { installedAt, lastRun } = table.jobs[keyOf(job)] ?? {};
+        table.jobs[keyOf(job)] = {
           ...row,
           installedAt: installedAt ?? now().toISOString(),
           ...(lastRun === undefined ? {} : { lastRun }),

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import type { Systemctl } from './systemctl.js';
 import { renderService, renderTimer, unitName } from './systemd-units.js';
-import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
+import { type JobFile, keyOf, type ObservedJob, type ScheduledJob, type Scheduler } from './types.js';
 
 export interface SystemdOptions {
   /** `<root>/etc/systemd/system`. */
@@ -17,7 +17,7 @@ export interface SystemdOptions {
   systemctl?: Systemctl;
 }
 
-const UNIT_FILE = /^borgbackup-job-(.+)\.(service|timer)$/;
+const UNIT_FILE = /^borgbackup-(job|check|verify-data|drill)-(.+)\.(service|timer)$/;
 /** The enablement symlink target as `systemctl enable` writes it: absolute, inside the root. */
 const LINK_TARGET_DIR = '/etc/systemd/system';
 
@@ -86,7 +86,7 @@ export function systemdScheduler(options: SystemdOptions): Scheduler {
   }
 
   function render(job: ScheduledJob): JobFile[] {
-    const { service, timer } = paths(job.destination);
+    const { service, timer } = paths(keyOf(job));
     return [
       { path: service, content: renderService(job) },
       { path: timer, content: renderTimer(job) },
@@ -100,7 +100,7 @@ export function systemdScheduler(options: SystemdOptions): Scheduler {
       const destinations = new Set<string>();
       for (const name of [...(await listDir(unitsDir)), ...(await listDir(wantsDir))]) {
         const match = UNIT_FILE.exec(name);
-        if (match) destinations.add(match[1]!);
+        if (match) destinations.add(match[1] === 'job' ? match[2]! : `${match[1]}:${match[2]}`);
       }
       const jobs: ObservedJob[] = [];
       for (const destination of [...destinations].sort()) {
@@ -129,8 +129,8 @@ export function systemdScheduler(options: SystemdOptions): Scheduler {
         await writeFileAtomic(file.path, file.content, { mode: 0o644, dirMode: 0o755 });
         changed = true;
       }
-      await enable(job.destination);
-      const { timerUnit, link } = paths(job.destination);
+      await enable(keyOf(job));
+      const { timerUnit, link } = paths(keyOf(job));
       if (systemctl) {
         if (changed) await systemctl.run(['daemon-reload']);
         await systemctl.run(['enable', '--now', timerUnit]);

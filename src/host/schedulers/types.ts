@@ -1,3 +1,5 @@
+import type { JobKind } from '../../desired/jobs.js';
+
 /**
  * Scheduler backends (design.md: systemd where systemd runs, embedded elsewhere). Plan and apply
  * see every backend through this interface: a job is rendered to files (or table entries), the
@@ -6,6 +8,8 @@
 export interface ScheduledJob {
   machine: string;
   destination: string;
+  /** What the job runs; absent: the backup (`borgops backups create`). */
+  kind?: Exclude<JobKind, 'backup'>;
   startAt: string[];
   /** This host's delay after each elapse of `startAt` (the stagger; backends add it into the calendar). */
   staggerSeconds: number;
@@ -20,6 +24,7 @@ export interface JobFile {
 }
 
 export interface ObservedJob {
+  /** The job's key: the destination for its backup, `<kind>:<destination>` for a check or drill. */
   destination: string;
   files: JobFile[];
   /** False when the job exists but is not active (a disabled timer). */
@@ -47,4 +52,9 @@ export function sameJobFiles(a: readonly JobFile[], b: readonly JobFile[]): bool
   return (
     a.length === b.length && a.every((file, i) => file.path === b[i]?.path && file.content === b[i]?.content)
   );
+}
+
+/** The key a backend files a job under (see desired/jobs.ts). */
+export function keyOf(job: Pick<ScheduledJob, 'kind' | 'destination'>): string {
+  return job.kind === undefined ? job.destination : `${job.kind}:${job.destination}`;
 }
