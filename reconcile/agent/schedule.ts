@@ -86,7 +86,10 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     // record the start, as systemd does for a Persistent= timer: a crash mid-run is not re-run at once;
     // a claim against the last run seen, so a slot another process already started is not run again
     if (!(await recordRun(paths.schedule, key, startedAt, lastRun))) {
-      logger.info({ destination, kind }, `scheduled ${kind} skipped: another process already started this slot`);
+      logger.info(
+        { destination, kind },
+        `scheduled ${kind} skipped: another process already started this slot`,
+      );
       return;
     }
     if (kind !== 'backup') {

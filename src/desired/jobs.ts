@@ -17,7 +17,9 @@ export function parseJobKey(key: string): { kind: JobKind; destination: string }
   const kind = key.slice(0, at);
   const found = JOB_KINDS.find((k) => k === kind && k !== 'backup');
   // an unknown prefix is no job of ours: read as a backup key, which no destination matches
-  return found === undefined ? { kind: 'backup', destination: key } : { kind: found, destination: key.slice(at + 1) };
+  return found === undefined
+    ? { kind: 'backup', destination: key }
+    : { kind: found, destination: key.slice(at + 1) };
 }
 
 /** Words for people and unit descriptions: `BorgBackup job`, `borg check`, `restore drill`. */
