@@ -93,7 +93,8 @@ export async function run({ runs }) {
     });
     const keptTheirs = await count(theirs[0], { BORG_PASSPHRASE: passphrase, BORG_BASE_DIR: baseDir });
     const rounds = 4 + runs;
-    if (kept !== keptTheirs) throw new Error(`not like for like: borgops kept ${kept}, borgmatic ${keptTheirs}`);
+    if (kept !== keptTheirs)
+      throw new Error(`not like for like: borgops kept ${kept}, borgmatic ${keptTheirs}`);
     return {
       rows: [
         {
