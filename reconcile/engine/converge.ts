@@ -2,7 +2,7 @@
 // reconcile/: it imports only src/ and itself (ARCHITECTURE.md).
 import type { Borg } from '../../src/borg/types.js';
 import { compile } from '../../src/desired/compile.js';
-import { parseJobKey } from '../../src/desired/jobs.js';
+import { jobArguments } from '../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
@@ -52,16 +52,10 @@ export interface Planned {
  * job's key: a destination (its backup), or `check:<d>`, `verify-data:<d>`, `drill:<d>`.
  */
 export function jobCommand(paths: HostPaths, machine: string, key: string): string[] {
-  const { kind, destination } = parseJobKey(key);
-  const verb = kind === 'backup' ? ['backups', 'create'] : kind === 'drill' ? ['drill'] : ['check'];
   return [
     process.execPath,
     cliEntry(),
-    ...verb,
-    machine,
-    '--destination',
-    destination,
-    ...(kind === 'verify-data' ? ['--verify-data'] : []),
+    ...jobArguments(machine, key),
     '--root',
     paths.root,
     '--state-dir',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { secretFilePath } from '../../src/config/files.js';
-import { jobKey } from '../../src/desired/jobs.js';
+import { jobKey, parseJobKey } from '../../src/desired/jobs.js';
 import type { DesiredMachine, Resource } from '../../src/desired/types.js';
 import { HOOK_MODE } from '../../src/host/hooks.js';
 import type { HostPaths } from '../../src/host/paths.js';
@@ -279,6 +279,10 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     if (removals.has(actionId)) continue;
     removals.add(actionId);
     const found = actual.schedules[sameBackend ? destination : `${backend}:${destination}`];
+    // `destination` is the job's key: `check:local` is the check job of local
+    const job = parseJobKey(destination);
+    const what = job.kind === 'backup' ? 'job' : `${job.kind} job`;
+    const why = job.kind === 'backup' ? 'its destination is gone' : `no ${job.kind} is declared for it`;
     actions.push({
       op: 'schedule.remove',
       id: actionId,
@@ -288,10 +292,10 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       diffs: fileDiffs(found?.files ?? [], []),
       effect: 'destructive',
       summary: !found
-        ? `forget the ${backend} job of ${destination}: it is already gone`
+        ? `forget the ${backend} ${what} of ${job.destination}: it is already gone`
         : sameBackend
-          ? `remove the ${backend} job of ${destination} (its destination is gone)`
-          : `remove the ${backend} job of ${destination} (the scheduler is now ${actual.scheduler})`,
+          ? `remove the ${backend} ${what} of ${job.destination} (${why})`
+          : `remove the ${backend} ${what} of ${job.destination} (the scheduler is now ${actual.scheduler})`,
     });
   }
 

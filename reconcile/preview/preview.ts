@@ -6,6 +6,7 @@ import type { Declarations } from '../../src/config/model.js';
 import { hasErrors } from '../../src/config/problem.js';
 import { compile, compileInputs } from '../../src/desired/compile.js';
 import { expectedSeriesOf } from '../../src/desired/expected-series.js';
+import { jobArguments } from '../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
@@ -41,8 +42,8 @@ export interface PreviewOptions {
 }
 
 /** The machine-independent command a previewed job runs (the real one names this host's node and paths). */
-export function previewJobCommand(machine: string, destination: string): string[] {
-  return ['/usr/bin/borgops', 'backups', 'create', machine, '--destination', destination];
+export function previewJobCommand(machine: string, key: string): string[] {
+  return ['/usr/bin/borgops', ...jobArguments(machine, key)];
 }
 
 /** A compiled machine's expected series; none for a machine that has nothing to report. */

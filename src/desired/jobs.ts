@@ -35,3 +35,16 @@ export function jobLabel(kind: JobKind): string {
       return 'restore drill';
   }
 }
+
+/** The borgops arguments of a job: `backups create`, `check [--verify-data]` or `drill`, for one destination. */
+export function jobArguments(machine: string, key: string): string[] {
+  const { kind, destination } = parseJobKey(key);
+  const verb = kind === 'backup' ? ['backups', 'create'] : kind === 'drill' ? ['drill'] : ['check'];
+  return [
+    ...verb,
+    machine,
+    '--destination',
+    destination,
+    ...(kind === 'verify-data' ? ['--verify-data'] : []),
+  ];
+}

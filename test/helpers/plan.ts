@@ -1,5 +1,6 @@
 import type { ActualMachine } from '../../reconcile/engine/model.js';
 import type { PlanOptions } from '../../reconcile/engine/plan.js';
+import { jobArguments } from '../../src/desired/jobs.js';
 import { emptyLedger } from '../../src/host/ledger.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
@@ -11,7 +12,7 @@ export function planOptions(machine = 'jon', root = '/tmp/root') {
   return {
     paths,
     renderJob: scheduler.render,
-    jobCommand: (d: string) => ['borgops', 'backups', 'create', machine, '--destination', d],
+    jobCommand: (key: string) => ['borgops', ...jobArguments(machine, key)],
     worktree: false,
     refresh: false,
     now: new Date('2026-03-10T12:00:00Z'),

@@ -3,6 +3,7 @@ import type { ActualMachine } from '../../../reconcile/engine/model.js';
 import { plan } from '../../../reconcile/engine/plan.js';
 import { renderPlanText } from '../../../reconcile/render/plan-text.js';
 import { compile } from '../../../src/desired/compile.js';
+import { jobKey } from '../../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../../src/desired/types.js';
 import { emptyLedger, type Ledger } from '../../../src/host/ledger.js';
 import { declarationsOf } from '../../helpers/declarations.js';
@@ -27,21 +28,21 @@ function emptyActual(overrides: Partial<ActualMachine> = {}): ActualMachine {
 
 function converged(desired: DesiredMachine, ledger: Ledger = emptyLedger()): ActualMachine {
   const hooks = Object.fromEntries(desired.hooks.map((h) => [h.name, { content: h.content, mode: 0o700 }]));
+  // every job: the backups, and the checks and drills next to them (monthly by default)
   const schedules = Object.fromEntries(
-    desired.destinations.map((d) => [
-      d.name,
-      {
-        destination: d.name,
-        active: true,
-        files: options.renderJob({
-          machine: 'jon',
-          destination: d.name,
-          startAt: d.startAt,
-          staggerSeconds: d.staggerSeconds,
-          command: options.jobCommand(d.name),
-        }),
-      },
-    ]),
+    desired.resources.flatMap((r) => {
+      if (r.kind !== 'schedule') return [];
+      const key = jobKey(r.job ?? 'backup', r.destination);
+      const files = options.renderJob({
+        machine: 'jon',
+        destination: r.destination,
+        ...(r.job === undefined ? {} : { kind: r.job }),
+        startAt: r.startAt,
+        staggerSeconds: r.staggerSeconds,
+        command: options.jobCommand(key),
+      });
+      return [[key, { destination: key, active: true, files }]];
+    }),
   );
   return emptyActual({
     repositories: { local: { state: 'recorded', via: 'ledger' } },
@@ -69,10 +70,42 @@ describe('plan (pure)', () => {
       'additive key-export.create key-export/local',
       'additive hook.write hook/post-restore-linkding',
       'additive hook.write hook/pre-backup-linkding',
+      'additive schedule.install schedule/check:local',
+      'additive schedule.install schedule/drill:local',
       'additive schedule.install schedule/local',
     ]);
-    expect(result.summary).toEqual({ add: 6, change: 0, destroy: 0, archives: 0 });
+    expect(result.summary).toEqual({ add: 8, change: 0, destroy: 0, archives: 0 });
     expect(result.errors).toEqual([]);
+  });
+
+  it('plans the check and drill jobs of `verify` next to the backup job, and removes one no longer declared', () => {
+    const desired = desiredOf({ verify: { check: false, verifyData: 'weekly', drill: ['Sun 03:00'] } });
+    const fresh = plan(desired, emptyActual(), options);
+    const jobs = fresh.actions.filter((a) => a.op === 'schedule.install');
+    expect(jobs.map((a) => `${a.id}: ${a.summary}`)).toEqual([
+      'schedule/drill:local: install a embedded drill job for local (Sun 03:00)',
+      'schedule/local: install a embedded job for local (*-*-* 01:00:00)',
+      'schedule/verify-data:local: install a embedded verify-data job for local (weekly)',
+    ]);
+    const commands = jobs.map((a) => (a.op === 'schedule.install' ? a.job.command.join(' ') : ''));
+    expect(commands).toEqual([
+      'borgops drill jon --destination local',
+      'borgops backups create jon --destination local',
+      'borgops check jon --destination local --verify-data',
+    ]);
+
+    // the default monthly check was installed before; `check: false` now removes it, and only it
+    const before = desiredOf();
+    const ledger = emptyLedger();
+    for (const r of before.resources)
+      if (r.kind === 'schedule') ledger.entries[r.id] = { kind: 'schedule', backend: 'embedded', appliedAt: 'then' };
+    const actual = converged(before, ledger);
+    const result = plan(desired, actual, options);
+    expect(result.actions.map((a) => `${a.effect} ${a.id}: ${a.summary}`)).toEqual([
+      'mutating schedule/drill:local: update the embedded drill job of local',
+      'additive schedule/verify-data:local: install a embedded verify-data job for local (weekly)',
+      'destructive schedule/check:local: remove the embedded check job of local (no check is declared for it)',
+    ]);
   });
 
   it('is empty when everything is converged, with a stable fingerprint', () => {

@@ -41,9 +41,11 @@ describe('preview (real git)', () => {
       'added retention/storagebox',
       'added hook/pre-backup-linkding',
       'added hook/pre-backup-zerotier',
+      'added schedule/check:storagebox',
+      'added schedule/drill:storagebox',
       'added schedule/storagebox',
     ]);
-    expect(kim.counts).toEqual({ additions: 9, changes: 0, removals: 0, destructive: 0, archivesPruned: 0 });
+    expect(kim.counts).toEqual({ additions: 11, changes: 0, removals: 0, destructive: 0, archivesPruned: 0 });
     const hook = kim.changes.find((c) => c.id === 'hook/pre-backup-linkding')!;
     expect(hook.files[0]!.path).toBe('/var/lib/borgops/hooks/pre-backup-linkding');
     expect(hook.files[0]!.diff).toContain('+systemctl stop podman-linkding');
@@ -56,6 +58,15 @@ describe('preview (real git)', () => {
       '+ExecStart=/usr/bin/borgops backups create kim --destination storagebox',
     );
     expect(schedule.files[1]!.diff).toContain('+OnCalendar=*-*-* 01:00:00');
+    // the monthly drill next to it: its own units, running `borgops drill`
+    const drill = kim.changes.find((c) => c.id === 'schedule/drill:storagebox')!;
+    expect(drill.summary).toBe('install a systemd drill job for storagebox (monthly)');
+    expect(drill.files.map((f) => f.path)).toEqual([
+      '/etc/systemd/system/borgbackup-drill-storagebox.service',
+      '/etc/systemd/system/borgbackup-drill-storagebox.timer',
+    ]);
+    expect(drill.files[0]!.diff).toContain('+ExecStart=/usr/bin/borgops drill kim --destination storagebox');
+    expect(drill.files[1]!.diff).toContain('+OnCalendar=monthly');
     expect(previewExitCode(report)).toBe(2);
     // kim's agent and kim/storagebox: two more series the fleet's alert rules expect
     expect(report.summary.expectedSeries).toEqual({ added: 2, removed: 0 });
@@ -282,7 +293,7 @@ describe('preview (real git)', () => {
     const report = await previewOf(repo, base, head);
     expect(report.machines.map((m) => [m.machine, m.status])).toEqual([['kim', 'removed']]);
     const kim = report.machines[0]!;
-    expect(kim.counts).toMatchObject({ additions: 0, changes: 0, removals: 9, destructive: 5 });
+    expect(kim.counts).toMatchObject({ additions: 0, changes: 0, removals: 11, destructive: 7 });
     expect(kim.refusals.map((r) => r.guard)).toEqual(['remove-all']);
     expect(kim.notes[0]).toContain('kim is no longer declared');
     expect(report.summary.machines).toBe(1);

@@ -81,6 +81,11 @@ describe('compile', () => {
       'retention/vault',
       'hook/post-restore-linkding',
       'hook/pre-backup-linkding',
+      // checks and drills are jobs next to the backups (monthly by default)
+      'schedule/check:storagebox',
+      'schedule/check:vault',
+      'schedule/drill:storagebox',
+      'schedule/drill:vault',
       'schedule/storagebox',
       'schedule/vault',
     ]);
