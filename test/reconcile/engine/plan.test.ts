@@ -98,7 +98,8 @@ describe('plan (pure)', () => {
     const before = desiredOf();
     const ledger = emptyLedger();
     for (const r of before.resources)
-      if (r.kind === 'schedule') ledger.entries[r.id] = { kind: 'schedule', backend: 'embedded', appliedAt: 'then' };
+      if (r.kind === 'schedule')
+        ledger.entries[r.id] = { kind: 'schedule', backend: 'embedded', appliedAt: 'then' };
     const actual = converged(before, ledger);
     const result = plan(desired, actual, options);
     expect(result.actions.map((a) => `${a.effect} ${a.id}: ${a.summary}`)).toEqual([

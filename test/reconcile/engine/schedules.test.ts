@@ -69,6 +69,11 @@ async function worldOf(repo: TestRepo, root: string, repos: string): Promise<Wor
   };
 }
 
+/** The backup jobs' cases: the checks and drills next to them are off (their own case is below). */
+function backupsOnly(repos: Record<string, string>, extra: Record<string, unknown> = {}) {
+  return localConfig(repos, { verify: { check: false, drill: false }, ...extra });
+}
+
 async function unitFiles(units: string): Promise<string[]> {
   try {
     return (await readdir(units)).filter((name) => name.startsWith('borgbackup-job-')).sort();
@@ -78,7 +83,7 @@ async function unitFiles(units: string): Promise<string[]> {
 }
 
 function inventoryWith(repos: string, destinations: string[], extra: Record<string, unknown> = {}) {
-  return localConfig(Object.fromEntries(destinations.map((d) => [d, join(repos, d)])), extra)[
+  return backupsOnly(Object.fromEntries(destinations.map((d) => [d, join(repos, d)])), extra)[
     'inventory.json'
   ]!;
 }
@@ -87,7 +92,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
   it('installs units that change with startAt, restores drift, and removes them with their destination', async () => {
     const base = await tempDir('borgops-schedules-');
     const repos = join(base, 'repos');
-    const repo = await gitRepo(localConfig({ local: join(repos, 'local') }));
+    const repo = await gitRepo(backupsOnly({ local: join(repos, 'local') }));
     const w = await worldOf(repo, join(base, 'root'), repos);
 
     const first = await w.apply();
@@ -196,7 +201,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
     const base = await tempDir('borgops-schedules-');
     const repos = join(base, 'repos');
     const w = await world(
-      localConfig({ local: join(repos, 'local') }, { stagger: '1h' }),
+      backupsOnly({ local: join(repos, 'local') }, { stagger: '1h' }),
       join(base, 'root'),
       repos,
     );
@@ -235,7 +240,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
   it('remembers the old backend in the ledger until its job is really removed (no orphaned timer)', async () => {
     const base = await tempDir('borgops-schedules-');
     const repos = join(base, 'repos');
-    const w = await world(localConfig({ local: join(repos, 'local') }), join(base, 'root'), repos);
+    const w = await world(backupsOnly({ local: join(repos, 'local') }), join(base, 'root'), repos);
     const paths = hostPaths(w.root);
     await w.apply('embedded');
 
@@ -275,7 +280,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
   it('gives a machine with no state no jobs, and removes them when its last state goes (with consent)', async () => {
     const base = await tempDir('borgops-schedules-');
     const repos = join(base, 'repos');
-    const files = localConfig({ local: join(repos, 'local') });
+    const files = backupsOnly({ local: join(repos, 'local') });
     const w = await world({ 'inventory.json': files['inventory.json']! }, join(base, 'root'), repos);
     const fresh = await w.apply();
     expect(fresh.planned.desired.destinations).toEqual([]);
@@ -327,7 +332,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
       // every run on a fresh root: the slot depends only on machine and destination
       const w = await worldOf(repo, join(base, `root-${machine}-${Object.keys(timers).length}`), repos);
       const planned = (await makePlan(w.options('systemd', machine))).plan;
-      const install = planned.actions.find((a) => a.op === 'schedule.install');
+      const install = planned.actions.find((a) => a.id === 'schedule/local');
       const timer =
         install?.op === 'schedule.install' ? install.diffs.find((d) => d.path.endsWith('.timer')) : undefined;
       const offset = staggerOffset(machine, 'local', 3600);
@@ -335,9 +340,84 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
         `+ this host's stagger of ${formatSeconds(offset)} (${offset}s)\nOnCalendar=${slot(machine)}\n`,
       );
       timers[machine] = [...(timers[machine] ?? []), timer?.after ?? ''];
+      // the drill next to it has the same stagger (a fleet's drills do not all start at once)
+      const drill = planned.actions.find((a) => a.id === 'schedule/drill:local');
+      const drillTimer =
+        drill?.op === 'schedule.install' ? drill.diffs.find((d) => d.path.endsWith('.timer')) : undefined;
+      expect(drillTimer?.after).toContain(`+ this host's stagger of ${formatSeconds(offset)} (${offset}s)\n`);
     }
     expect(timers.jon).toHaveLength(2);
     expect(timers.jon![0]).toBe(timers.jon![1]);
     expect(timers.sansa![0]).not.toBe(timers.jon![0]);
+  });
+
+  it('installs check and drill jobs as their own units next to the backup job, and removes one turned off', async () => {
+    const base = await tempDir('borgops-schedules-');
+    const repos = join(base, 'repos');
+    const repo = await gitRepo(
+      localConfig({ local: join(repos, 'local') }, { verify: { verifyData: 'Sun 04:00', drill: 'weekly' } }),
+    );
+    const w = await worldOf(repo, join(base, 'root'), repos);
+    const first = await w.apply();
+    expect(first.result.errors).toEqual([]);
+    const names = (await readdir(w.units)).filter((n) => n.startsWith('borgbackup-')).sort();
+    expect(names).toEqual([
+      'borgbackup-check-local.service',
+      'borgbackup-check-local.timer',
+      'borgbackup-drill-local.service',
+      'borgbackup-drill-local.timer',
+      'borgbackup-job-local.service',
+      'borgbackup-job-local.timer',
+      'borgbackup-verify-data-local.service',
+      'borgbackup-verify-data-local.timer',
+    ]);
+    expect((await readdir(join(w.units, 'timers.target.wants'))).sort()).toEqual(
+      names.filter((n) => n.endsWith('.timer')),
+    );
+    const unit = (name: string) => readFile(join(w.units, name), 'utf8');
+    const stateDir = join(w.root, 'var/lib/borgops');
+    expect(await unit('borgbackup-check-local.service')).toContain(
+      ` check jon --destination local --root ${w.root} --state-dir ${stateDir}\n`,
+    );
+    expect(await unit('borgbackup-verify-data-local.service')).toContain(
+      ` check jon --destination local --verify-data --root ${w.root}`,
+    );
+    expect(await unit('borgbackup-drill-local.service')).toContain(
+      ` drill jon --destination local --root ${w.root}`,
+    );
+    expect(await unit('borgbackup-drill-local.service')).toContain(
+      'Description=restore drill of jon of local',
+    );
+    expect(await unit('borgbackup-check-local.timer')).toContain('OnCalendar=monthly\n');
+    expect(await unit('borgbackup-drill-local.timer')).toContain('OnCalendar=weekly\n');
+    expect(await unit('borgbackup-drill-local.timer')).toContain('Unit=borgbackup-drill-local.service\n');
+    if (hasSystemdAnalyze)
+      expect(verifyUnits(names.map((n) => join(w.units, n)))).toEqual({ exitCode: 0, output: '' });
+    expect((await w.plan()).actions).toEqual([]);
+
+    // the weekly drill turned off: its units go, the others stay
+    await repo.commit({
+      'inventory.json': localConfig(
+        { local: join(repos, 'local') },
+        { verify: { verifyData: 'Sun 04:00', drill: false } },
+      )['inventory.json']!,
+    });
+    const off = await w.plan();
+    expect(off.actions.map((a) => `${a.effect} ${a.id}: ${a.summary}`)).toEqual([
+      'destructive schedule/drill:local: remove the systemd drill job of local (no drill is declared for it)',
+    ]);
+    await w.apply();
+    expect((await readdir(w.units)).filter((n) => n.startsWith('borgbackup-drill-'))).toEqual([]);
+    expect(await readdir(join(w.units, 'timers.target.wants'))).not.toContain('borgbackup-drill-local.timer');
+
+    // moved to the embedded table, under their keys
+    await w.apply('embedded');
+    expect(Object.keys((await readScheduleTable(hostPaths(w.root).schedule)).jobs)).toEqual([
+      'check:local',
+      'local',
+      'verify-data:local',
+    ]);
+    expect((await readdir(w.units)).filter((n) => n.startsWith('borgbackup-'))).toEqual([]);
+    expect((await w.plan('embedded')).actions).toEqual([]);
   });
 });
