@@ -67,6 +67,9 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
       destination,
       signal,
       now: clock,
+      // a backup of this machine (a systemd job, a `backups create`) holds the lock: wait for it
+      onWait: (holder: string) =>
+        logger.info({ destination, kind, holder }, `scheduled ${kind} waits for the backups lock`),
     };
     const run =
       kind === 'drill'

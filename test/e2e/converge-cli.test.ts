@@ -27,7 +27,11 @@ describe('borgops plan and apply (built CLI)', () => {
       /^borgops plan for jon at [0-9a-f]{12} \(scheduler embedded, 1 borg process\)\n/,
     );
     expect(plan.stdout).toContain('  + repository/local ');
-    expect(plan.stdout).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');
+    // with the monthly check and drill jobs next to the backup job
+    expect(plan.stdout).toMatch(
+      / {2}\+ schedule\/drill:local +install a embedded drill job for local \(monthly/,
+    );
+    expect(plan.stdout).toContain('Plan: 8 to add, 0 to change, 0 to destroy.');
 
     const saved = join(base, 'plan.json');
     expect((await borgops(['plan', ...common, '--out', saved])).exitCode).toBe(2);
@@ -36,9 +40,9 @@ describe('borgops plan and apply (built CLI)', () => {
     expect(other.stderr).toBe('borgops: the plan is for machine "jon", not "sara"; refusing it\n');
 
     const applied = await borgops(['apply', ...common, '--plan', saved]);
-    expect(applied.stderr).toContain('[6/6] schedule/local');
+    expect(applied.stderr).toContain('[8/8] schedule/local');
     expect(applied.exitCode).toBe(0);
-    expect(applied.stdout).toMatch(/Apply complete: 6 applied, 0 failed \(\d+ borg processes\)\.\n$/);
+    expect(applied.stdout).toMatch(/Apply complete: 8 applied, 0 failed \(\d+ borg processes\)\.\n$/);
 
     const converged = await borgops(['plan', ...common, '--json']);
     expect(converged.exitCode).toBe(0);

@@ -36,8 +36,8 @@ describe('borgops init [DIR]', () => {
     expect(plan.stderr).toBe('');
     expect(plan.exitCode).toBe(2); // changes pending: a new machine to converge
     expect(plan.stdout).toContain('borg init --encryption repokey /srv/borg/alpha');
-    // the passphrase, the repository, its key export and the schedule
-    expect(plan.stdout).toContain('Plan: 4 to add, 0 to change, 0 to destroy.');
+    // the passphrase, the repository, its key export, the backup job and its monthly check and drill
+    expect(plan.stdout).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');
   });
 
   it('with --no-commit leaves a git repository without commits, which validate --worktree accepts', async () => {

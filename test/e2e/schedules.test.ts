@@ -17,7 +17,14 @@ describe('borgops schedule list (built CLI)', () => {
     await mkdir(join(base, 'repos'), { recursive: true });
     // a calendar far from now, so the next run does not depend on when the test runs
     const repo = await gitRepo(
-      localConfig({ local: join(base, 'repos/local') }, { startAt: '2099-01-01 00:00:00', stagger: '1h' }),
+      localConfig(
+        { local: join(base, 'repos/local') },
+        {
+          startAt: '2099-01-01 00:00:00',
+          stagger: '1h',
+          verify: { check: false, drill: '2099-06-01 00:00:00' },
+        },
+      ),
     );
     const common = ['--source', repo.dir, '--machine', 'jon', '--root', root];
     const env = { TZ: 'UTC' };
@@ -40,8 +47,22 @@ describe('borgops schedule list (built CLI)', () => {
     const list = JSON.parse(listed.stdout);
     expect(list).toMatchObject({ machine: 'jon', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(list.jobs).toEqual([
+      // the drill next to the backup job, with the same stagger
       {
         destination: 'local',
+        job: 'drill',
+        backend: 'embedded',
+        startAt: ['2099-06-01 00:00:00'],
+        staggerSeconds: offset,
+        runsAt: [`2099-06-01 00:${slot}`],
+        nextRun: `2099-06-01T00:${slot}.000Z`,
+        due: false,
+        lastRun: null,
+        state: 'installed',
+      },
+      {
+        destination: 'local',
+        job: 'backup',
         backend: 'embedded',
         startAt: ['2099-01-01 00:00:00'],
         staggerSeconds: offset,
@@ -58,9 +79,11 @@ describe('borgops schedule list (built CLI)', () => {
     expect(text.stdout).toMatch(
       /^Backup jobs of jon, as applied at [0-9a-f]{12} on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00:\n\n/,
     );
-    const [header, row] = text.stdout.trim().split('\n').slice(2);
+    const [header, drill, row] = text.stdout.trim().split('\n').slice(2);
+    expect(drill?.split(/ {2,}/).slice(0, 3)).toEqual(['local', 'drill', 'embedded']);
     expect(header?.split(/ {2,}/)).toEqual([
       'DESTINATION',
+      'JOB',
       'BACKEND',
       'CALENDAR',
       'STAGGER',
@@ -71,6 +94,7 @@ describe('borgops schedule list (built CLI)', () => {
     ]);
     expect(row?.split(/ {2,}/)).toEqual([
       'local',
+      'backup',
       'embedded',
       '2099-01-01 00:00:00',
       formatSeconds(offset),

@@ -243,7 +243,13 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     await mkdir(join(root, 'var/lib/zerotier-one'), { recursive: true });
     // every 10 s rather than one moment a few seconds ahead: an agent slow to start on a loaded
     // machine would miss a single moment (a new job has no catch-up) and wait a day
-    const repo = await gitRepo(localConfig({ local: join(base, 'repos', 'local') }, { startAt: '*:*:0/10' }));
+    // a drill on the same calendar: it runs after the backup of its slot (backups first)
+    const repo = await gitRepo(
+      localConfig(
+        { local: join(base, 'repos', 'local') },
+        { startAt: '*:*:0/10', verify: { check: false, drill: '*:*:0/10' } },
+      ),
+    );
     const before = Date.now();
     const agent = await startAgent([
       '--source',
@@ -280,6 +286,26 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     expect(report.destinations[0]?.lastArchive).toMatch(/^jon-local-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     expect(Date.parse(report.destinations[0]?.nextRun ?? '')).toBeGreaterThan(Date.now());
     expect(agent.stderr()).toContain('"msg":"scheduled backup finished"');
+
+    // the scheduled drill restored the newest archive and verified its 1 file (6 bytes)
+    const drilled = await waitFor(
+      'the scheduled drill',
+      async () => {
+        const text = await (await fetch(`${agent.url}/metrics`)).text();
+        return /borgops_last_drill_success_timestamp_seconds\{machine="jon",destination="local"\} \d+/.test(
+          text,
+        )
+          ? text
+          : undefined;
+      },
+      40_000,
+    );
+    expect(drilled).toMatch(/borgops_drill_verified_files\{machine="jon",destination="local"\} 1\n/);
+    expect(drilled).toMatch(/borgops_drill_verified_bytes\{machine="jon",destination="local"\} 6\n/);
+    expect(drilled).toMatch(/borgops_drill_failed\{machine="jon",destination="local"\} 0\n/);
+    expect(agent.stderr()).toContain('"msg":"scheduled drill finished"');
+    const runs = JSON.parse(await readFile(join(root, 'var/lib/borgops/runs.json'), 'utf8'));
+    expect(runs.destinations.local.drill).toMatchObject({ ok: true, files: 1, bytes: 6 });
     agent.process.kill('SIGTERM');
     expect((await agent.process).exitCode).toBe(0);
   });

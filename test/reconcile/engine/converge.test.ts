@@ -14,13 +14,15 @@ describe('plan and apply with real borg on the example', () => {
       'key-export/local',
       'hook/post-restore-linkding',
       'hook/pre-backup-linkding',
+      'schedule/check:local',
+      'schedule/drill:local',
       'schedule/local',
     ]);
     expect(first.plan.borgProcesses).toBe(1);
 
     const applied = await w.apply();
     expect(applied.result.errors).toEqual([]);
-    expect(applied.result.done).toHaveLength(6);
+    expect(applied.result.done).toHaveLength(8);
     const { paths } = w;
     expect((await stat(join(paths.hooksDir, 'pre-backup-linkding'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(paths.secretsDir, 'local.passphrase'))).mode & 0o777).toBe(0o600);
