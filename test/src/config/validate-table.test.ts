@@ -414,6 +414,32 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'verify: a typo, a relative scratch, an empty or true calendar, a verifyScript that is no script (every one at once)',
+    files: {
+      'inventory.json': edit(
+        edit(inventory, dest, dest.replace(' }', ', "verify": { "chek": "weekly", "drill": true } }')),
+        '"destinations": {',
+        '"verify": { "scratch": "tmp/drill", "verifyData": [] }, "destinations": {',
+      ),
+      'machines/jon/state.yaml': `${state}    verifyScript: [sqlite3]\n`,
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.verify.scratch: must be an absolute path (starting with "/")`,
+      `inventory.json:10: ${client}.settings.verify.verifyData: must have at least 1 item(s)`,
+      `inventory.json:11: ${client}.settings.destinations.storagebox.verify.chek: unknown key "chek"; did you mean "check"? (accepted: check, verifyData, drill, scratch)`,
+      `inventory.json:11: ${client}.settings.destinations.storagebox.verify.drill: must be a string or a list, not a boolean`,
+      'machines/jon/state.yaml:7: state.linkding.verifyScript: must be a string, not a list',
+    ],
+  },
+  {
+    name: 'verify that is not a map',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"destinations": {', '"verify": "monthly", "destinations": {'),
+    },
+    expected: [`inventory.json:10: ${client}.settings.verify: must be an object, not a string`],
+  },
+  {
     name: 'machine startAt list with one element systemd refuses',
     files: {
       ...base,
