@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrill } from '../../reconcile/operations/drill.js';
 import type { VerificationRun } from '../../reconcile/operations/verification.js';
+import { acquireLock } from '../../src/host/lock.js';
 import { silentLogger } from '../../src/log.js';
 import { type AppliedWorld, appliedWorld } from '../helpers/backups.js';
 import { borgops } from '../helpers/cli.js';
@@ -253,6 +254,30 @@ describe('borgops check and drill (built CLI, real borg)', () => {
       /has 1000 bytes free, less than the \d+ bytes of jon-local-/,
     );
     expect(run.results[0]?.states).toBeUndefined();
+  }, 120_000);
+
+  it('a drill due while a backup holds the lock waits for it, then runs (never at the same time)', async () => {
+    const backup = await acquireLock(world.paths.backupLock, 'backups create jon');
+    const before = JSON.parse(await readFile(world.paths.runs, 'utf8')).destinations.local.drill;
+    let onWait: (message: string) => void = () => undefined;
+    const waited = new Promise<string>((resolve) => {
+      onWait = resolve;
+    });
+    const drill = runDrill({
+      paths: world.paths,
+      borg: world.borg,
+      logger: silentLogger(),
+      destination: 'local',
+      onWait: (message) => onWait(message),
+    });
+    const holder = await waited;
+    expect(holder).toContain('backups create jon');
+    // nothing ran: the last drill recorded is still the one before
+    expect(JSON.parse(await readFile(world.paths.runs, 'utf8')).destinations.local.drill).toEqual(before);
+    await backup.release();
+    const run = await drill;
+    expect(run.ok).toBe(true);
+    expect(run.results[0]?.files).toBe(3);
   }, 120_000);
 
   it('after a segment file is corrupted, check fails naming the destination and the drill fails', async () => {
