@@ -68,15 +68,32 @@ function commanderMessage(error: CommanderError): string {
   return error.message.replace(/^error: /, '').trim();
 }
 
+/**
+ * Under `--json`, stdout holds one document per invocation: what a command printed is held back
+ * and written when it succeeds; when it then fails, only the error document reaches stdout and
+ * the held output goes to stderr, so nothing is lost and nothing parses as two documents.
+ */
+function jsonIo(io: Io): { io: Io; held: () => string } {
+  const chunks: string[] = [];
+  return { io: { ...io, out: (text) => chunks.push(text) }, held: () => chunks.join('') };
+}
+
 /** Runs the CLI and returns the exit code; the one place errors become messages and codes. */
-export async function run(argv: readonly string[], io: Io): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io,
+  build: (io: Io, setExit: (code: number) => void) => Command = buildProgram,
+): Promise<number> {
   let exitCode = 0;
   const json = wantsJson(argv);
-  const program = buildProgram(io, (code) => {
+  const buffered = json ? jsonIo(io) : undefined;
+  const program = build(buffered?.io ?? io, (code) => {
     exitCode = code;
   });
   const fail = (code: string, message: string, details: readonly string[], exit: number): number => {
     if (json) {
+      const held = buffered?.held() ?? '';
+      if (held !== '') io.err(held.endsWith('\n') ? held : `${held}\n`);
       const document: JsonError = {
         error: { code, message: redactUrl(message), details: details.map((line) => redactUrl(line)) },
       };
@@ -86,10 +103,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   };
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    if (buffered !== undefined) io.out(buffered.held());
     return exitCode;
   } catch (error: unknown) {
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
+      if (error.exitCode === 0) {
+        if (buffered !== undefined) io.out(buffered.held());
+        return 0;
+      }
       return fail('E_USAGE', commanderMessage(error), [], 1);
     }
     if (error instanceof BorgopsError) {
