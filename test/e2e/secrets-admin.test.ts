@@ -83,9 +83,7 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
     expect(await ageDecrypt(admin.file, join(repo.dir, secretFile))).toBe(passphrase);
     expect(await filesContaining(repo.dir, passphrase)).toEqual([]);
     const verified = await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', second.file]);
-    expect(verified.stdout).toBe(
-      `${secretFile}: decrypts\n1 secret: 0 undecryptable, 0 stale, 0 missing\n`,
-    );
+    expect(verified.stdout).toBe(`${secretFile}: decrypts\n1 secret: 0 undecryptable, 0 stale, 0 missing\n`);
     expect(verified.exitCode).toBe(0);
   }, 300_000);
 

@@ -17,6 +17,7 @@ import { checkProviderName, PROVIDER } from '../../operations/restore-target.js'
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
+import { explicitMachine } from '../machine.js';
 import { globalOptions } from '../options.js';
 
 interface CreateFlags {
@@ -100,9 +101,7 @@ async function fromGit(
 
 /** The machine from the argument, else an explicit --machine, else the one the declarations were applied for. */
 export function machineOf(command: Command, argument: string | undefined): string | undefined {
-  if (argument !== undefined) return argument;
-  const source = command.getOptionValueSourceWithGlobals('machine');
-  return source !== undefined && source !== 'default' ? String(command.optsWithGlobals().machine) : undefined;
+  return argument ?? explicitMachine(command);
 }
 
 async function confirmOnTerminal(io: Io, yes: boolean, preview: RestorePreview): Promise<boolean> {
@@ -114,7 +113,8 @@ async function confirmOnTerminal(io: Io, yes: boolean, preview: RestorePreview):
       `a full in-place restore overwrites ${what}; add --yes to confirm, or restore one --service or into a --target directory`,
     );
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  // the question goes to stderr: stdout is the result (`--json` included)
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await prompt.question(`Restore ${what}? Files there are overwritten. [y/N] `);
     return /^y(es)?$/i.test(answer.trim());

@@ -3,6 +3,7 @@ import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
 import { localTime } from '../../../src/util/local-time.js';
 import { listSchedules, type ScheduleList } from '../../operations/schedule-list.js';
 import { type Io, printJson } from '../io.js';
+import { machineToActFor } from '../machine.js';
 import { globalOptions } from '../options.js';
 
 export function formatScheduleList(list: ScheduleList): string {
@@ -44,7 +45,7 @@ export function registerSchedule(program: Command, io: Io): void {
     .action(async (_options: unknown, command: Command) => {
       const options = globalOptions(command);
       const list = await listSchedules({
-        machine: options.machine,
+        machine: await machineToActFor(command, options),
         root: options.root,
         stateDir: options.stateDir,
         now: new Date(),
