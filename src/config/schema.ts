@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repositoryProblem } from '../borg/location.js';
+import { parseCalendar } from '../schedule/calendar.js';
 import { RECIPIENT_PATTERN } from '../secrets/age.js';
 import { isSystemDirectory, NAME_PATTERN, NAME_RULE, UNSAFE_TEXT, UNSAFE_TEXT_RULE } from './names.js';
 
@@ -26,6 +27,12 @@ const Line = z
   .min(1, { error: 'must not be empty' })
   .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' })
   .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
+
+/** A systemd calendar expression (OnCalendar=), checked as systemd would, so a bad one is reported with the rest. */
+const Calendar = Line.superRefine((expression, ctx) => {
+  const parsed = parseCalendar(expression);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, input: expression });
+});
 
 /** Free text that is printed (descriptions, tags): no control characters or bidi overrides. */
 const Text = z.string().refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
@@ -69,7 +76,7 @@ const KnownHost = z
   });
 
 /** A verification schedule: systemd OnCalendar expression(s), or false for none. */
-const VerifyCalendar = z.union([z.literal(false), Line, z.array(Line).min(1)]);
+const VerifyCalendar = z.union([z.literal(false), Calendar, z.array(Calendar).min(1)]);
 
 export const Verify = z
   .strictObject({
@@ -247,7 +254,7 @@ export const ClientSettings = z
       .optional()
       .describe('borg exclude patterns.'),
     startAt: z
-      .union([Line, z.array(Line).min(1)])
+      .union([Calendar, z.array(Calendar).min(1)])
       .optional()
       .describe('systemd OnCalendar expression(s) (default "*-*-* 01:00:00").'),
     stagger: Duration.optional().describe(

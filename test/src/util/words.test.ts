@@ -22,11 +22,11 @@ describe('plural, article, ago', () => {
 
   it('uses one unit per range, never 102s beside 2m', () => {
     const now = new Date('2026-03-01T12:00:00Z');
-    const before = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
-    expect(ago(now, before(59))).toBe('59s ago');
-    expect(ago(now, before(102))).toBe('1m ago');
-    expect(ago(now, before(3599))).toBe('59m ago');
-    expect(ago(now, before(7200))).toBe('2h ago');
-    expect(ago(now, before(86_400 * 3))).toBe('3d ago');
+    const secondsAgo = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+    expect(ago(now, secondsAgo(59))).toBe('59s ago');
+    expect(ago(now, secondsAgo(102))).toBe('1m ago');
+    expect(ago(now, secondsAgo(3599))).toBe('59m ago');
+    expect(ago(now, secondsAgo(7200))).toBe('2h ago');
+    expect(ago(now, secondsAgo(86_400 * 3))).toBe('3d ago');
   });
 });
