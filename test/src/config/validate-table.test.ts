@@ -414,6 +414,38 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'an unknown key does not hide a calendar error in the same file (every problem at once)',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"startAt": "Mon..Fry 02:30", "exlcude": [], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
+      `inventory.json:10: ${client}.settings.startAt: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
+    ],
+  },
+  {
+    name: 'cron syntax and cron macros where a systemd calendar is expected get the systemd form',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(inventory, dest, dest.replace(' }', ', "verify": { "check": "@daily" } }')),
+        '"destinations": {',
+        '"startAt": ["0 3 * * *", "*/15 * * * 1-5", "@reboot"], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.startAt.0: "0 3 * * *" is cron syntax, not a systemd calendar expression; as a systemd calendar: "*-*-* 03:00:00"`,
+      `inventory.json:10: ${client}.settings.startAt.1: "*/15 * * * 1-5" is cron syntax, not a systemd calendar expression; as a systemd calendar: "Mon..Fri *-*-* *:00/15:00"`,
+      `inventory.json:10: ${client}.settings.startAt.2: "@reboot" is a cron macro, not a systemd calendar expression (e.g. "*-*-* 03:00:00" for cron's "0 3 * * *", "daily" for "@daily")`,
+      `inventory.json:11: ${client}.settings.destinations.storagebox.verify.check: "@daily" is a cron macro, not a systemd calendar expression; as a systemd calendar: "daily"`,
+    ],
+  },
+  {
     name: 'machine startAt list with one element systemd refuses',
     files: {
       ...base,
