@@ -46,9 +46,8 @@ export function cronEquivalent(expression: string): { cron: true; calendar?: str
   const text = expression.trim();
   if (text.startsWith('@')) {
     const macro = MACROS[text.toLowerCase()];
-    return /^@[a-z]+$/i.test(text)
-      ? { cron: true, ...(macro === undefined ? {} : { calendar: macro }) }
-      : undefined;
+    if (macro !== undefined) return { cron: true, calendar: macro };
+    return text.toLowerCase() === '@reboot' ? { cron: true } : undefined;
   }
   const fields = text.split(/\s+/);
   if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) return undefined;

@@ -16,6 +16,7 @@ import type { FromGit } from '../../operations/declared-machine.js';
 import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
+import { durationFlag } from '../duration.js';
 import { type Io, printJson } from '../io.js';
 import { explicitMachine } from '../machine.js';
 import { globalOptions } from '../options.js';
@@ -141,8 +142,8 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
     .option(
-      '--lock-timeout <seconds>',
-      'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
+      '--lock-timeout <duration>',
+      'give up (exit 1, naming the holder) after waiting this long for another backup or restore (30s, 5m; a number is seconds)',
       String(DEFAULT_LOCK_TIMEOUT_SECONDS),
     )
     .action(async (machine: string, flags: CreateFlags, command: Command) => {
@@ -305,8 +306,5 @@ function parallelism(value: string): number {
 }
 
 function lockTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0)
-    throw new BorgopsError('E_USAGE', `--lock-timeout must be a number of seconds, not "${value}"`);
-  return seconds;
+  return durationFlag(value, '--lock-timeout');
 }

@@ -292,7 +292,23 @@ const cases: Case[] = [
     },
     expected: [
       `inventory.json:10: ${client}.settings.prune.keep.daily: must be a positive whole number, or -1 to keep one archive of every period`,
-      `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+      `inventory.json:10: ${client}.settings.prune.keep.within: must be borg's --keep-within interval: a positive integer followed by H (hours), d, w, m (months) or y, e.g. "1d"`,
+    ],
+  },
+  {
+    name: 'durations: keep.within in borg grammar says so; our durations give the near form; lockWait takes one',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "within": "2h" } }, "stagger": "5min", "maxAge": "2 hours", "lockWait": "2m", "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.maxAge: must be a duration: 0 or a positive integer followed by s, m, h, d or w (e.g. "30s", "5m", "2h", "1d", "1w"); did you mean "2h"?`,
+      `inventory.json:10: ${client}.settings.prune.keep.within: must be borg's --keep-within interval: a positive integer followed by H (hours), d, w, m (months) or y, e.g. "1d"; did you mean "2H"? (borg's hours are H; m is months)`,
+      `inventory.json:10: ${client}.settings.stagger: must be a duration: 0 or a positive integer followed by s, m, h, d or w (e.g. "30s", "5m", "2h", "1d", "1w"); did you mean "5m"?`,
     ],
   },
   {
