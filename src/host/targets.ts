@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BorgTarget, Passphrase } from '../borg/types.js';
+import type { BorgTarget, CommittedKey, Passphrase } from '../borg/types.js';
 import type { DesiredDestination } from '../desired/types.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { pinnedKnownHosts, sshEndpoint } from './known-hosts.js';
@@ -85,6 +85,28 @@ function passphraseOf(
     : { kind: 'none' };
 }
 
+// Like the passphrases: one object per destination and identity, so a command decrypts it once.
+const sharedKeys = new WeakMap<DesiredDestination, Map<string, CommittedKey>>();
+
+/** keyfile modes: the committed `<d>.key.age`, decrypted with the machine's SSH key or the identity given. */
+function committedKeyOf(
+  destination: DesiredDestination,
+  paths: HostPaths,
+  identity: string | undefined,
+): CommittedKey | undefined {
+  const committed = destination.committed?.key;
+  if (committed === undefined || !destination.encryption.mode.startsWith('keyfile')) return undefined;
+  const key = { file: committed.file, armored: committed.armored, identity: identity ?? paths.sshKey };
+  let byIdentity = sharedKeys.get(destination);
+  if (byIdentity === undefined) {
+    byIdentity = new Map();
+    sharedKeys.set(destination, byIdentity);
+  }
+  const shared = byIdentity.get(key.identity) ?? key;
+  byIdentity.set(key.identity, shared);
+  return shared;
+}
+
 function knownHostsOf(destination: DesiredDestination, paths: HostPaths): BorgTarget['knownHosts'] {
   if (!isPinned(destination)) return undefined;
   const endpoint = sshEndpoint(destination.repo, destination.rsh);
@@ -124,6 +146,7 @@ export function borgTarget(
 ): BorgTarget {
   const rsh = rshOf(destination, paths);
   const knownHosts = knownHostsOf(destination, paths);
+  const key = committedKeyOf(destination, paths, options.identity);
   return {
     destination: destination.name,
     repo: destination.repo,
@@ -133,6 +156,7 @@ export function borgTarget(
       destination,
       passphraseOf(destination, paths, options.passphraseExists ?? true, options.identity),
     ),
+    ...(key === undefined ? {} : { key }),
     lockWait: destination.lockWait,
   };
 }
