@@ -20,7 +20,9 @@ export const AbsolutePath = z
   .string()
   .refine((p) => p.startsWith('/'), { error: 'must be an absolute path (starting with "/")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'must not contain ".." segments' })
-  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE });
+  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE })
+  // what validate refuses, as far as a pattern can say it, so editors flag it too
+  .meta({ pattern: String.raw`^/(?!(.*/)?\.\.(/|$))` });
 
 /** One line of text: no newlines or NUL, as argv and unit files need. */
 const Line = z
@@ -369,6 +371,8 @@ export const Instance = z.strictObject({
       name: z
         .string()
         .optional()
+        // the names validate serves; other modules' instances are set aside before this schema applies
+        .meta({ enum: ['borgbackup', '@clan/borgbackup'] })
         .describe(
           'The clan service module; borgops serves "borgbackup" (also "@clan/borgbackup"); default: the instance name, as in clan.',
         ),
