@@ -6,6 +6,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
@@ -29,7 +30,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    // every subcommand's --help lists the options it inherits (--source, --machine, --root, --json …)
+    .configureHelp({ showGlobalOptions: true });
   addGlobalOptions(program);
   registerInit(program, io);
   registerValidate(program, io, setExit);
@@ -47,6 +50,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSecrets(program, io, setExit);
   registerFleet(program, io);
   registerNotify(program, io, setExit);
+  registerCompletion(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,6 +1,7 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { borgops } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
@@ -86,5 +87,55 @@ describe('the machine a command acts for', () => {
       machine: 'jon',
       commitAs: 'machines/jon/borgbackup.ssh.pub',
     });
+  });
+});
+
+describe('help and shell completion', () => {
+  it('subcommand --help lists the common options', async () => {
+    for (const args of [['status'], ['backups', 'create'], ['plan']]) {
+      const help = await borgops([...args, '--help']);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toContain('Global Options:');
+      for (const option of ['--source <dir>', '--machine <name>', '--root <dir>', '--json']) {
+        expect(help.stdout).toContain(option);
+      }
+    }
+  });
+
+  it('completion bash completes subcommands and options in a real bash', async () => {
+    const script = await borgops(['completion', 'bash']);
+    expect(script.exitCode).toBe(0);
+    const dir = await tempDir();
+    const file = join(dir, 'borgops.bash');
+    await writeFile(file, script.stdout);
+    const complete = (words: string[]) =>
+      execa('bash', [
+        '-c',
+        `source ${file}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _borgops; echo "\${COMPREPLY[@]}"`,
+      ]);
+    expect((await complete(['borgops', 'ba'])).stdout).toBe('backups');
+    expect((await complete(['borgops', 'backups', 'cr'])).stdout).toBe('create');
+    expect((await complete(['borgops', '--source', 'x', 'backups', 'create', '--par'])).stdout).toBe(
+      '--parallel',
+    );
+    expect((await complete(['borgops', 'status', '--ma'])).stdout).toBe('--machine');
+  });
+
+  it('completion zsh and fish print scripts; another shell is a usage error', async () => {
+    const zsh = await borgops(['completion', 'zsh']);
+    expect(zsh.stdout.split('\n')[0]).toBe('#compdef borgops');
+    expect(zsh.stdout).toContain('complete -o default -F _borgops borgops');
+    const fish = await borgops(['completion', 'fish']);
+    expect(fish.stdout).toContain("complete -c borgops -n '__fish_seen_subcommand_from backups' -a 'create'");
+    expect(fish.stdout).toContain(
+      "complete -c borgops -n '__fish_seen_subcommand_from create' -l parallel -r",
+    );
+    const other = await borgops(['completion', 'tcsh', '--json']);
+    expect(other.exitCode).toBe(1);
+    expect(JSON.parse(other.stdout)).toMatchObject({ error: { code: 'E_USAGE' } });
+    // bash parses the script (syntax check), as zsh's bashcompinit would source it
+    const dir = await tempDir();
+    await writeFile(join(dir, 'c.sh'), zsh.stdout.split('\n').slice(2).join('\n'));
+    expect((await execa('bash', ['-n', join(dir, 'c.sh')])).exitCode).toBe(0);
   });
 });
