@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import { execa } from 'execa';
 import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
-import { redactUrl } from '../log.js';
+import { redactText } from '../log.js';
 import { borgEnvironment, type SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError } from './errors.js';
 import {
@@ -167,7 +167,7 @@ async function runProcess(
 
   context.started();
   context.logger.debug(
-    { destination, command: invocation.command, argv: redactUrl([executable, ...args].join(' ')) },
+    { destination, command: invocation.command, argv: redactText([executable, ...args].join(' ')) },
     'borg started',
   );
   const startedAt = Date.now();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BorgTarget, CommittedKey, Passphrase } from '../borg/types.js';
 import type { DesiredDestination } from '../desired/types.js';
+import { rememberSecretText } from '../log.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { pinnedKnownHosts, sshEndpoint } from './known-hosts.js';
 import type { HostPaths } from './paths.js';
@@ -70,8 +71,11 @@ function passphraseOf(
   identity: string | undefined,
 ): Passphrase {
   if (destination.encryption.mode === 'none') return { kind: 'none' };
-  if (destination.encryption.passCommand !== undefined)
+  if (destination.encryption.passCommand !== undefined) {
+    // it may carry a token: whatever echoes it later (an error, a log line, a status) shows [redacted]
+    rememberSecretText(destination.encryption.passCommand);
     return { kind: 'command', command: destination.encryption.passCommand };
+  }
   const committed = destination.committed?.passphrase;
   if (committed !== undefined)
     return {
