@@ -8,6 +8,7 @@ import { type JobFile, type ScheduledJob, sameJobFiles } from '../../src/host/sc
 import { exportedKeyPath } from '../../src/host/secrets.js';
 import { formatSeconds } from '../../src/schedule/calendar-shift.js';
 import { hashOf } from '../../src/util/hash.js';
+import { article } from '../../src/util/words.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
 import { committedPassphrase } from './observe.js';
@@ -261,7 +262,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       diffs: fileDiffs(found?.files ?? [], files).filter((diff) => diff.before !== diff.after),
       effect: found ? 'mutating' : 'additive',
       summary: !found
-        ? `install a ${actual.scheduler} ${what} for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
+        ? `install ${article(actual.scheduler)} ${what} for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
         : changed
           ? `update the ${actual.scheduler} ${what} of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
           : `re-activate the ${actual.scheduler} ${what} of ${schedule.destination}: ${found.reason ?? 'inactive'}`,
@@ -282,7 +283,12 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     // `destination` is the job's key: `check:local` is the check job of local
     const job = parseJobKey(destination);
     const what = job.kind === 'backup' ? 'job' : `${job.kind} job`;
-    const why = job.kind === 'backup' ? 'its destination is gone' : `no ${job.kind} is declared for it`;
+    const why =
+      job.kind !== 'backup'
+        ? `no ${job.kind} is declared for it`
+        : desired.states.length === 0
+          ? 'no state to back up any more'
+          : 'its destination is gone';
     actions.push({
       op: 'schedule.remove',
       id: actionId,

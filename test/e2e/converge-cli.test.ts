@@ -29,7 +29,7 @@ describe('borgops plan and apply (built CLI)', () => {
     expect(plan.stdout).toContain('  + repository/local ');
     // with the monthly check and drill jobs next to the backup job
     expect(plan.stdout).toMatch(
-      / {2}\+ schedule\/drill:local +install a embedded drill job for local \(monthly/,
+      / {2}\+ schedule\/drill:local +install an embedded drill job for local \(monthly/,
     );
     expect(plan.stdout).toContain('Plan: 8 to add, 0 to change, 0 to destroy.');
 
@@ -42,7 +42,7 @@ describe('borgops plan and apply (built CLI)', () => {
     const applied = await borgops(['apply', ...common, '--plan', saved]);
     expect(applied.stderr).toContain('[8/8] schedule/local');
     expect(applied.exitCode).toBe(0);
-    expect(applied.stdout).toMatch(/Apply complete: 8 applied, 0 failed \(\d+ borg processes\)\.\n$/);
+    expect(applied.stdout).toMatch(/Apply complete: 8 applied, 0 failed \(\d+ borg process(es)?\)\.\n$/);
 
     const converged = await borgops(['plan', ...common, '--json']);
     expect(converged.exitCode).toBe(0);

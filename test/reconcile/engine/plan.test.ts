@@ -83,9 +83,9 @@ describe('plan (pure)', () => {
     const fresh = plan(desired, emptyActual(), options);
     const jobs = fresh.actions.filter((a) => a.op === 'schedule.install');
     expect(jobs.map((a) => `${a.id}: ${a.summary}`)).toEqual([
-      'schedule/drill:local: install a embedded drill job for local (Sun 03:00)',
-      'schedule/local: install a embedded job for local (*-*-* 01:00:00)',
-      'schedule/verify-data:local: install a embedded verify-data job for local (weekly)',
+      'schedule/drill:local: install an embedded drill job for local (Sun 03:00)',
+      'schedule/local: install an embedded job for local (*-*-* 01:00:00)',
+      'schedule/verify-data:local: install an embedded verify-data job for local (weekly)',
     ]);
     const commands = jobs.map((a) => (a.op === 'schedule.install' ? a.job.command.join(' ') : ''));
     expect(commands).toEqual([
@@ -104,7 +104,7 @@ describe('plan (pure)', () => {
     const result = plan(desired, actual, options);
     expect(result.actions.map((a) => `${a.effect} ${a.id}: ${a.summary}`)).toEqual([
       'mutating schedule/drill:local: update the embedded drill job of local',
-      'additive schedule/verify-data:local: install a embedded verify-data job for local (weekly)',
+      'additive schedule/verify-data:local: install an embedded verify-data job for local (weekly)',
       'destructive schedule/check:local: remove the embedded check job of local (no check is declared for it)',
     ]);
   });
