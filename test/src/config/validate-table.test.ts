@@ -473,7 +473,7 @@ const cases: Case[] = [
     },
     expected: [
       `inventory.json:10: ${client}.settings.verify.scratch: must be an absolute path (starting with "/")`,
-      `inventory.json:10: ${client}.settings.verify.verifyData: must have at least 1 item(s)`,
+      `inventory.json:10: ${client}.settings.verify.verifyData: must have at least 1 item`,
       `inventory.json:11: ${client}.settings.destinations.storagebox.verify.chek: unknown key "chek"; did you mean "check"? (accepted: check, verifyData, drill, scratch)`,
       `inventory.json:11: ${client}.settings.destinations.storagebox.verify.drill: must be a string or a list, not a boolean`,
       'machines/jon/state.yaml:7: state.linkding.verifyScript: must be a string, not a list',
