@@ -284,10 +284,10 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
     const job = parseJobKey(destination);
     const what = job.kind === 'backup' ? 'job' : `${job.kind} job`;
     const why =
-      job.kind !== 'backup'
-        ? `no ${job.kind} is declared for it`
-        : desired.states.length === 0
-          ? 'no state to back up any more'
+      desired.states.length === 0
+        ? 'no state to back up any more'
+        : job.kind !== 'backup'
+          ? `no ${job.kind} is declared for it`
           : 'its destination is gone';
     actions.push({
       op: 'schedule.remove',

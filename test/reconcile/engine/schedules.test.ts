@@ -97,7 +97,11 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
     expect((await w.apply()).result.errors).toEqual([]);
     await repo.commit({ 'machines/jon/state.yaml': null });
     const summaries = (await w.plan()).actions.filter((a) => a.kind === 'schedule').map((a) => a.summary);
-    expect(summaries).toEqual(['remove the systemd job of local (no state to back up any more)']);
+    expect(summaries).toEqual([
+      'remove the systemd check job of local (no state to back up any more)',
+      'remove the systemd drill job of local (no state to back up any more)',
+      'remove the systemd job of local (no state to back up any more)',
+    ]);
   });
 
   it('installs units that change with startAt, restores drift, and removes them with their destination', async () => {
