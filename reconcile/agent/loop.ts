@@ -11,7 +11,7 @@ import { readApplied } from '../../src/host/applied.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { readStatus, writeStatus } from '../../src/host/status.js';
 import { type ApplyOptions, runApply } from '../engine/converge.js';
-import type { LoadedSource } from '../engine/declarations.js';
+import { type LoadedSource, validateFiles } from '../engine/declarations.js';
 import { agentNotices } from './notices.js';
 
 export type Trigger = 'start' | 'commit' | 'interval' | 'webhook' | 'drift' | 'retry';
@@ -168,7 +168,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     }
     if (!loaded) {
       const snapshot = await readAtCommit(source, commit);
-      loaded = { snapshot, result: loadDeclarations(snapshot.files, snapshot.commit) };
+      loaded = { snapshot, result: await validateFiles(snapshot.files, snapshot.commit) };
     }
     if (!loaded.result.declarations) {
       const problems = loaded.result.problems.filter((p) => p.severity === 'error').map(formatProblem);
