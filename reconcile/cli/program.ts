@@ -2,7 +2,7 @@
 // the top of the import order (ARCHITECTURE.md).
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
-import { redactUrl } from '../../src/log.js';
+import { redactText } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
@@ -78,7 +78,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const fail = (code: string, message: string, details: readonly string[], exit: number): number => {
     if (json) {
       const document: JsonError = {
-        error: { code, message: redactUrl(message), details: details.map((line) => redactUrl(line)) },
+        error: { code, message: redactText(message), details: details.map((line) => redactText(line)) },
       };
       printJson(io, document);
     }
@@ -93,12 +93,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return fail('E_USAGE', commanderMessage(error), [], 1);
     }
     if (error instanceof BorgopsError) {
-      io.err(`borgops: ${redactUrl(error.shortMessage)}\n`);
-      for (const line of error.details) io.err(`  ${redactUrl(line)}\n`);
+      io.err(`borgops: ${redactText(error.shortMessage)}\n`);
+      for (const line of error.details) io.err(`  ${redactText(line)}\n`);
       return fail(error.code, error.shortMessage, error.details, exitCodeOf[error.code]);
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.err(`borgops: internal error: ${redactUrl(message)}\n`);
+    io.err(`borgops: internal error: ${redactText(message)}\n`);
     return fail('E_INTERNAL', error instanceof Error ? error.message : String(error), [], 1);
   }
 }

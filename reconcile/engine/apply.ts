@@ -137,6 +137,8 @@ export async function apply(
         return;
       case 'secret.create':
         await generatePassphrase(paths.secretsDir, action.destination);
+        // the re-init guard tells "generated, no repository made yet" from "a repository's passphrase"
+        await record(action.id, { kind: 'secret' });
         return;
       case 'repository.init': {
         const destination = destinationOf(action.destination);

@@ -29,6 +29,8 @@ export interface ActualMachine {
   /** Server users: looked up only when borgops manages accounts (root on `--root /`). */
   accounts: { managed: boolean; users: Record<string, SystemUser | null> };
   ledger: Ledger;
+  /** Destinations runs.json records a successful backup of: evidence a repository existed (re-init guard). */
+  backedUp?: string[];
 }
 
 export type Effect = 'additive' | 'mutating' | 'destructive';

@@ -170,5 +170,15 @@ export async function observe(context: ObserveContext, desired: DesiredMachine):
     authorizedKeys,
     accounts: { managed, users },
     ledger,
+    backedUp: await backedUp(paths.runs),
   };
+}
+
+/** Destinations with a successful backup on record: a repository was there, whatever the ledger says. */
+async function backedUp(runsPath: string): Promise<string[]> {
+  const runs = await readRuns(runsPath);
+  return Object.entries(runs.destinations)
+    .filter(([, run]) => run.lastSuccess !== undefined || run.archive !== undefined)
+    .map(([name]) => name)
+    .sort();
 }

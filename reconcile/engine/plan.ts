@@ -140,11 +140,20 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
         actions.push(
           exportAction(secret?.key ? '; the existing export is kept, named by its repository id' : ''),
         );
-      if (actual.ledger.entries[`repository/${name}`]) {
+      // not the ledger alone: a ledger moved away (borgops's own advice when it is corrupt) must not open the way
+      const evidence = [
+        ...(actual.ledger.entries[`repository/${name}`] ? [`the ledger ${paths.ledger} records it`] : []),
+        ...(secret?.key ? [`its key export ${exportPath} exists`] : []),
+        ...(secret?.passphrase && !actual.ledger.entries[`secret/${name}`]
+          ? [`its passphrase ${localPath} exists`]
+          : []),
+        ...(actual.backedUp?.includes(name) ? [`${paths.runs} records a backup`] : []),
+      ];
+      if (evidence.length > 0) {
         refusals.push({
           guard: 'reinit',
           id: init.id,
-          message: `${name}: borgops initialized ${destination.repo} before and it is missing now (an unmounted disk? deleted?); --allow-reinit creates it again, empty`,
+          message: `${name}: ${destination.repo} is missing, but it existed before (${evidence.join('; ')}): an unmounted disk? deleted? --allow-reinit creates it again, empty`,
         });
       }
       continue;

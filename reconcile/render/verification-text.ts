@@ -31,6 +31,12 @@ export function renderVerification(run: VerificationRun): string {
   const lines = run.results.flatMap(resultLines);
   const failed = run.results.filter((r) => !r.ok).map((r) => r.destination);
   if (run.interrupted) lines.push('interrupted');
+  for (const report of run.notifications.filter((n) => !n.ok)) {
+    const about = report.destination === undefined ? '' : ` about ${report.destination}`;
+    lines.push(
+      `! notification ${report.event}${about} to ${report.receiver} (${report.kind}) failed: ${report.error}`,
+    );
+  }
   lines.push(
     failed.length === 0 && !run.interrupted
       ? `${run.machine}: every ${run.kind} passed`

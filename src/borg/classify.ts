@@ -1,4 +1,4 @@
-import { redactUrl } from '../log.js';
+import { redactText } from '../log.js';
 import type { BorgFailure } from './errors.js';
 import type { LogMessage } from './log-json.js';
 import { sshReason } from './ssh-log.js';
@@ -143,12 +143,12 @@ export function diagnose(
   const prompt = text.find((line) => line.startsWith('Warning: '));
   if (msgid?.startsWith('Cache.') && prompt !== undefined) message = `${message}: ${prompt}`;
   const details = [...remote, ...text.filter((line) => line.trim() !== ''), ...ssh].map((line) =>
-    redactUrl(line.trim()),
+    redactText(line.trim()),
   );
   return {
     failure,
     ...(msgid === undefined ? {} : { msgid }),
-    message: redactUrl(message.split('\n')[0] ?? message),
+    message: redactText(message.split('\n')[0] ?? message),
     details: [...new Set(details)].slice(0, 10),
   };
 }
