@@ -68,9 +68,9 @@ describe('borgops watch: a failure before apply is Stalled, naming the commit (b
     expect(metrics).toMatch(/^borgops_stalled\{machine="jon",reason="FetchFailed"\} 1$/m);
     expect(metrics).toMatch(/^borgops_ready\{machine="jon",reason="FetchFailed"\} 0$/m);
     const cli = await borgops(['status', ...args, '--json']);
-    expect(
-      (JSON.parse(cli.stdout) as Status).conditions.find((c) => c.type === 'Stalled')?.message,
-    ).toBe(condition.message);
+    expect((JSON.parse(cli.stdout) as Status).conditions.find((c) => c.type === 'Stalled')?.message).toBe(
+      condition.message,
+    );
 
     await rename(`${bare}.away`, bare);
     await waitFor('Ready again once the fetch works', async () =>
