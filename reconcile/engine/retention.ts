@@ -2,6 +2,7 @@ import { ownArchives, planRetention, type RetentionPlan } from '../../src/borg/r
 import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
+import { plural } from '../../src/util/words.js';
 
 /*
  * Retention of one destination, shared by `plan`/`apply` and `backups create` so both prune by
@@ -71,7 +72,7 @@ export async function pruneArchives(
   if (foreign.length > 0) {
     throw new BorgopsError(
       'E_GUARD',
-      `refusing to prune ${foreign.length} archive(s) that are not ${prefix}<time>: ${foreign.slice(0, 3).join(', ')}`,
+      `refusing to prune ${plural(foreign.length, 'archive')} that are not ${prefix}<time>: ${foreign.slice(0, 3).join(', ')}`,
     );
   }
   await borg.deleteArchives(target, archives);
