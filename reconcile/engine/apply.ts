@@ -13,6 +13,7 @@ import { createServed, updateAuthorizedKeys } from '../../src/host/served.js';
 import { generateSshKey } from '../../src/host/ssh-key.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
+import { plural } from '../../src/util/words.js';
 import type { Action, GuardName, Plan, PlanError } from './model.js';
 import { pruneArchives } from './retention.js';
 import { repositorySpec, retentionSpec } from './specs.js';
@@ -53,9 +54,13 @@ export function startClocks(
 export function checkGuards(result: Plan, allow: ReadonlySet<GuardName>): void {
   const refused = result.refusals.filter((refusal) => !allow.has(refusal.guard));
   if (refused.length === 0) return;
-  throw new BorgopsError('E_GUARD', `refused by ${refused.length} safety guard(s); nothing was changed`, {
-    details: refused.map((refusal) => refusal.message),
-  });
+  throw new BorgopsError(
+    'E_GUARD',
+    `refused by ${plural(refused.length, 'safety guard')}; nothing was changed`,
+    {
+      details: refused.map((refusal) => refusal.message),
+    },
+  );
 }
 
 function now(): string {

@@ -7,6 +7,7 @@ import { type JobFile, type ScheduledJob, sameJobFiles } from '../../src/host/sc
 import { exportedKeyPath } from '../../src/host/secrets.js';
 import { formatSeconds } from '../../src/schedule/calendar-shift.js';
 import { hashOf } from '../../src/util/hash.js';
+import { article } from '../../src/util/words.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
 import { committedPassphrase } from './observe.js';
@@ -257,7 +258,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       diffs: fileDiffs(found?.files ?? [], files).filter((diff) => diff.before !== diff.after),
       effect: found ? 'mutating' : 'additive',
       summary: !found
-        ? `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
+        ? `install ${article(actual.scheduler)} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
         : changed
           ? `update the ${actual.scheduler} job of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
           : `re-activate the ${actual.scheduler} job of ${schedule.destination}: ${found.reason ?? 'inactive'}`,
@@ -286,7 +287,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       summary: !found
         ? `forget the ${backend} job of ${destination}: it is already gone`
         : sameBackend
-          ? `remove the ${backend} job of ${destination} (its destination is gone)`
+          ? `remove the ${backend} job of ${destination} (${desired.states.length === 0 ? 'no state to back up any more' : 'its destination is gone'})`
           : `remove the ${backend} job of ${destination} (the scheduler is now ${actual.scheduler})`,
     });
   }

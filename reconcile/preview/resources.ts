@@ -6,6 +6,7 @@ import { type HostPaths, underRoot } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { authorizedKeysPath } from '../../src/host/served.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { article } from '../../src/util/words.js';
 import { unifiedDiff } from './diff.js';
 import type { ChangeType, FilePatch, PreviewKind, ResourceChange, SettingChange } from './model.js';
 import { redactValue } from './redact.js';
@@ -135,7 +136,7 @@ function added(item: Item, context: ItemContext): Described {
     }
     case 'schedule':
       return {
-        summary: `install a ${context.scheduler} job for ${item.destination} (${item.startAt.join(', ')})`,
+        summary: `install ${article(context.scheduler)} job for ${item.destination} (${item.startAt.join(', ')})`,
         files: patches([], jobFiles(item, context)),
       };
     case 'served-repository':

@@ -137,7 +137,8 @@ export function diagnose(
   // ssh's own words from its -E log are the best reason: they exist whatever borg read in time
   const sshSaid = sshReason(ssh);
   const reason = remote[0]?.slice('Remote: '.length);
-  if (failure === 'unreachable' && sshSaid !== undefined) message = `ssh: ${sshSaid}`;
+  if (failure === 'unreachable' && sshSaid !== undefined)
+    message = sshSaid.startsWith('ssh: ') ? sshSaid : `ssh: ${sshSaid}`;
   else if (failure === 'unreachable' && reason !== undefined) message = `${message} (${reason})`;
   // "Cache initialization aborted" says little; the prompt borg answered "no" to says why.
   const prompt = text.find((line) => line.startsWith('Warning: '));

@@ -39,13 +39,14 @@ function hostKeyOptions(destination: DesiredDestination, paths: HostPaths): stri
 
 /**
  * The ssh borgops runs for a remote destination without a declared rsh: the machine's own key
- * and nothing else. BatchMode and the keepalive and connect timeouts are added by the borg
- * adapter to every rsh (src/borg/env.ts), declared ones included.
+ * and nothing else. Without the machine (`--identity`: an admin's workstation), the person's
+ * own ssh setup instead (agent, ~/.ssh/config, default keys). BatchMode and the keepalive and
+ * connect timeouts are added by the borg adapter to every rsh (src/borg/env.ts), declared ones
+ * included.
  */
-export function defaultRsh(destination: DesiredDestination, paths: HostPaths): string {
+export function defaultRsh(destination: DesiredDestination, paths: HostPaths, machineKey = true): string {
   const options = [
-    `-i ${shellQuote(paths.sshKey)}`,
-    '-o IdentitiesOnly=yes',
+    ...(machineKey ? [`-i ${shellQuote(paths.sshKey)}`, '-o IdentitiesOnly=yes'] : []),
     '-o PasswordAuthentication=no',
     ...hostKeyOptions(destination, paths),
   ];
@@ -53,8 +54,9 @@ export function defaultRsh(destination: DesiredDestination, paths: HostPaths): s
 }
 
 /** The rsh of a destination: declared (with the pins appended: options it sets itself win), or borgops's own. */
-function rshOf(destination: DesiredDestination, paths: HostPaths): string | undefined {
-  if (destination.rsh === undefined) return destination.remote ? defaultRsh(destination, paths) : undefined;
+function rshOf(destination: DesiredDestination, paths: HostPaths, machineKey: boolean): string | undefined {
+  if (destination.rsh === undefined)
+    return destination.remote ? defaultRsh(destination, paths, machineKey) : undefined;
   if (!isPinned(destination)) return destination.rsh;
   return `${destination.rsh} ${hostKeyOptions(destination, paths).join(' ')}`;
 }
@@ -144,11 +146,15 @@ export function borgTarget(
   paths: HostPaths,
   options: {
     passphraseExists?: boolean;
-    /** Decrypt committed secrets with this identity file instead of the machine's SSH key. */
+    /**
+     * Decrypt committed secrets with this identity file instead of the machine's SSH key, and
+     * reach remote repositories with the person's own ssh setup instead of the machine's key.
+     */
     identity?: string;
   } = {},
 ): BorgTarget {
-  const rsh = rshOf(destination, paths);
+  // an admin identity means the machine is not here: its SSH key is not either
+  const rsh = rshOf(destination, paths, options.identity === undefined);
   const knownHosts = knownHostsOf(destination, paths);
   const key = committedKeyOf(destination, paths, options.identity);
   return {

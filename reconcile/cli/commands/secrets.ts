@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hostPaths } from '../../../src/host/paths.js';
 import { readIdentities } from '../../../src/secrets/age.js';
+import { plural } from '../../../src/util/words.js';
 import { generateSecrets, rekeySecrets, verifySecrets } from '../../operations/secrets-admin.js';
 import { adoptSecrets } from '../../operations/secrets-adopt.js';
 import { type Io, printJson } from '../io.js';
@@ -39,7 +40,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
       }
       const written = results.filter((r) => r.outcome === 'written').length;
       io.out(
-        `${written} secret(s) written, ${results.length - written} kept${written > 0 ? '; commit them' : ''}\n`,
+        `${plural(written, 'secret')} written, ${results.length - written} kept${written > 0 ? '; commit them' : ''}\n`,
       );
     });
 
@@ -92,7 +93,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
       }
       for (const file of missing) io.out(`${file}: not committed\n`);
       io.out(
-        `${results.length} secret(s): ${broken} undecryptable, ${stale} stale, ${missing.length} missing\n`,
+        `${plural(results.length, 'secret')}: ${broken} undecryptable, ${stale} stale, ${missing.length} missing\n`,
       );
     });
 

@@ -9,6 +9,7 @@ import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/
 import { machineHealth } from '../../operations/status.js';
 import type { Counters } from '../../render/metrics.js';
 import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
+import { durationFlag } from '../duration.js';
 import type { Io } from '../io.js';
 
 interface WatchFlags {
@@ -26,13 +27,6 @@ interface WatchFlags {
   allowRemoveAll: boolean;
 }
 
-function seconds(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0)
-    throw new BorgopsError('E_USAGE', `${flag} must be a number of seconds, not "${value}"`);
-  return number;
-}
-
 export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
   addConvergeOptions(
     program
@@ -41,13 +35,13 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         'converge continuously: follow --ref of --source (a local repository or a URL), correct drift, serve health',
       )
       .option(
-        '--interval <seconds>',
-        'fetch a remote source (or re-read a local one) this often, with jitter',
+        '--interval <duration>',
+        'fetch a remote source (or re-read a local one) this often, with jitter (30s, 5m, 1h; a number is seconds)',
         '60',
       )
       .option(
-        '--drift-interval <seconds>',
-        're-observe and correct drift this often even without a new commit (0: off)',
+        '--drift-interval <duration>',
+        're-observe and correct drift this often even without a new commit (5m, 1h; a number is seconds; 0: off)',
         '300',
       )
       .option(
@@ -131,8 +125,8 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         logger,
         borg,
         allow,
-        intervalSeconds: seconds(flags.interval, '--interval'),
-        driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
+        intervalSeconds: durationFlag(flags.interval, '--interval'),
+        driftSeconds: durationFlag(flags.driftInterval, '--drift-interval'),
         ...(flags.verifySignatures
           ? {
               verify: {
