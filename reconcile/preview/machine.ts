@@ -3,12 +3,12 @@ import { RESOURCE_ORDER } from '../../src/desired/compile.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { errorMessage } from '../../src/errors.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { redactValue } from '../engine/describe/redact.js';
 import { pruneRefusal, removeAllRefusal } from '../engine/guards.js';
 import type { Refusal } from '../engine/model.js';
 import type { MachinePreview, PreviewKind, PrunePreview, ResourceChange } from './model.js';
 import { candidates, type ObservedFleet, observedRepos } from './observed.js';
 import { newestStart, ownObserved, type PruneInput, prunePreview } from './prune.js';
-import { redactValue } from './redact.js';
 import { type Item, type ItemContext, itemChange } from './resources.js';
 
 export interface MachineContext extends Omit<ItemContext, 'machine'> {

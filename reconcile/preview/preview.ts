@@ -9,10 +9,10 @@ import type { DesiredMachine } from '../../src/desired/types.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { redactValue } from '../engine/describe/redact.js';
 import { previewMachine } from './machine.js';
 import type { MachinePreview, PreviewReport } from './model.js';
 import type { ObservedFleet } from './observed.js';
-import { redactValue } from './redact.js';
 
 export interface PreviewSideInput {
   ref: string;

@@ -1,7 +1,8 @@
 // render/: turns plans, previews, backups and health into text, markdown and metrics; reads the
 // models of engine/, operations/ and preview/, and never runs anything (ARCHITECTURE.md).
+
+import { unifiedDiff } from '../engine/describe/diff.js';
 import type { Action, Plan } from '../engine/model.js';
-import { unifiedDiff } from '../preview/diff.js';
 
 export interface RenderOptions {
   color: boolean;

@@ -1,7 +1,7 @@
 import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
+import { settingWords } from '../engine/describe/settings.js';
 import type { MachinePreview, PreviewReport } from '../preview/model.js';
-import { settingWords } from '../preview/settings.js';
 import { CHANGE_SYMBOL, countsWords, diffLines, machinesInOrder, plural } from './preview-common.js';
 
 export interface PreviewTextOptions {
