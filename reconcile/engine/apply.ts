@@ -16,6 +16,20 @@ export interface ApplyResult {
   borgProcesses: number;
 }
 
+/**
+ * Keeps the first-apply time of every declared destination (a new one starts now, an undeclared
+ * one is forgotten): freshness counts from it until a backup succeeds, whatever reconciles since.
+ */
+export function startClocks(
+  previous: Ledger['destinations'],
+  declared: readonly DesiredDestination[],
+  at: string,
+): NonNullable<Ledger['destinations']> {
+  const clocks: NonNullable<Ledger['destinations']> = {};
+  for (const { name } of declared) clocks[name] = previous?.[name] ?? { firstAppliedAt: at };
+  return clocks;
+}
+
 interface Run {
   runtime: ApplyRuntime;
   plan: Plan;
@@ -101,6 +115,7 @@ async function settleLedger(run: Run): Promise<void> {
   for (const [id, entry] of Object.entries(ledger.entries)) {
     if (!declared.has(id) && forgotten.has(entry.kind)) delete ledger.entries[id];
   }
+  ledger.destinations = startClocks(ledger.destinations, desired.destinations, input.stamp());
   await writeLedger(context.paths.ledger, { ...ledger, machine: desired.machine });
 }
 

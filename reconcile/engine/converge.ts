@@ -1,6 +1,5 @@
 // engine/: load the declarations, observe the host, plan, guard and apply. The bottom room of
 // reconcile/: it imports only src/ and itself (ARCHITECTURE.md).
-import { readFile } from 'node:fs/promises';
 import type { Borg } from '../../src/borg/types.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
@@ -16,6 +15,7 @@ import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
+import { checkSavedPlan, readSavedPlan } from './saved-plan.js';
 import {
   type SchedulerChoice,
   type SchedulerHost,
@@ -111,22 +111,6 @@ export interface Applied {
   result: ApplyResult;
 }
 
-async function readSavedPlan(path: string): Promise<Plan> {
-  let saved: Plan;
-  try {
-    saved = JSON.parse(await readFile(path, 'utf8')) as Plan;
-  } catch (error: unknown) {
-    throw new BorgopsError('E_USAGE', `cannot read the plan ${path}`, { cause: error });
-  }
-  if (saved?.version !== 1 || typeof saved.fingerprint !== 'string' || !Array.isArray(saved.actions)) {
-    throw new BorgopsError(
-      'E_USAGE',
-      `${path} is not a borgops plan (make one with \`borgops plan --out FILE\`)`,
-    );
-  }
-  return saved;
-}
-
 /** Plans (or checks a saved plan) and applies it under the state directory's lock. */
 export async function runApply(options: ApplyOptions): Promise<Applied> {
   const started = Date.now();
@@ -149,19 +133,16 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       : options;
     const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
-    if (saved && saved.fingerprint !== planned.plan.fingerprint) {
-      attempt = 'refused';
-      throw new BorgopsError(
-        'E_GUARD',
-        'the saved plan is stale: the declarations or the machine changed since it was made; make a new plan',
-        {
-          details: [
-            `saved fingerprint ${saved.fingerprint.slice(0, 16)}, now ${planned.plan.fingerprint.slice(0, 16)}`,
-          ],
-        },
-      );
+    if (saved) {
+      try {
+        checkSavedPlan(saved, planned.plan);
+      } catch (error: unknown) {
+        attempt = 'refused';
+        throw error;
+      }
     }
-    const chosen = saved ?? planned.plan;
+    // always the recomputed plan: a saved one only approves it (refusals never come from the file)
+    const chosen = planned.plan;
     // observe read the ledger under this same lock; apply updates a copy (the plan keeps what it saw)
     const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;

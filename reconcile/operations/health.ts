@@ -42,6 +42,8 @@ export interface HealthInput {
   status: MachineStatus;
   runs: Runs;
   destinations: readonly DesiredDestination[];
+  /** When each destination was first applied (the ledger): its clock until a backup succeeds. */
+  firstApplied?: Readonly<Record<string, string>>;
   now: Date;
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
@@ -71,7 +73,8 @@ export function healthReport(input: HealthInput): HealthReport {
   const destinations: DestinationHealth[] = input.destinations.map((destination) => {
     const run = runs.destinations[destination.name] ?? {};
     const maxAge = maxAgeOf(destination, now);
-    const since = run.lastSuccess ?? status.appliedAt;
+    // a reconcile never resets the clock: it runs from the first apply until a backup succeeds
+    const since = run.lastSuccess ?? input.firstApplied?.[destination.name];
     const stale =
       maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
     const next = input.nextRun?.(destination);

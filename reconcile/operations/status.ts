@@ -1,6 +1,7 @@
 // operations/: what a person asks of one machine (backups, status, health, schedules); built on
 // engine/, never on preview/, render/, agent/ or cli/ (ARCHITECTURE.md).
 import { isBorgopsError } from '../../src/errors.js';
+import { readLedger } from '../../src/host/ledger.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
@@ -23,9 +24,10 @@ async function applied(paths: HostPaths, machine: string): Promise<AppliedMachin
  * applied declarations with their jobs' next runs (loaded and compiled once per request).
  */
 export async function machineHealth(paths: HostPaths, machine: string, now: Date): Promise<HealthReport> {
-  const [status, runs, inForce] = await Promise.all([
+  const [status, runs, ledger, inForce] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
+    readLedger(paths.ledger),
     applied(paths, machine),
   ]);
   const next = new Map<string, Date>();
@@ -43,6 +45,9 @@ export async function machineHealth(paths: HostPaths, machine: string, now: Date
     machine,
     status,
     runs,
+    firstApplied: Object.fromEntries(
+      Object.entries(ledger.destinations ?? {}).map(([name, clock]) => [name, clock.firstAppliedAt]),
+    ),
     destinations: inForce?.desired.destinations ?? [],
     now,
     nextRun: (destination) => next.get(destination.name),

@@ -17,10 +17,17 @@ export interface LedgerEntry {
   commit?: string;
 }
 
+/** A destination's freshness clock: it starts at the first apply that declared it, never at a later one. */
+export interface DestinationClock {
+  firstAppliedAt: string;
+}
+
 export interface Ledger {
   version: 1;
   machine?: string;
   entries: Record<string, LedgerEntry>;
+  /** Per declared destination: when it was first applied (the "never backed up" clock). */
+  destinations?: Record<string, DestinationClock>;
 }
 
 export function emptyLedger(): Ledger {
@@ -33,6 +40,7 @@ export async function readLedger(path: string): Promise<Ledger> {
     version: 1,
     ...(ledger.machine === undefined ? {} : { machine: ledger.machine }),
     entries: ledger.entries ?? {},
+    ...(ledger.destinations === undefined ? {} : { destinations: ledger.destinations }),
   };
 }
 

@@ -48,7 +48,12 @@ export const retention: KindModule<RetentionAction, object, ResourceOf<'retentio
 
   async apply(action, { context, destinationOf, record }) {
     const destination = destinationOf(action.destination);
-    await pruneArchives(context.borg, borgTarget(destination, context.paths), action.archives);
+    await pruneArchives(
+      context.borg,
+      borgTarget(destination, context.paths),
+      action.archives,
+      destination.archivePrefix,
+    );
     await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
   },
 
