@@ -2,6 +2,7 @@ import type { DesiredDestination } from '../../src/desired/types.js';
 import type { Runs } from '../../src/host/runs.js';
 import type { MachineStatus } from '../../src/host/status.js';
 import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
+import type { ServedHealth } from './served.js';
 
 export interface Condition {
   type: 'Ready' | 'Stalled';
@@ -35,6 +36,8 @@ export interface HealthReport {
   failedCommit?: { commit: string; reason: string; message: string };
   conditions: Condition[];
   destinations: DestinationHealth[];
+  /** On a server: each served client repository as the server sees it. */
+  served?: ServedHealth[];
 }
 
 export interface HealthInput {
@@ -47,6 +50,8 @@ export interface HealthInput {
   now: Date;
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
+  /** On a server: its served client repositories, observed. */
+  served?: ServedHealth[];
 }
 
 /** maxAge as declared, or twice the longest gap between scheduled runs (the "no backup for N days" alert). */
@@ -65,7 +70,8 @@ function iso(date: Date | undefined): string | undefined {
 function ageText(seconds: number): string {
   if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  return `${Math.round(seconds / 60)}m`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
+  return `${Math.round(seconds)}s`;
 }
 
 export function healthReport(input: HealthInput): HealthReport {
@@ -112,6 +118,7 @@ export function healthReport(input: HealthInput): HealthReport {
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 
   const staleOnes = destinations.filter((d) => d.stale);
+  const staleClients = (input.served ?? []).filter((s) => s.stale);
   let ready: Condition;
   if (status.appliedCommit === undefined) {
     ready = {
@@ -137,12 +144,31 @@ export function healthReport(input: HealthInput): HealthReport {
         })
         .join('; '),
     };
+  } else if (staleClients.length > 0) {
+    ready = {
+      type: 'Ready',
+      status: false,
+      reason: 'ClientStale',
+      message: staleClients
+        .map((s) => {
+          const since =
+            s.lastWrite === undefined
+              ? 'never written'
+              : `last write ${ageText((now.getTime() - Date.parse(s.lastWrite)) / 1000)} ago`;
+          return `served ${s.client} (${s.instance}): ${since} (maxAge ${ageText(s.maxAgeSeconds ?? 0)})`;
+        })
+        .join('; '),
+    };
   } else {
     ready = {
       type: 'Ready',
       status: true,
       reason: 'Fresh',
-      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh`,
+      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh${
+        input.served !== undefined && input.served.length > 0
+          ? ' and every served client wrote within maxAge'
+          : ''
+      }`,
     };
   }
 
@@ -154,6 +180,7 @@ export function healthReport(input: HealthInput): HealthReport {
     ...(failed === undefined ? {} : { failedCommit: failed }),
     conditions: [ready, stalled],
     destinations,
+    ...(input.served === undefined || input.served.length === 0 ? {} : { served: input.served }),
   };
 }
 
