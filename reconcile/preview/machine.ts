@@ -1,5 +1,6 @@
 import { repositoryKey } from '../../src/config/rules.js';
 import { RESOURCE_ORDER } from '../../src/desired/compile.js';
+import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { errorMessage } from '../../src/errors.js';
 import { compareStrings } from '../../src/util/compare.js';
@@ -23,7 +24,7 @@ function itemsOf(desired: DesiredMachine | undefined): Map<string, Item> {
   const items = new Map<string, Item>();
   if (!desired) return items;
   for (const state of desired.states)
-    items.set(`state/${state.name}`, { kind: 'state', id: `state/${state.name}`, state });
+    items.set(resourceId('state', state.name), { kind: 'state', id: resourceId('state', state.name), state });
   for (const resource of desired.resources) items.set(resource.id, resource);
   return items;
 }
@@ -66,7 +67,7 @@ function previewPrunes(
   const at =
     context.now ?? context.observed?.observedAt.get(machine) ?? newestStart(owned.flat()) ?? undefined;
   inputs.forEach((input, index) => {
-    const change = changes.find((c) => c.id === `retention/${input.destination}`);
+    const change = changes.find((c) => c.id === resourceId('retention', input.destination));
     const own = owned[index] ?? [];
     if (at === undefined || own.length === 0) {
       if (change?.destructive && !context.observed?.machines.includes(machine))
@@ -87,7 +88,7 @@ function previewPrunes(
     if (change) change.destructive = true;
     const refusal = pruneRefusal(
       input.destination,
-      `retention/${input.destination}`,
+      resourceId('retention', input.destination),
       prune.pruned.length,
       prune.total,
     );
