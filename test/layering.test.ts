@@ -121,3 +121,33 @@ describe('function length (issue 12)', () => {
     expect([...LONG_FUNCTIONS_BEING_SPLIT].filter((key) => !excused.has(key))).toEqual([]);
   });
 });
+
+describe('one owner per piece of data (issue 12)', () => {
+  it('host paths are built once per command: by the CLI options, a converge without them, and the preview', async () => {
+    const builders: string[] = [];
+    for (const file of await files(join(root, 'reconcile'))) {
+      const text = await readFile(file, 'utf8');
+      if (/\bhostPaths\(/.test(text)) builders.push(relative(root, file));
+    }
+    expect(builders.sort()).toEqual([
+      'reconcile/cli/options.ts',
+      'reconcile/engine/converge.ts',
+      'reconcile/preview/renderers.ts',
+    ]);
+  });
+
+  it('resource ids are spelled only by src/desired/ids.ts', async () => {
+    const kinds =
+      'repository|retention|secret|hook|schedule|ssh-key|server-user|served-repository|authorized-key|state';
+    const spelled = new RegExp(`[\`'](?:${kinds})/(?:\\$\\{|[a-z])`);
+    const offenders: string[] = [];
+    for (const file of [...(await files(join(root, 'src'))), ...(await files(join(root, 'reconcile')))]) {
+      if (relative(root, file) === 'src/desired/ids.ts') continue;
+      for (const line of (await readFile(file, 'utf8')).split('\n')) {
+        if (['*', '//', '/*'].some((start) => line.trim().startsWith(start))) continue;
+        if (spelled.test(line)) offenders.push(`${relative(root, file)}: ${line.trim()}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
-import { hostPaths } from '../../../src/host/paths.js';
 import { createBackups, runSucceeded } from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
@@ -117,7 +116,7 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
       let lastDraw = 0;
       try {
         const run = await createBackups({
-          paths: hostPaths(options.root, options.stateDir),
+          paths: options.paths,
           borg,
           logger,
           machine,
@@ -165,7 +164,7 @@ function registerList(backups: Command, io: Io, setExit: (code: number) => void)
       const { options, borg } = commandContext(command);
       const chosen = machineOf(command, machine);
       const listing = await listBackups({
-        paths: hostPaths(options.root, options.stateDir),
+        paths: options.paths,
         borg,
         ...(chosen === undefined ? {} : { machine: chosen }),
       });
@@ -207,7 +206,7 @@ function registerRestore(backups: Command, io: Io, setExit: (code: number) => vo
         const interrupt = interruptible(io, setExit, 'stopping borg extract');
         try {
           const result = await restoreBackup({
-            paths: hostPaths(options.root, options.stateDir),
+            paths: options.paths,
             borg,
             logger,
             machine,

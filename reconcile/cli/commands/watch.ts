@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BorgopsError } from '../../../src/errors.js';
-import { hostPaths } from '../../../src/host/paths.js';
 import { type AgentHttp, startHttp } from '../../agent/http.js';
 import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/schedule.js';
@@ -87,7 +86,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
     process.once('SIGINT', () => stop('SIGINT'));
 
     const counters: Counters = { reconciles: {} };
-    const paths = hostPaths(options.root, options.stateDir);
+    const { paths } = options;
     // started once the source opened (a bad --source must not leave a scheduler running)
     const embedded: { loop?: EmbeddedSchedulerLoop } = {};
     const loop = await startWatch({
