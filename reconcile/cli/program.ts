@@ -6,6 +6,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBackups(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
+  registerFleet(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
