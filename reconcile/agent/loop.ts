@@ -11,6 +11,7 @@ import { readApplied } from '../../src/host/applied.js';
 import { readStatus, writeStatus } from '../../src/host/status.js';
 import { type ApplyOptions, convergePaths, runApply } from '../engine/converge.js';
 import type { LoadedSource } from '../engine/declarations.js';
+import { agentNotices } from './notices.js';
 
 export type Trigger = 'start' | 'commit' | 'interval' | 'webhook' | 'drift' | 'retry';
 
@@ -39,6 +40,8 @@ export interface WatchOptions extends Omit<ApplyOptions, 'planFile' | 'loaded' |
   signal: AbortSignal;
   /** Random in [0, 1), for jitter (tests pass a fixed one). */
   random?: () => number;
+  /** Waits between notification attempts (tests shorten them). */
+  notifyRetryDelaysMs?: readonly number[];
 }
 
 export interface WatchLoop {
@@ -64,6 +67,12 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     ? await ensureMirror(options.source, paths.mirrors)
     : await openSource(options.source);
   const random = options.random ?? Math.random;
+  const notices = agentNotices({
+    paths,
+    machine: options.machine,
+    logger,
+    ...(options.notifyRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.notifyRetryDelaysMs }),
+  });
 
   let pending: Trigger | undefined = 'start';
   let wake: (() => void) | undefined;
@@ -168,6 +177,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
         `invalid declarations: ${problems.join('; ')}`,
         'invalid',
         started,
+        problems,
       );
       return outcome('invalid', commit, problems);
     }
@@ -175,7 +185,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     try {
       const { result } = await runApply({ ...options, ref: target, worktree: false, loaded });
       const errors = result.errors.map((e) => e.message);
-      if (target === commit) await clearFailed(commit);
+      if (target === commit) {
+        const receivers =
+          loaded.result.declarations.clients.find((c) => c.machine === options.machine)?.receivers ?? [];
+        if (await clearFailed(commit)) notices.ready(commit, receivers);
+      }
       return {
         trigger: reason,
         commit: target,
@@ -200,8 +214,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     message: string,
     result: ReconcileOutcome['result'],
     started: number,
+    problems: readonly string[] = [message],
   ): Promise<void> {
     const status = await readStatus(paths.status);
+    // once per refused commit: drift and retries see the same one again
+    if (status.failedCommit?.commit !== commit) notices.stalled(commit, reason, problems);
     await writeStatus(paths.status, {
       ...status,
       failedCommit: { commit, reason, message },
@@ -216,11 +233,13 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     });
   }
 
-  async function clearFailed(commit: string): Promise<void> {
+  /** True when a refused commit was on record: the machine is back to Ready. */
+  async function clearFailed(commit: string): Promise<boolean> {
     const status = await readStatus(paths.status);
-    if (status.failedCommit === undefined) return;
+    if (status.failedCommit === undefined) return false;
     const { failedCommit: _dropped, ...rest } = status;
     await writeStatus(paths.status, { ...rest, appliedCommit: commit });
+    return true;
   }
 
   async function run(): Promise<void> {
@@ -288,6 +307,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
   const done = run().finally(async () => {
     for (const timer of timers) clearTimeout(timer);
     await watcher?.close();
+    await notices.idle();
   });
   return { trigger, done };
 }

@@ -15,6 +15,7 @@ import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
+import { receiverNotes } from './receivers.js';
 import { checkSavedPlan, readSavedPlan } from './saved-plan.js';
 import {
   type SchedulerChoice,
@@ -101,6 +102,7 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     borgProcesses: options.borg.processCount - before,
   });
   if (schedulers.note !== undefined) result.notes.push(schedulers.note);
+  result.notes.push(...(await receiverNotes(paths, desired)));
   return { loaded: source, desired, actual, plan: result, paths, schedulers };
 }
 

@@ -2,15 +2,17 @@ import { cpus } from 'node:os';
 import type { Borg, CreateProgress } from '../../src/borg/types.js';
 import { repositoryKey } from '../../src/config/rules.js';
 import type { DesiredDestination, DesiredMachine, HookPhase } from '../../src/desired/types.js';
-import { BorgopsError } from '../../src/errors.js';
+import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { waitForLock } from '../../src/host/lock.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { type HookRun, runHook } from '../../src/host/run-hook.js';
 import { type DestinationRun, updateRun } from '../../src/host/runs.js';
 import type { Logger } from '../../src/log.js';
+import type { DeliveryReport, Notifier } from '../../src/notify/notifier.js';
 import { mapBounded } from '../../src/util/pool.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { backupDestination, type DestinationResult } from './backup-destination.js';
+import { countingNotifier, resultMessage, startMessage } from './backup-notify.js';
 
 export type RunEvent =
   | { type: 'waiting'; message: string }
@@ -43,6 +45,8 @@ export interface BackupRun {
   preBackup: HookRun[];
   destinations: DestinationResult[];
   postBackup: HookRun[];
+  /** What each notification receiver was sent and answered (names and events, never a URL). */
+  notifications: DeliveryReport[];
 }
 
 /** True when every script and destination succeeded (warnings allowed) and nothing was interrupted. */
@@ -119,7 +123,7 @@ async function record(paths: HostPaths, result: DestinationResult, attemptAt: st
  * not stop the others), then every post-backup script whatever happened, also when interrupted.
  */
 export async function createBackups(options: CreateBackupsOptions): Promise<BackupRun> {
-  const { paths, signal } = options;
+  const { paths } = options;
   const { desired, commit } = await appliedMachine(paths, options.machine);
   const destinations =
     options.destination === undefined
@@ -131,6 +135,29 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
       `machine ${desired.machine} has nothing to back up: it declares ${desired.states.length === 0 ? 'no state' : 'no destination'}`,
     );
   }
+  // receivers hear in the background: a slow one never holds the backup, only its end (by its timeout)
+  const notifier = countingNotifier(paths, desired.receivers, options.logger);
+  let run: BackupRun | undefined;
+  try {
+    run = await lockedRun(options, { desired, commit, destinations, notifier });
+  } finally {
+    const notifications = await notifier.settle();
+    if (run) run.notifications = notifications;
+  }
+  return run;
+}
+
+async function lockedRun(
+  options: CreateBackupsOptions,
+  context: {
+    desired: DesiredMachine;
+    commit: string | undefined;
+    destinations: readonly DesiredDestination[];
+    notifier: Notifier;
+  },
+): Promise<BackupRun> {
+  const { paths, signal } = options;
+  const { desired, commit, destinations, notifier } = context;
   const lock = await waitForLock(paths.backupLock, `backups create ${desired.machine}`, {
     ...(signal === undefined ? {} : { signal }),
     onWait: (message) => options.onEvent?.({ type: 'waiting', message }),
@@ -140,6 +167,8 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
   const results: DestinationResult[] = [];
   let preBackup: HookRun[] = [];
   let postBackup: HookRun[] = [];
+  for (const destination of destinations)
+    notifier.send(startMessage(desired.machine, destination.name, commit));
   try {
     try {
       preBackup = await runPhase(options, desired, 'pre-backup', signal);
@@ -200,7 +229,7 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
         }));
       }
     }
-    return {
+    const run: BackupRun = {
       machine: desired.machine,
       ...(commit === undefined ? {} : { commit }),
       startedAt,
@@ -209,8 +238,45 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
       preBackup,
       destinations: results,
       postBackup,
+      notifications: [],
     };
+    for (const result of results) notifier.send(resultMessage(run, result));
+    return run;
+  } catch (error: unknown) {
+    failedRun(notifier, { desired, commit, startedAt, preBackup, postBackup }, destinations, error);
+    throw error;
   } finally {
     await lock.release();
+  }
+}
+
+/** A run that threw (a corrupt runs.json, a full disk) still ends, as a failure, for its receivers. */
+function failedRun(
+  notifier: Notifier,
+  run: {
+    desired: DesiredMachine;
+    commit: string | undefined;
+    startedAt: string;
+    preBackup: HookRun[];
+    postBackup: HookRun[];
+  },
+  destinations: readonly DesiredDestination[],
+  error: unknown,
+): void {
+  for (const destination of destinations) {
+    const result = skipped(run.desired, destination.name, errorMessage(error), 'other');
+    notifier.send(
+      resultMessage(
+        {
+          machine: run.desired.machine,
+          ...(run.commit === undefined ? {} : { commit: run.commit }),
+          startedAt: run.startedAt,
+          interrupted: false,
+          preBackup: run.preBackup,
+          postBackup: run.postBackup,
+        },
+        { ...result, status: 'failed' },
+      ),
+    );
   }
 }

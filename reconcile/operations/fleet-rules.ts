@@ -100,6 +100,38 @@ export function fleetRules(fleet: readonly FleetMachine[], options: RuleOptions)
             description: `Declared in git, but the agent has reported no success for ${d.name} within its maxAge.`,
           },
         },
+        {
+          alert: 'BorgCheckFailed',
+          expr: `borgops_check_failed{${pair}} == 1`,
+          for: wait(0),
+          labels: { severity: 'critical', ...labels },
+          annotations: {
+            summary: `${m.machine}: borg check of ${d.name} failed`,
+            description:
+              "The repository or this machine's archives in it are damaged; see `borgops status` on the machine.",
+          },
+        },
+        {
+          alert: 'BorgDrillFailed',
+          expr: `borgops_drill_failed{${pair}} == 1`,
+          for: wait(0),
+          labels: { severity: 'critical', ...labels },
+          annotations: {
+            summary: `${m.machine}: the restore drill of ${d.name} failed`,
+            description:
+              'The newest backup did not restore and verify; see `borgops status` on the machine for the failing state.',
+          },
+        },
+        {
+          alert: 'BorgVerificationOverdue',
+          expr: `borgops_verification_overdue{${pair}} == 1`,
+          for: wait(3600),
+          labels: { severity: 'warning', ...labels },
+          annotations: {
+            summary: `${m.machine}: the {{ $labels.kind }} of ${d.name} has not passed within twice its interval`,
+            description: 'Scheduled checks and drills are not running or not passing.',
+          },
+        },
       );
     }
     for (const s of m.served) {

@@ -36,6 +36,8 @@ export interface HealthReport {
   failedCommit?: { commit: string; reason: string; message: string };
   conditions: Condition[];
   destinations: DestinationHealth[];
+  /** Notifications receivers did not take, per receiver name (absent when none). */
+  notifyFailures?: Record<string, number>;
   /** On a server: each served client repository as the server sees it. */
   served?: ServedHealth[];
 }
@@ -50,6 +52,7 @@ export interface HealthInput {
   now: Date;
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
+  notifyFailures?: Record<string, number>;
   /** On a server: its served client repositories, observed. */
   served?: ServedHealth[];
 }
@@ -193,6 +196,9 @@ export function healthReport(input: HealthInput): HealthReport {
     ...(failed === undefined ? {} : { failedCommit: failed }),
     conditions: [ready, stalled],
     destinations,
+    ...(input.notifyFailures === undefined || Object.keys(input.notifyFailures).length === 0
+      ? {}
+      : { notifyFailures: input.notifyFailures }),
     ...(input.served === undefined || input.served.length === 0 ? {} : { served: input.served }),
   };
 }

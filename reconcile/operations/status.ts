@@ -2,6 +2,7 @@
 // engine/, never on preview/, render/, agent/ or cli/ (ARCHITECTURE.md).
 import { isBorgopsError } from '../../src/errors.js';
 import { readLedger } from '../../src/host/ledger.js';
+import { readNotifyFailures } from '../../src/host/notify-failures.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
@@ -31,11 +32,12 @@ export async function machineHealth(
   now: Date,
   options: { recordServed?: boolean } = {},
 ): Promise<HealthReport> {
-  const [status, runs, ledger, inForce] = await Promise.all([
+  const [status, runs, ledger, inForce, notify] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
     readLedger(paths.ledger),
     applied(paths, machine),
+    readNotifyFailures(paths.notify),
   ]);
   const next = new Map<string, Date>();
   if (inForce) {
@@ -68,6 +70,9 @@ export async function machineHealth(
     destinations: inForce?.desired.destinations ?? [],
     now,
     nextRun: (destination) => next.get(destination.name),
+    notifyFailures: Object.fromEntries(
+      Object.entries(notify.failures).map(([receiver, failure]) => [receiver, failure.count]),
+    ),
     ...(served === undefined ? {} : { served }),
   });
 }

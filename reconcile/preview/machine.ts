@@ -10,6 +10,7 @@ import type { Refusal } from '../engine/model.js';
 import type { MachinePreview, PreviewKind, PrunePreview, ResourceChange } from './model.js';
 import { candidates, type ObservedFleet, observedRepos } from './observed.js';
 import { newestStart, ownObserved, type PruneInput, prunePreview } from './prune.js';
+import { receiverPreview } from './receivers.js';
 import { type Item, type ItemContext, itemChange } from './resources.js';
 
 export interface MachineContext extends Omit<ItemContext, 'machine'> {
@@ -164,6 +165,7 @@ export function previewMachine(
     const change = itemChange(base.get(id), head.get(id), itemContext);
     if (change) changes.push(change);
   }
+  changes.push(...receiverPreview(baseDesired, headDesired));
   if (changes.length === 0) return undefined;
 
   const findings: Findings = { prunes: [], refusals: [], notes: [] };

@@ -9,8 +9,11 @@ import type { Refusal } from '../engine/model.js';
  * of secrets by construction (passCommand values and URL credentials never enter it).
  */
 
-/** A compiled resource kind, or `state` (a state's folders; its scripts are the hook resources). */
-export type PreviewKind = ResourceKind | 'state';
+/**
+ * A compiled resource kind, `state` (a state's folders; its scripts are the hook resources), or
+ * `receiver` (a notification receiver: a declaration with nothing installed).
+ */
+export type PreviewKind = ResourceKind | 'state' | 'receiver';
 
 export type ChangeType = 'added' | 'changed' | 'removed';
 

@@ -60,6 +60,12 @@ export function renderBackupRun(run: BackupRun): string {
     ...run.destinations.flatMap(destinationLines),
     ...hookLines(run.postBackup),
   ];
+  for (const report of run.notifications.filter((n) => !n.ok)) {
+    const about = report.destination === undefined ? '' : ` about ${report.destination}`;
+    lines.push(
+      `! notification ${report.event}${about} to ${report.receiver} (${report.kind}) failed: ${report.error}`,
+    );
+  }
   const created = run.destinations.filter((d) => d.status === 'created').length;
   const failed = run.destinations.filter((d) => d.status !== 'created' || d.error).map((d) => d.destination);
   const scripts = [...run.preBackup, ...run.postBackup].filter((h) => !h.ok).map((h) => h.name);

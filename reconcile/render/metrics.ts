@@ -156,6 +156,15 @@ export function renderMetrics(report: HealthReport, counters: Counters): string 
   );
   family(
     lines,
+    'borgops_notify_failures_total',
+    'counter',
+    'Notifications a receiver did not take after every attempt, per receiver.',
+    Object.entries(report.notifyFailures ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([receiver, count]) => [{ machine, receiver }, count]),
+  );
+  family(
+    lines,
     'borgops_applied_commit_info',
     'gauge',
     'The applied commit of the declarations.',

@@ -1,3 +1,4 @@
+import type { ResolvedReceiver } from './notify.js';
 import type { ENCRYPTION_MODES, Keep, State } from './schema.js';
 
 export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
@@ -27,6 +28,8 @@ export interface ClientConfig {
   compression: string;
   keep: Keep;
   lockWait: number;
+  /** Notification receivers, sorted by name. */
+  receivers: ResolvedReceiver[];
 }
 
 export interface ServerConfig {

@@ -9,6 +9,8 @@ import type {
   ResolvedDestination,
   ServerConfig,
 } from './model.js';
+import { type ResolvedReceiver, resolveReceiver } from './notify.js';
+import type { Severity } from './problem.js';
 import type { ClientSettings, Inventory, ServerSettings } from './schema.js';
 
 export { MODULE_NAME } from './clan-inventory.js';
@@ -18,7 +20,7 @@ export interface NormalizeProblem {
   at: PropertyKey[];
   path: string;
   message: string;
-  severity: 'warning';
+  severity: Severity;
 }
 
 function serverConfig(machine: string, instance: string, settings: ServerSettings = {}): ServerConfig {
@@ -50,7 +52,8 @@ function clientConfig(
   instance: string,
   settings: ClientSettings,
   servers: readonly ServerConfig[],
-  warn: (at: PropertyKey[], message: string) => void,
+  warn: (at: PropertyKey[], message: string, severity?: Severity) => void,
+  machineSettings: ClientSettings | undefined,
 ): ClientConfig {
   const destinations = new Map<string, ResolvedDestination>();
   for (const server of servers) {
@@ -102,11 +105,26 @@ function clientConfig(
       knownHosts: destination.knownHosts ?? [],
     });
   }
+  const resolvedDestinations = [...destinations.values()].sort((a, b) => compareStrings(a.name, b.name));
+  const receivers: ResolvedReceiver[] = [];
+  for (const [name, declared] of Object.entries(settings.notify ?? {}).sort(([a], [b]) =>
+    compareStrings(a, b),
+  )) {
+    const resolved = resolveReceiver(name, declared, resolvedDestinations, machine);
+    // a problem is located where the machine declares the receiver, else in the role settings
+    const base =
+      machineSettings?.notify?.[name] === undefined
+        ? ['instances', instance, 'roles', 'client', 'settings', 'notify', name]
+        : ['instances', instance, 'roles', 'client', 'machines', machine, 'settings', 'notify', name];
+    for (const problem of resolved.problems)
+      warn([...base, ...problem.at], `receiver "${name}" ${problem.message}`, 'error');
+    if (resolved.receiver) receivers.push(resolved.receiver);
+  }
   const startAt = settings.startAt ?? DEFAULTS.startAt;
   return {
     machine,
     instance,
-    destinations: [...destinations.values()].sort((a, b) => compareStrings(a.name, b.name)),
+    destinations: resolvedDestinations,
     exclude: settings.exclude ?? [],
     startAt: typeof startAt === 'string' ? [startAt] : startAt,
     staggerSeconds: durationSeconds(settings.stagger ?? DEFAULTS.stagger),
@@ -120,6 +138,7 @@ function clientConfig(
     compression: settings.compression ?? DEFAULTS.compression,
     keep: settings.prune?.keep ?? { ...DEFAULTS.keep },
     lockWait: settings.lockWait ?? DEFAULTS.lockWait,
+    receivers,
   };
 }
 
@@ -131,8 +150,12 @@ export function normalize(
   commit: string | undefined,
 ): { declarations: Omit<Declarations, 'inventoryFile'>; problems: NormalizeProblem[] } {
   const problems: NormalizeProblem[] = [];
-  const warn = (at: PropertyKey[], message: string) =>
-    problems.push({ at, path: at.map(String).join('.'), message, severity: 'warning' });
+  const warn = (at: PropertyKey[], message: string, severity: Severity = 'warning') => {
+    const path = at.map(String).join('.');
+    // a role-wide receiver's problem is found once per machine: say it once
+    if (problems.some((p) => p.path === path && p.message === message)) return;
+    problems.push({ at, path, message, severity });
+  };
   const machines = new Set<string>([...Object.keys(inventory.machines ?? {}), ...Object.keys(states)]);
   const clients: ClientConfig[] = [];
   const servers: ServerConfig[] = [];
@@ -156,7 +179,7 @@ export function normalize(
       compareStrings(a, b),
     )) {
       const settings = deepMerge(clientRole?.settings, entry.settings) ?? {};
-      clients.push(clientConfig(machine, instance, settings, instanceServers, warn));
+      clients.push(clientConfig(machine, instance, settings, instanceServers, warn, entry.settings));
     }
   }
 

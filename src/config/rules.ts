@@ -89,6 +89,9 @@ export function checkRules(input: RuleInput): Problem[] {
           'destination',
         );
       }
+      const roleReceivers = roleName === 'client' ? declared.roles.client?.settings?.notify : undefined;
+      for (const key of Object.keys(roleReceivers ?? {}))
+        checkName(inventoryFile, [...base, 'roles', roleName, 'settings', 'notify', key], 'receiver');
       for (const [machine, entry] of Object.entries(role?.machines ?? {})) {
         const machinePath = [...base, 'roles', roleName, 'machines', machine];
         if (!checkName(inventoryFile, machinePath, 'machine') || roleName !== 'client') continue;
@@ -98,6 +101,8 @@ export function checkRules(input: RuleInput): Problem[] {
         for (const key of Object.keys(destinations ?? {})) {
           checkName(inventoryFile, [...machinePath, 'settings', 'destinations', key], 'destination');
         }
+        for (const key of Object.keys(declared.roles.client?.machines?.[machine]?.settings?.notify ?? {}))
+          checkName(inventoryFile, [...machinePath, 'settings', 'notify', key], 'receiver');
         const previous = clientOf.get(machine);
         if (previous !== undefined && moduleName === MODULE_NAME) {
           at(

@@ -102,6 +102,75 @@ const Duration = z.string().regex(DURATION_PATTERN, {
   error: 'must be 0 or a positive integer followed by s, m, h, d or w (e.g. "30m")',
 });
 
+/** Events a notification receiver can ask for (`on`); `stalled` also brings the return to Ready. */
+export const NOTIFY_EVENTS = ['start', 'success', 'warn', 'fail', 'stalled', 'verification'] as const;
+
+// A receiver URL is a secret (a healthchecks UUID, a topic, a hook token): messages never echo it.
+const ReceiverUrl = Line.refine(
+  (s) => {
+    try {
+      const url = new URL(s);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an http:// or https:// URL (the value is not shown: receiver URLs are secrets)' },
+);
+
+const urlFields = {
+  url: ReceiverUrl.optional().describe('The receiver URL (a secret: never shown by borgops; it is in git).'),
+  urlCommand: Line.optional().describe(
+    'Command printing the URL instead (e.g. "cat /run/secrets/hc-url"), so it stays out of git.',
+  ),
+};
+
+export const HealthchecksReceiver = z
+  .strictObject({
+    ...urlFields,
+    failOnWarning: z
+      .boolean()
+      .optional()
+      .describe('Ping /fail on a warning (borg exit 1) instead of success with the warning in the body.'),
+  })
+  .describe('healthchecks.io (or a self-hosted Healthchecks): <url>/start, <url> on success, <url>/fail.');
+
+export const WebhookReceiver = z
+  .strictObject({
+    ...urlFields,
+    secretCommand: Line.optional().describe(
+      'Command printing the HMAC secret; the body is signed in X-Borgops-Signature-256: sha256=<hex>.',
+    ),
+  })
+  .describe('A JSON POST per event, signed with HMAC-SHA256 when a secret is given.');
+
+export const NtfyReceiver = z
+  .strictObject({
+    ...urlFields,
+    tokenCommand: Line.optional().describe('Command printing an access token (Authorization: Bearer).'),
+  })
+  .describe('ntfy: a POST to the topic URL with a title and a priority by event.');
+
+export const Receiver = z
+  .strictObject({
+    healthchecks: HealthchecksReceiver.optional(),
+    webhook: WebhookReceiver.optional(),
+    ntfy: NtfyReceiver.optional(),
+    on: z
+      .array(z.enum(NOTIFY_EVENTS))
+      .optional()
+      .describe('The events sent to this receiver (default [fail]).'),
+    destinations: z
+      .array(Name)
+      .optional()
+      .describe('Only backups to these destinations (default: every destination).'),
+    timeout: Duration.optional().describe(
+      'How long one attempt may take, and the most a run waits for this receiver (default 10s).',
+    ),
+  })
+  .describe('A notification receiver: exactly one of healthchecks, webhook or ntfy.');
+export type Receiver = z.infer<typeof Receiver>;
+
 export const ClientSettings = z
   .strictObject({
     destinations: z.record(nameKey, Destination).optional(),
@@ -126,6 +195,10 @@ export const ClientSettings = z
       .describe('borg --compression (default "auto,zstd").'),
     prune: z.strictObject({ keep: Keep.optional() }).optional(),
     lockWait: z.int().min(0).max(86_400).optional().describe('borg --lock-wait in seconds (default 10).'),
+    notify: z
+      .record(nameKey, Receiver)
+      .optional()
+      .describe('Notification receivers by name: healthchecks pings, a signed webhook, ntfy.'),
   })
   .describe('Settings of the client role.');
 export type ClientSettings = z.infer<typeof ClientSettings>;

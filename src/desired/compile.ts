@@ -209,6 +209,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     served,
     serverUsers: users,
     authorizedKeys,
+    receivers: client?.receivers ?? [],
     ...(declarations.publicKeys[machine] === undefined
       ? {}
       : { publicKey: declarations.publicKeys[machine] }),

@@ -1,4 +1,5 @@
 import type { EncryptionMode } from '../config/model.js';
+import type { ResolvedReceiver } from '../config/notify.js';
 import type { Keep, State } from '../config/schema.js';
 
 export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore'] as const;
@@ -95,6 +96,8 @@ export interface DesiredMachine {
   served: ServedRepository[];
   serverUsers: ServerUser[];
   authorizedKeys: AuthorizedKey[];
+  /** Notification receivers (nothing is installed for them: runs read them from the applied declarations). */
+  receivers: ResolvedReceiver[];
   /** This machine's committed public key (`machines/<machine>/borgbackup.ssh.pub`), if any. */
   publicKey?: { file: string; key: string };
   /** Sorted by kind order, then id. */

@@ -27,6 +27,8 @@ export interface HostPaths {
   runs: string;
   /** Reconcile status (applied commit, conditions), read by `status` and `/status`. */
   status: string;
+  /** Notifications receivers did not take, counted per receiver (`borgops_notify_failures_total`). */
+  notify: string;
   /** The embedded scheduler's table. */
   schedule: string;
   /** On a server: the last observations of each served repository (growth, shrinks). */
@@ -53,6 +55,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     applied: join(state, 'applied'),
     runs: join(state, 'runs.json'),
     status: join(state, 'status.json'),
+    notify: join(state, 'notify.json'),
     schedule: join(state, 'schedule.json'),
     served: join(state, 'served.json'),
     mirrors: join(state, 'mirrors'),

@@ -157,7 +157,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
     const rulesCheck = await execa('promtool', ['check', 'rules', join(out, 'rules.yaml')], {
       reject: false,
     });
-    expect(rulesCheck.stdout).toContain('SUCCESS: 12 rules found');
+    expect(rulesCheck.stdout).toContain('SUCCESS: 21 rules found');
     expect(rulesCheck.exitCode).toBe(0);
     expect(JSON.parse(await readFile(join(out, 'targets.json'), 'utf8'))).toEqual([
       { targets: [agents.jon], labels: { machine: 'jon', role: 'client', instance: 'jon' } },

@@ -66,7 +66,7 @@ const cases: Case[] = [
     name: 'unknown key with a near match',
     files: { ...base, 'inventory.json': edit(inventory, '"destinations": {', '"destination": {') },
     expected: [
-      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, notify)`,
     ],
   },
   {
@@ -131,7 +131,7 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, notify)`,
     ],
   },
   {

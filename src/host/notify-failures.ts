@@ -1,0 +1,34 @@
+import { writeJsonAtomic } from './atomic.js';
+import { readJsonFile } from './json-file.js';
+
+/**
+ * Notifications receivers did not take, per receiver name, since the state directory was made:
+ * written by `backups create` and the agent, exposed as `borgops_notify_failures_total`. Names
+ * and counts only, never a URL.
+ */
+export interface NotifyFailures {
+  version: 1;
+  failures: Record<string, { count: number; lastAt: string; lastEvent: string; lastError: string }>;
+}
+
+export async function readNotifyFailures(path: string): Promise<NotifyFailures> {
+  const file = await readJsonFile<Partial<NotifyFailures>>(path, {});
+  return { version: 1, failures: file.failures ?? {} };
+}
+
+/** Counts one failure; the read-modify-write races only with another process's count, never a backup. */
+export async function countNotifyFailure(
+  path: string,
+  failure: { receiver: string; event: string; error: string },
+  at: Date = new Date(),
+): Promise<void> {
+  const file = await readNotifyFailures(path);
+  const previous = file.failures[failure.receiver]?.count ?? 0;
+  file.failures[failure.receiver] = {
+    count: previous + 1,
+    lastAt: at.toISOString(),
+    lastEvent: failure.event,
+    lastError: failure.error,
+  };
+  await writeJsonAtomic(path, file);
+}
