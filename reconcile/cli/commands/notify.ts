@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { testNotifications } from '../../operations/notify-test.js';
 import { renderNotifyTest } from '../../render/notify-text.js';
 import { commandContext } from '../context.js';
@@ -19,7 +18,7 @@ export function registerNotify(program: Command, io: Io, setExit: (code: number)
       const { options, logger } = commandContext(command);
       const source = command.getOptionValueSourceWithGlobals('machine');
       const result = await testNotifications({
-        paths: hostPaths(options.root, options.stateDir),
+        paths: options.paths,
         logger,
         ...(source !== undefined && source !== 'default' ? { machine: options.machine } : {}),
         ...(flags.destination === undefined ? {} : { destination: flags.destination }),
