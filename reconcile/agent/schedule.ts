@@ -4,6 +4,7 @@ import type { HostPaths } from '../../src/host/paths.js';
 import { readScheduleTable, recordRun } from '../../src/host/schedulers/embedded.js';
 import type { Logger } from '../../src/log.js';
 import { nextRun } from '../../src/schedule/due.js';
+import { compareStrings } from '../../src/util/compare.js';
 import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
 
 export interface EmbeddedSchedulerOptions {
@@ -49,10 +50,14 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     });
   }
 
-  async function runJob(destination: string): Promise<void> {
+  async function runJob(destination: string, lastRun: string | null): Promise<void> {
     const startedAt = clock();
-    // record the start, as systemd does for a Persistent= timer: a crash mid-run is not re-run at once
-    await recordRun(paths.schedule, destination, startedAt);
+    // record the start, as systemd does for a Persistent= timer: a crash mid-run is not re-run at once;
+    // a claim against the last run seen, so a slot another process already started is not run again
+    if (!(await recordRun(paths.schedule, destination, startedAt, lastRun))) {
+      logger.info({ destination }, 'scheduled backup skipped: another process already started this slot');
+      return;
+    }
     logger.info({ destination }, 'scheduled backup starting');
     try {
       const run = await createBackups({
@@ -81,7 +86,7 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
       const table = await readScheduleTable(paths.schedule).catch(() => ({ version: 1 as const, jobs: {} }));
       const now = clock();
       let earliest = Number.POSITIVE_INFINITY;
-      const due: string[] = [];
+      const due: { destination: string; lastRun: string | null }[] = [];
       for (const job of Object.values(table.jobs)) {
         const next = nextRun(
           {
@@ -93,12 +98,14 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
           now,
         );
         if (!next.ok) continue;
-        if (next.due) due.push(job.destination);
+        if (next.due) due.push({ destination: job.destination, lastRun: job.lastRun ?? null });
         else earliest = Math.min(earliest, next.at.getTime());
       }
-      for (const destination of due.sort()) {
+      for (const { destination, lastRun } of due.sort((a, b) =>
+        compareStrings(a.destination, b.destination),
+      )) {
         if (signal.aborted) break;
-        await runJob(destination);
+        await runJob(destination, lastRun);
       }
       if (due.length > 0) continue;
       await sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()));

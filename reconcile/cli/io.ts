@@ -1,3 +1,5 @@
+import { printableTerminal } from '../../src/util/printable.js';
+
 /** Where a command writes: human output to stdout, diagnostics to stderr (logs go through pino). */
 export interface Io {
   out(text: string): void;
@@ -6,10 +8,17 @@ export interface Io {
   interactive: boolean;
 }
 
+/** A progress line starts by erasing the previous one (`\r` ESC[K): borgops's own, kept. */
+function eraseLine(text: string): string {
+  return text.startsWith('\r\u001b[K') ? '\r\u001b[K' : '';
+}
+
 export function processIo(): Io {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    // a last line of defence: data in printed text never drives the terminal (renderers escape first)
+    out: (text) => process.stdout.write(printableTerminal(text)),
+    err: (text) =>
+      process.stderr.write(eraseLine(text) + printableTerminal(text.slice(eraseLine(text).length))),
     interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY),
   };
 }

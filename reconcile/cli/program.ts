@@ -7,6 +7,7 @@ import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
 import { registerFleet } from './commands/fleet.js';
+import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNotify } from './commands/notify.js';
 import { registerPlan } from './commands/plan.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   addGlobalOptions(program);
+  registerInit(program, io);
   registerValidate(program, io, setExit);
   registerSchema(program, io);
   registerState(program, io);

@@ -19,6 +19,9 @@ export type RunEvent =
   | { type: 'hook'; name: string }
   | { type: 'destination'; destination: string };
 
+/** A scheduled job has no timeout of its own: a wait for a hung holder must end, naming it. */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 6 * 3600;
+
 export interface CreateBackupsOptions {
   paths: HostPaths;
   borg: Borg;
@@ -31,6 +34,8 @@ export interface CreateBackupsOptions {
   parallel?: number;
   /** Aborts borg (SIGINT) and pre-backup scripts; post-backup scripts still run. */
   signal?: AbortSignal;
+  /** How long to wait for another backup or restore of this state directory (default 6 h); then an error naming it. */
+  lockTimeoutSeconds?: number;
   now?: () => Date;
   onProgress?: (destination: string, progress: CreateProgress) => void;
   onEvent?: (event: RunEvent) => void;
@@ -160,6 +165,7 @@ async function lockedRun(
   const { desired, commit, destinations, notifier } = context;
   const lock = await waitForLock(paths.backupLock, `backups create ${desired.machine}`, {
     ...(signal === undefined ? {} : { signal }),
+    timeoutMs: (options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS) * 1000,
     onWait: (message) => options.onEvent?.({ type: 'waiting', message }),
   });
   const started = Date.now();

@@ -1,11 +1,14 @@
+import { printableLine } from '../../src/util/printable.js';
+
 /** Markdown building blocks for PR comments, measured in UTF-8 bytes (what a size limit can count). */
 
 export function size(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** `text` as a code span, whatever backticks it holds. */
-export function code(text: string): string {
+/** `text` as a code span, whatever backticks it holds; never a line ending or a control character in it. */
+export function code(raw: string): string {
+  const text = printableLine(raw);
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
@@ -14,10 +17,12 @@ export function code(text: string): string {
 
 /** Free text with Markdown and HTML punctuation escaped, so a path or pattern shows as written. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~#]/g, '\\$&');
+  return printableLine(text).replace(/[\\`*_[\]<>|~#]/g, '\\$&');
 }
 
-export function fenced(lines: readonly string[], lang: string): string {
+/** A fenced block; each line is one line (a `\r` inside it is shown, never a line ending). */
+export function fenced(raw: readonly string[], lang: string): string {
+  const lines = raw.map(printableLine);
   const longest = Math.max(
     0,
     ...lines.flatMap((line) => [...line.matchAll(/`{3,}/g)].map((m) => m[0].length)),

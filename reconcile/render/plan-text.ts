@@ -1,6 +1,7 @@
 // render/: turns plans, previews, backups and health into text, markdown and metrics; reads the
 // models of engine/, operations/ and preview/, and never runs anything (ARCHITECTURE.md).
 
+import { printableLine } from '../../src/util/printable.js';
 import { unifiedDiff } from '../engine/describe/diff.js';
 import type { Action, Plan } from '../engine/model.js';
 
@@ -19,7 +20,7 @@ function indent(text: string, prefix: string): string {
   return text
     .replace(/\n$/, '')
     .split('\n')
-    .map((line) => `${prefix}${line}`)
+    .map((line) => `${prefix}${printableLine(line)}`)
     .join('\n');
 }
 
@@ -59,13 +60,13 @@ export function renderPlanText(plan: Plan, options: RenderOptions): string {
   const width = Math.max(0, ...plan.actions.map((a) => a.id.length));
   for (const action of plan.actions) {
     const symbol = paint(options, colors[action.effect], symbols[action.effect]);
-    lines.push(`  ${symbol} ${action.id.padEnd(width)}  ${action.summary}`);
+    lines.push(`  ${symbol} ${printableLine(action.id).padEnd(width)}  ${printableLine(action.summary)}`);
     for (const block of details(action)) if (block !== '') lines.push(indent(block, '      '));
   }
   if (plan.actions.length > 0) lines.push('');
   const section = (title: string, items: readonly string[], mark: string) => {
     if (items.length === 0) return;
-    lines.push(`${title}:`, ...items.map((item) => `  ${mark} ${item}`), '');
+    lines.push(`${title}:`, ...items.map((item) => `  ${mark} ${printableLine(item)}`), '');
   };
   section('Notes', plan.notes, '·');
   section('Warnings', plan.warnings, '!');

@@ -1,5 +1,6 @@
 import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
+import { printableText } from '../../src/util/printable.js';
 import { settingWords } from '../engine/describe/settings.js';
 import type { MachinePreview, PreviewReport, ResourceChange } from '../preview/model.js';
 import { code, escapeMarkdown, fenced, fitLines, limited, size } from './markdown.js';
@@ -231,7 +232,7 @@ export function renderPreviewMarkdown(report: PreviewReport, options: PreviewMar
   const length = () => blocks.reduce((sum, block) => sum + size(block) + 2, 0);
   if (!report.head.valid) {
     blocks.push(...problemBlocks(report, max - length() - 600));
-    return limited(`${blocks.join('\n\n')}\n`, max);
+    return limited(printableText(`${blocks.join('\n\n')}\n`), max);
   }
   blocks.push(...summaryBlocks(report));
   const ordered = machinesInOrder(report.machines);
@@ -265,5 +266,5 @@ export function renderPreviewMarkdown(report: PreviewReport, options: PreviewMar
     );
     blocks.push(`${heading}\n\n${names.map((n) => (n.startsWith('…') ? `- ${n}` : n)).join('\n')}`);
   }
-  return limited(`${blocks.join('\n\n')}\n`, max);
+  return limited(printableText(`${blocks.join('\n\n')}\n`), max);
 }

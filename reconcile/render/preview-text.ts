@@ -1,5 +1,6 @@
 import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
+import { printableTerminal } from '../../src/util/printable.js';
 import { settingWords } from '../engine/describe/settings.js';
 import type { MachinePreview, PreviewReport } from '../preview/model.js';
 import { CHANGE_SYMBOL, countsWords, diffLines, machinesInOrder, plural } from './preview-common.js';
@@ -46,7 +47,7 @@ export function renderPreviewText(report: PreviewReport, options: PreviewTextOpt
     const errors = report.problems.filter((p) => p.severity === 'error').length;
     lines.push(`The declarations at ${head} are invalid (${plural(errors, 'error')}):`);
     lines.push(...report.problems.map((p) => `  ${redactUrl(formatProblem(p))}`), '');
-    return `${lines.join('\n')}\n`;
+    return printableTerminal(`${lines.join('\n')}\n`);
   }
   if (!report.base.valid) {
     lines.push(
@@ -74,5 +75,6 @@ export function renderPreviewText(report: PreviewReport, options: PreviewTextOpt
         `Prometheus: +${added} / −${removed} expected series (regenerate with borgops fleet targets).`,
       );
   }
-  return `${lines.join('\n')}\n`;
+  // data (paths, scripts, files found on a machine) never drives the terminal; only our colours stay
+  return printableTerminal(`${lines.join('\n')}\n`);
 }

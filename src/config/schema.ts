@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_PATTERN, NAME_RULE } from './names.js';
+import { isSystemDirectory, NAME_PATTERN, NAME_RULE, UNSAFE_TEXT, UNSAFE_TEXT_RULE } from './names.js';
 
 /*
  * File schemas: strict (a typo is an error naming the key) and without defaults, because role-wide
@@ -16,13 +16,17 @@ export const AbsolutePath = z
   .string()
   .refine((p) => p.startsWith('/'), { error: 'must be an absolute path (starting with "/")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'must not contain ".." segments' })
-  .refine((p) => !p.includes('\0') && !p.includes('\n'), { error: 'must not contain NUL or newlines' });
+  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE });
 
 /** One line of text: no newlines or NUL, as argv and unit files need. */
 const Line = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' });
+  .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' })
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
+
+/** Free text that is printed (descriptions, tags): no control characters or bidi overrides. */
+const Text = z.string().refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
 /** borg's --keep-within interval in borg 1.2 and 1.4: a positive integer and H, d, w, m or y. */
 export const WITHIN_PATTERN = /^[1-9][0-9]*[Hdwmy]$/;
@@ -47,14 +51,20 @@ export const ENCRYPTION_MODES = [
 const KEY = String.raw`(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+=*(?: [^\n]*)?`;
 
 /** An SSH public host key: `keytype base64 [comment]`. */
-const HostKey = z.string().regex(new RegExp(`^${KEY}$`), {
-  error: 'must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
-});
+const HostKey = z
+  .string()
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE })
+  .regex(new RegExp(`^${KEY}$`), {
+    error: 'must be an SSH public key "keytype base64" (e.g. "ssh-ed25519 AAAAC3…")',
+  });
 
 /** A pinned host key: `keytype base64`, or a known_hosts line `host[,host…] keytype base64`. */
-const KnownHost = z.string().regex(new RegExp(String.raw`^(?:[^\s#@]\S* )?${KEY}$`), {
-  error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
-});
+const KnownHost = z
+  .string()
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE })
+  .regex(new RegExp(String.raw`^(?:[^\s#@]\S* )?${KEY}$`), {
+    error: 'must be "keytype base64" or a known_hosts line "host keytype base64"',
+  });
 
 export const Destination = z
   .strictObject({
@@ -216,9 +226,12 @@ export const ServerSettings = z
       })
       .optional()
       .describe('The user clients log in as and that owns the repositories (default "borg").'),
-    directory: AbsolutePath.optional().describe(
-      'Where client repositories live (default /var/lib/borgbackup).',
-    ),
+    directory: AbsolutePath.refine((p) => !isSystemDirectory(p), {
+      error:
+        'must not be a system directory (/, /etc, /home, /root, /srv, /usr, /var, /var/lib, …): borgops makes it the home of the borg user; use a directory of its own such as /var/lib/borgbackup',
+    })
+      .optional()
+      .describe('Where client repositories live (default /var/lib/borgbackup).'),
     appendOnly: z.boolean().optional().describe('Serve client repositories append-only.'),
     quota: z
       .string()
@@ -233,7 +246,10 @@ export const ServerSettings = z
 export type ServerSettings = z.infer<typeof ServerSettings>;
 
 /** clan's tag names are free-form (`inventory.machines.<m>.tags`, `inventory.tags`). */
-const Tag = z.string().min(1, { error: 'must not be empty' });
+const Tag = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
 function role<S extends z.ZodType>(settings: S) {
   return z.strictObject({
@@ -272,16 +288,16 @@ export type Instance = z.infer<typeof Instance>;
 
 /** clan's `inventory.machines.<m>`: borgops reads `tags` and `machineClass` (for the "nixos"/"darwin" tags). */
 export const MachineMeta = z.strictObject({
-  name: z.string().optional(),
-  description: z.string().optional(),
-  icon: z.string().optional(),
+  name: Text.optional(),
+  description: Text.optional(),
+  icon: Text.optional(),
   tags: z.array(Tag).optional(),
-  machineClass: z.string().optional(),
+  machineClass: Text.optional(),
   installedAt: z.number().optional(),
   deploy: z
     .strictObject({
-      targetHost: z.string().optional(),
-      buildHost: z.string().optional(),
+      targetHost: Text.optional(),
+      buildHost: Text.optional(),
       forwardAgent: z.boolean().optional(),
     })
     .optional(),

@@ -1,4 +1,4 @@
-import { chown, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { BorgopsError } from '../errors.js';
@@ -88,9 +88,4 @@ export async function createSystemUser(
   const created = await lookupUser(user.name, prefix);
   if (!created) throw new BorgopsError('E_HOST', `useradd did not create ${user.name}`);
   return created;
-}
-
-/** Gives paths (not their contents) to the user. */
-export async function chownTo(paths: readonly string[], user: SystemUser): Promise<void> {
-  for (const path of paths) await chown(path, user.uid, user.gid);
 }

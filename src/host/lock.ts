@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { dirname } from 'node:path';
 import { BorgopsError } from '../errors.js';
 
@@ -11,6 +12,34 @@ export interface LockHolder {
   startedAt: string;
   /** Tells this holder from another of the same process (two async callers). */
   token?: string;
+  /** The kernel's boot id when the lock was taken: a lock from an earlier boot is stale. */
+  bootId?: string;
+  /** The holder's start time (field 22 of /proc/<pid>/stat): a reused PID has another one. */
+  processStart?: string;
+}
+
+/** A lock of a holder on another host, or one that cannot be read, is taken over only once this old. */
+export const FOREIGN_STALE_MS = 6 * 3600_000;
+const UNREADABLE_STALE_MS = 10_000;
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (clock ticks after boot): with the boot id it names one process for good. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may hold spaces or ")"
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[22 - 3];
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Lock {
@@ -29,10 +58,39 @@ function alive(pid: number): boolean {
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    const holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    const wellFormed =
+      Number.isSafeInteger(holder?.pid) &&
+      holder.pid > 0 &&
+      typeof holder.host === 'string' &&
+      typeof holder.command === 'string';
+    return wellFormed ? holder : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the holder still runs. A lock outlives a crash and a reboot (the state directory
+ * does), and after one its PID often names some other live process: the boot id and the
+ * process's start time tell them apart; a lock file older than this boot is stale whatever it says.
+ */
+async function holderAlive(path: string, holder: LockHolder): Promise<boolean> {
+  if (holder.host !== hostname()) return !(await olderThan(path, FOREIGN_STALE_MS));
+  const info = await stat(path).catch(() => undefined);
+  if (info !== undefined && info.mtimeMs < Date.now() - uptime() * 1000) return false;
+  const boot = bootId();
+  if (holder.bootId !== undefined && boot !== undefined && holder.bootId !== boot) return false;
+  if (!alive(holder.pid)) return false;
+  if (holder.processStart !== undefined) {
+    const now = processStart(holder.pid);
+    if (now !== undefined && now !== holder.processStart) return false;
+  }
+  return true;
+}
+
+function describeHolder(holder: LockHolder): string {
+  return `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.startedAt}`;
 }
 
 /**
@@ -47,6 +105,8 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
     command,
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
+    ...optional('bootId', bootId()),
+    ...optional('processStart', processStart(process.pid)),
   };
   // the lock file appears with its content at once (link of a written file), so nobody ever
   // reads a half-written lock and mistakes it for a stale one
@@ -63,13 +123,10 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
         }
       }
       const current = await readHolder(path);
-      if (current && (current.host !== holder.host || alive(current.pid))) {
-        throw new BorgopsError(
-          'E_LOCK',
-          `another borgops holds ${path}: pid ${current.pid} on ${current.host} (${current.command}) since ${current.startedAt}`,
-        );
+      if (current && (await holderAlive(path, current))) {
+        throw new BorgopsError('E_LOCK', `another borgops holds ${path}: ${describeHolder(current)}`);
       }
-      if (!current && !(await olderThan(path, 10_000))) {
+      if (!current && !(await olderThan(path, UNREADABLE_STALE_MS))) {
         throw new BorgopsError('E_LOCK', `${path} is unreadable; another borgops may be starting`);
       }
       // stale: a dead holder, or a file left unreadable long ago; replace it atomically
@@ -82,6 +139,10 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
     await rm(staged, { force: true });
   }
   throw new BorgopsError('E_LOCK', `could not take the lock ${path}; another borgops is starting`);
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
 async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
@@ -100,22 +161,36 @@ export interface WaitOptions {
   pollMs?: number;
   /** Called once, when the lock is held by someone else, with that error's message. */
   onWait?: (message: string) => void;
+  /** Give up after this long (an E_LOCK error naming the holder); default: wait until `signal` aborts. */
+  timeoutMs?: number;
 }
 
 /** acquireLock, waiting while another live process holds it (until `signal` aborts). */
 export async function waitForLock(path: string, command: string, options: WaitOptions = {}): Promise<Lock> {
   let waiting = false;
+  const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
   for (;;) {
     try {
       return await acquireLock(path, command);
     } catch (error: unknown) {
       if (!(error instanceof BorgopsError) || error.code !== 'E_LOCK') throw error;
       if (options.signal?.aborted) throw error;
+      if (deadline !== undefined && Date.now() >= deadline) {
+        throw new BorgopsError(
+          'E_LOCK',
+          `gave up after waiting ${Math.round((options.timeoutMs ?? 0) / 1000)} s for the lock: ${error.shortMessage}`,
+          { cause: error },
+        );
+      }
       if (!waiting) options.onWait?.(error.shortMessage);
       waiting = true;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, options.pollMs ?? 1000);
+      const poll = options.pollMs ?? 1000;
+      const timer = setTimeout(
+        done,
+        deadline === undefined ? poll : Math.max(0, Math.min(poll, deadline - Date.now())),
+      );
       options.signal?.addEventListener('abort', done, { once: true });
       function done(): void {
         clearTimeout(timer);

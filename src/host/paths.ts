@@ -21,6 +21,8 @@ export interface HostPaths {
   lock: string;
   /** One backup or restore run at a time per state directory (scripts of two runs never overlap). */
   backupLock: string;
+  /** One `watch` agent per state directory (two would run every scheduled backup twice). */
+  agentLock: string;
   /** The last applied declarations, so scheduled backups work while git is unreachable. */
   applied: string;
   /** Per destination backup runs (last attempt, last success, …). */
@@ -52,6 +54,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     ledger: join(state, 'ledger.json'),
     lock: join(state, 'apply.lock'),
     backupLock: join(state, 'backups.lock'),
+    agentLock: join(state, 'watch.lock'),
     applied: join(state, 'applied'),
     runs: join(state, 'runs.json'),
     status: join(state, 'status.json'),

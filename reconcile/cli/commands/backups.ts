@@ -1,7 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
-import { createBackups, runSucceeded } from '../../operations/backups-create.js';
+import {
+  createBackups,
+  DEFAULT_LOCK_TIMEOUT_SECONDS,
+  runSucceeded,
+} from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
 import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
@@ -13,6 +17,7 @@ interface CreateFlags {
   destination?: string;
   provider?: string;
   parallel?: string;
+  lockTimeout: string;
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -115,6 +120,11 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
       '--parallel <n>',
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
+    .option(
+      '--lock-timeout <seconds>',
+      'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
+      String(DEFAULT_LOCK_TIMEOUT_SECONDS),
+    )
     .action(async (machine: string, flags: CreateFlags, command: Command) => {
       refuseSourceOptions(command);
       if (flags.provider !== undefined) checkProviderName(machine, flags.provider);
@@ -131,6 +141,7 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
           machine,
           ...(flags.destination === undefined ? {} : { destination: flags.destination }),
           ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
+          lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
           signal: interrupt.signal,
           ...(live
             ? {
@@ -252,4 +263,11 @@ function parallelism(value: string): number {
     );
   }
   return parallel;
+}
+
+function lockTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new BorgopsError('E_USAGE', `--lock-timeout must be a number of seconds, not "${value}"`);
+  return seconds;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { BorgopsError } from '../../../src/errors.js';
+import { BorgopsError, isBorgopsError } from '../../../src/errors.js';
+import { acquireLock } from '../../../src/host/lock.js';
 import { type AgentHttp, startHttp } from '../../agent/http.js';
 import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/schedule.js';
@@ -77,66 +78,90 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         : (await readFile(flags.webhookSecretFile, 'utf8')).trim();
     const allow = allowedGuards(flags);
 
+    const paths = options.paths;
+    // one agent per state directory: a second would run every scheduled backup again
+    const agentLock = await acquireLock(paths.agentLock, `watch ${options.machine}`).catch(
+      (error: unknown) => {
+        if (!isBorgopsError(error, 'E_LOCK')) throw error;
+        throw new BorgopsError(
+          'E_LOCK',
+          `another watch agent runs on ${paths.stateDir}: ${error.shortMessage}`,
+        );
+      },
+    );
     const controller = new AbortController();
     const stop = (signal: string) => {
+      if (controller.signal.aborted) return;
       logger.info({ signal }, 'stopping: finishing the current step');
       controller.abort();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-
-    const counters: Counters = { reconciles: {} };
-    const { paths } = options;
-    // started once the source opened (a bad --source must not leave a scheduler running)
-    const embedded: { loop?: EmbeddedSchedulerLoop } = {};
-    const loop = await startWatch({
-      ...options,
-      refresh: flags.refresh,
-      scheduler: schedulerChoice(flags.scheduler),
-      logger,
-      borg,
-      allow,
-      intervalSeconds: seconds(flags.interval, '--interval'),
-      driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
-      ...(flags.verifySignatures
-        ? {
-            verify: {
-              ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
-              ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
-            },
-          }
-        : {}),
-      signal: controller.signal,
-      onReconcile: (outcome: ReconcileOutcome) => {
-        if (outcome.result !== 'unchanged')
-          counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
-        if (outcome.actions > 0) embedded.loop?.poke();
-      },
-    });
-    // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
-    const schedules = startEmbeddedScheduler({
-      paths,
-      machine: options.machine,
-      borg,
-      logger,
-      signal: controller.signal,
-    });
-    embedded.loop = schedules;
-    let http: AgentHttp | undefined;
-    if (flags.listen !== undefined) {
-      http = await startHttp({
-        listen: flags.listen,
-        report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
-        counters: () => counters,
-        onPush: () => loop.trigger('webhook'),
-        ...(webhookSecret === undefined ? {} : { webhookSecret }),
-        logger,
-      });
-      logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
-      io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
+    // \`on\`, not \`once\`: with none of ours left, execa's signal handler re-raises the signal and
+    // kills the agent in the middle of a backup, before its post-backup scripts run
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    try {
+      await runAgent();
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      await agentLock.release();
     }
-    await Promise.all([loop.done, schedules.done]);
-    await http?.close();
     setExit(0);
+
+    async function runAgent(): Promise<void> {
+      const counters: Counters = { reconciles: {} };
+      // started once the source opened (a bad --source must not leave a scheduler running)
+      const embedded: { loop?: EmbeddedSchedulerLoop } = {};
+      const loop = await startWatch({
+        ...options,
+        refresh: flags.refresh,
+        scheduler: schedulerChoice(flags.scheduler),
+        logger,
+        borg,
+        allow,
+        intervalSeconds: seconds(flags.interval, '--interval'),
+        driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
+        ...(flags.verifySignatures
+          ? {
+              verify: {
+                ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
+                ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
+              },
+            }
+          : {}),
+        signal: controller.signal,
+        onReconcile: (outcome: ReconcileOutcome) => {
+          if (outcome.result !== 'unchanged')
+            counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
+          if (outcome.actions > 0) embedded.loop?.poke();
+        },
+      });
+      // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
+      const schedules = startEmbeddedScheduler({
+        paths,
+        machine: options.machine,
+        borg,
+        logger,
+        signal: controller.signal,
+      });
+      embedded.loop = schedules;
+      let http: AgentHttp | undefined;
+      if (flags.listen !== undefined) {
+        http = await startHttp({
+          listen: flags.listen,
+          report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
+          counters: () => counters,
+          onPush: () => loop.trigger('webhook'),
+          ...(webhookSecret === undefined ? {} : { webhookSecret }),
+          logger,
+        });
+        logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
+        io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
+      }
+      await Promise.all([loop.done, schedules.done]);
+      await http?.close();
+    }
   });
 }

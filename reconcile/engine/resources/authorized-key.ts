@@ -1,8 +1,6 @@
-import { dirname } from 'node:path';
 import { authorizedKeyLine } from '../../../src/desired/authorized-keys.js';
 import { nameOf } from '../../../src/desired/ids.js';
 import type { AuthorizedKey } from '../../../src/desired/types.js';
-import { chownTo } from '../../../src/host/accounts.js';
 import { underRoot } from '../../../src/host/paths.js';
 import { authorizedKeysPath, readAuthorizedKeys, updateAuthorizedKeys } from '../../../src/host/served.js';
 import { patchOf } from '../describe/patch.js';
@@ -120,11 +118,12 @@ export const authorizedKey: KindModule<AuthorizedKeyAction, ObservedKeys, Resour
   },
 
   async apply(action, { record }) {
-    await updateAuthorizedKeys(action.file, action.remove, action.add);
-    if (action.owner !== undefined) {
-      const sshDir = dirname(action.file);
-      await chownTo([dirname(sshDir), sshDir, action.file], await ownerOf(action.owner));
-    }
+    await updateAuthorizedKeys(
+      action.file,
+      action.remove,
+      action.add,
+      action.owner === undefined ? undefined : await ownerOf(action.owner),
+    );
     await record(
       action.id,
       action.add.length === 0

@@ -1,6 +1,4 @@
-import { dirname } from 'node:path';
 import type { ServedRepository } from '../../../src/desired/types.js';
-import { chownTo } from '../../../src/host/accounts.js';
 import { underRoot } from '../../../src/host/paths.js';
 import { createServed, type ObservedServed, observeServed } from '../../../src/host/served.js';
 import { servedSettings } from '../describe/settings.js';
@@ -71,8 +69,8 @@ export const servedRepository: KindModule<
 
   async apply(action, { context, record }) {
     const path = underRoot(context.paths.root, action.path);
-    await createServed(path);
-    if (action.owner !== undefined) await chownTo([dirname(path), path], await ownerOf(action.owner));
+    // only what borgops creates now is given to the user; what existed keeps its owner
+    await createServed(path, action.owner === undefined ? undefined : await ownerOf(action.owner));
     await record(action.id, { kind: 'served-repository', paths: [action.path] });
   },
 

@@ -75,10 +75,20 @@ async function updateTable<T>(tablePath: string, change: (table: ScheduleTable) 
  * Records that a job started at `at` (the watch agent calls it when it starts one, as systemd
  * records a timer's last trigger). False when the job is no longer in the table.
  */
-export async function recordRun(tablePath: string, destination: string, at: Date): Promise<boolean> {
+/**
+ * Records that a job starts. With `expectedLastRun` (the last run the caller saw, null for none)
+ * it is a claim: false when another process recorded a run since, so a slot runs at most once.
+ */
+export async function recordRun(
+  tablePath: string,
+  destination: string,
+  at: Date,
+  expectedLastRun?: string | null,
+): Promise<boolean> {
   return updateTable(tablePath, (table) => {
     const job = table.jobs[destination];
     if (!job) return false;
+    if (expectedLastRun !== undefined && (job.lastRun ?? null) !== expectedLastRun) return false;
     job.lastRun = at.toISOString();
     return true;
   });

@@ -73,4 +73,20 @@ describe('embedded schedule table', () => {
       names.map((_, i) => new Date(Date.UTC(2026, 2, 10, i)).toISOString()),
     );
   });
+
+  it('lets exactly one of several processes claim a slot (a run recorded against the last run it saw)', async () => {
+    const table = join(await tempDir('borgops-embedded-'), 'schedule.json');
+    const scheduler = embeddedScheduler(table);
+    await scheduler.install(jobOf({ destination: 'local' }));
+    const seen = (await readScheduleTable(table)).jobs.local?.lastRun ?? null;
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        recordRun(table, 'local', new Date(Date.UTC(2026, 2, 10, 1, 0, i)), seen),
+      ),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const after = (await readScheduleTable(table)).jobs.local?.lastRun ?? null;
+    expect(await recordRun(table, 'local', new Date(), after)).toBe(true);
+    expect(await recordRun(table, 'local', new Date(), after)).toBe(false);
+  });
 });
