@@ -27,10 +27,15 @@ export interface AgentHttp {
 const maxBody = 1024 * 1024;
 
 export function parseListen(listen: string): { host: string; port: number } {
+  // a bare port is loopback's: the agent never listens on every interface unless told to
+  if (/^\d+$/.test(listen)) return parseListen(`127.0.0.1:${listen}`);
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new BorgopsError('E_USAGE', `--listen must be host:port (e.g. 127.0.0.1:9797), not "${listen}"`);
+    throw new BorgopsError(
+      'E_USAGE',
+      `--listen must be host:port or a port (e.g. 127.0.0.1:9797 or 9797), not "${listen}"`,
+    );
   }
   return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }
@@ -122,7 +127,13 @@ export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
-      reject(new BorgopsError('E_HOST', `cannot listen on ${options.listen}`, { cause: error })),
+      reject(
+        new BorgopsError(
+          'E_HOST',
+          `cannot listen on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(port, host, () => resolve());
   });

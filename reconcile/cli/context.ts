@@ -24,6 +24,7 @@ export function commandContext(command: Command): CommandContext {
     logger,
     env: { ...process.env, BORG_BASE_DIR: join(options.stateDir, 'borg') },
     ssh: sshTimeouts(sshTimeoutSeconds(process.env.BORGOPS_SSH_TIMEOUT)),
+    checkVersion: true,
   });
   return { options, logger, borg };
 }

@@ -29,7 +29,7 @@ export async function appliedMachine(paths: HostPaths, machine: string | undefin
       { details: result.problems.map(formatProblem) },
     );
   }
-  const appliedFor = (await readLedger(paths.ledger)).machine;
+  const appliedFor = await ledgerMachine(paths, machine);
   const name = machine ?? appliedFor;
   if (name === undefined) {
     throw new BorgopsError('E_USAGE', 'name the machine (no machine is recorded in the ledger)');
@@ -48,6 +48,25 @@ export async function appliedMachine(paths: HostPaths, machine: string | undefin
     ...(snapshot.commit === undefined ? {} : { commit: snapshot.commit }),
     appliedAt: snapshot.appliedAt,
   };
+}
+
+/**
+ * The machine the ledger says this host applied for. The ledger is read only for that default
+ * and a cross-check: when the machine is named (scheduled jobs always name it), an unreadable
+ * ledger must not stop backups, so it is skipped; `apply` reports and rewrites it.
+ */
+async function ledgerMachine(paths: HostPaths, machine: string | undefined): Promise<string | undefined> {
+  try {
+    return (await readLedger(paths.ledger)).machine;
+  } catch (error: unknown) {
+    if (machine === undefined) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new BorgopsError('E_USAGE', `name the machine (the ledger cannot be read: ${reason})`, {
+        cause: error,
+      });
+    }
+    return undefined;
+  }
 }
 
 export function declaredNames(items: readonly { name: string }[]): string {

@@ -22,7 +22,7 @@ import type {
   ExtractOptions,
   RepositoryObservation,
 } from './types.js';
-import { parseVersion } from './version.js';
+import { parseVersion, unsupportedVersion } from './version.js';
 
 export interface BorgAdapterOptions {
   /** The borg executable and any prefix, e.g. `['nice', '-n19', 'borg']` (default `['borg']`). */
@@ -32,6 +32,11 @@ export interface BorgAdapterOptions {
   logger?: Logger;
   /** ssh timeouts added to every rsh (default sshTimeouts(): ServerAliveInterval=15, CountMax=4, ConnectTimeout=20). */
   ssh?: SshTimeouts;
+  /**
+   * Ask `borg --version` once, before the first command that touches a repository, and refuse
+   * a borg this code was not written for (borg 2 changed the command line and the repository).
+   */
+  checkVersion?: boolean;
 }
 
 // Modes whose key is encrypted with the passphrase; `none` would silently mean an empty one.
@@ -123,7 +128,11 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   }
 
   async function readVersion(): Promise<BorgVersion> {
-    const outcome = await runBorg(context, { command: 'version', options: ['--version'] });
+    // not counted in processCount: that counts the processes that touch repositories
+    const outcome = await runBorg(
+      { ...context, env: context.env, started: () => undefined },
+      { command: 'version', options: ['--version'] },
+    );
     const parsed = outcome.exitCode === 0 ? parseVersion(outcome.stdout) : undefined;
     if (parsed === undefined) {
       throw new BorgError(`borg --version failed (exit code ${outcome.exitCode})`, {
@@ -135,13 +144,31 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     return parsed;
   }
 
+  function cachedVersion(): Promise<BorgVersion> {
+    version ??= readVersion().catch((error: unknown) => {
+      version = undefined;
+      throw error;
+    });
+    return version;
+  }
+
+  async function supported(): Promise<void> {
+    if (options.checkVersion !== true) return;
+    const problem = unsupportedVersion(await cachedVersion());
+    if (problem !== undefined) throw new BorgopsError('E_BORG', problem);
+  }
+
   async function list(target: BorgTarget): Promise<RepositoryObservation> {
+    // outside the try: an unsupported borg fails the command once, not each destination
+    await supported();
     try {
       const outcome = await runBorg(context, {
         command: 'list',
         target,
         options: ['--json'],
         positionals: [target.repo],
+        // borg prints local times without an offset; in UTC each start is an instant.
+        env: { TZ: 'UTC' },
       });
       return await observation(target, outcome);
     } catch (error: unknown) {
@@ -152,6 +179,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   }
 
   async function create(target: BorgTarget, archive: string, create: CreateOptions): Promise<CreateResult> {
+    await supported();
     assertArchiveName(archive);
     assertPaths(create.paths, `${target.destination}: borg create`);
     const { onProgress } = create;
@@ -174,6 +202,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   }
 
   async function extract(target: BorgTarget, archive: string, extract: ExtractOptions) {
+    await supported();
     assertArchiveName(archive);
     assertPaths(extract.paths, `${target.destination}: borg extract`);
     const outcome = await succeed(target, {
@@ -188,6 +217,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
 
   async function deleteArchives(target: BorgTarget, archives: readonly string[]): Promise<void> {
     for (const name of archives) assertArchiveName(name);
+    await supported();
     // Never `borg delete REPO` alone: that is the whole repository (and BORG_DELETE_… refuses it).
     for (const batch of deleteBatches([...new Set(archives)])) {
       await succeed(target, { command: 'delete', positionals: [target.repo, ...batch] });
@@ -195,18 +225,13 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   }
 
   return {
-    version() {
-      version ??= readVersion().catch((error: unknown) => {
-        version = undefined;
-        throw error;
-      });
-      return version;
-    },
+    version: cachedVersion,
     list,
     async init(target: BorgTarget, encryption: EncryptionMode) {
       if (ENCRYPTED.has(encryption) && target.passphrase.kind === 'none') {
         throw new BorgopsError('E_USAGE', `${target.destination}: ${encryption} needs a passphrase`);
       }
+      await supported();
       // No --make-parent-dirs: an unmounted backup disk must fail, not get a repository on /.
       await succeed(target, {
         command: 'init',
@@ -218,14 +243,17 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     async rename(target: BorgTarget, from: string, to: string) {
       assertArchiveName(from);
       assertArchiveName(to);
+      await supported();
       await succeed(target, { command: 'rename', positionals: [`${target.repo}::${from}`, to] });
     },
     deleteArchives,
     async compact(target: BorgTarget) {
+      await supported();
       await succeed(target, { command: 'compact', positionals: [target.repo] });
     },
     extract,
     async exportKey(target: BorgTarget, path: string) {
+      await supported();
       await succeed(target, { command: 'key export', positionals: [target.repo, path] });
     },
     get processCount() {

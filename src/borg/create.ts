@@ -23,7 +23,8 @@ export function assertPaths(paths: readonly string[], what: string): void {
 export function createOptions(options: CreateOptions): string[] {
   const args = ['--json', '--compression', options.compression];
   if (options.onProgress !== undefined) args.push('--progress');
-  for (const pattern of options.exclude) args.push('--exclude', pattern);
+  // one word: a pattern can never be read as an option, whatever it starts with
+  for (const pattern of options.exclude) args.push(`--exclude=${pattern}`);
   // borg reads --timestamp as UTC when it has no zone (helpers/time.py: timestamp()).
   if (options.timestamp !== undefined) args.push('--timestamp', options.timestamp);
   return args;

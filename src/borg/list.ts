@@ -11,7 +11,42 @@ const ListOutput = z.looseObject({
   archives: z.array(z.looseObject({ name: z.string(), id: z.string(), start: z.string() })),
 });
 
-export function parseArchives(stdout: string): Archive[] | undefined {
+const UTC_START = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/**
+ * A start borg printed in UTC as borg would print it in this process's time zone, plus its
+ * instant. Anything unexpected is passed through unchanged, for retention to refuse by name.
+ */
+export function fromUtcStart(start: string): { start: string; epochMicros?: number } {
+  const match = UTC_START.exec(start);
+  if (match === null) return { start };
+  const [, year, month, day, hour, minute, second, fraction] = match;
+  const ms = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
+  if (Number.isNaN(ms)) return { start };
+  const local = new Date(ms);
+  const wall =
+    `${pad(local.getFullYear(), 4)}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}` +
+    `T${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}`;
+  const micros = fraction === undefined ? 0 : Number(fraction.padEnd(6, '0'));
+  return {
+    start: fraction === undefined ? wall : `${wall}.${fraction}`,
+    epochMicros: ms * 1000 + micros,
+  };
+}
+
+/** `borg list --json`'s archives; `utc` when borg ran with TZ=UTC (starts become local + instant). */
+export function parseArchives(stdout: string, utc = false): Archive[] | undefined {
   let value: unknown;
   try {
     value = JSON.parse(stdout);
@@ -20,7 +55,9 @@ export function parseArchives(stdout: string): Archive[] | undefined {
   }
   const parsed = ListOutput.safeParse(value);
   if (!parsed.success) return undefined;
-  return parsed.data.archives.map(({ name, id, start }) => ({ name, id, start }));
+  return parsed.data.archives.map(({ name, id, start }) =>
+    utc ? { name, id, ...fromUtcStart(start) } : { name, id, start },
+  );
 }
 
 /** True only for an existing, empty, local directory: `borg init` accepts exactly that. */
@@ -46,7 +83,7 @@ export function failureMessage(destination: string, diagnosis: Diagnosis): strin
  */
 export async function observation(target: BorgTarget, outcome: BorgOutcome): Promise<RepositoryObservation> {
   if (outcome.exitCode === 0 || outcome.exitCode === 1) {
-    const archives = parseArchives(outcome.stdout);
+    const archives = parseArchives(outcome.stdout, true);
     if (archives !== undefined) return { state: 'present', archives };
     return {
       state: 'failed',

@@ -14,3 +14,11 @@ export function localRepositoryPath(repo: string, cwd: string = process.cwd()): 
   if (scpStyle.test(repo)) return undefined;
   return resolve(cwd, repo);
 }
+
+/** Why borgops refuses a repository location, or undefined: a relative local path means another directory to every caller. */
+export function repositoryProblem(repo: string): string | undefined {
+  if (repo.startsWith('ssh://') || scpStyle.test(repo)) return undefined;
+  const path = repo.startsWith('file://') ? repo.slice('file://'.length) : repo;
+  if (path.startsWith('/')) return undefined;
+  return `must be an absolute path, user@host:path or ssh://user@host:port/path; "${repo}" is a relative path, which init and backups would read against different directories`;
+}

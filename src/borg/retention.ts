@@ -42,6 +42,8 @@ export interface RetentionArchive {
   name: string;
   /** borg's local start time, `YYYY-MM-DDTHH:MM:SS[.ffffff]`. */
   start: string;
+  /** The start as µs since the epoch, when known (borg list read in UTC): exact in the repeated hour. */
+  epochMicros?: number;
 }
 
 /** How borg prints why an archive is kept: `daily #1`, `weekly[oldest] #3`. */
@@ -67,56 +69,62 @@ export function withinHours(within: string): number {
 function countOf(keep: Keep, rule: PeriodRule): number | undefined {
   const value = rule === 'secondly' ? keep.last : keep[rule];
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0) {
+  // borg takes any negative count as "every period"; the schema allows -1 only
+  if (!Number.isInteger(value)) {
     throw new BorgopsError('E_CONFIG', `keep.${rule === 'secondly' ? 'last' : rule}: must be a whole number`);
   }
   return value;
 }
 
-/** Indices newest first; ties keep borg's order (the later listed first), given borg list order. */
-function newestFirst(wall: Float64Array, micros: Int32Array): number[] {
-  const count = wall.length;
-  // ms with µs as a fraction: exact enough to order µs for any date borg can hold.
-  const key = new Float64Array(count);
-  let sorted = true;
-  for (let i = 0; i < count; i += 1) {
-    key[i] = (wall[i] ?? 0) + (micros[i] ?? 0) / 1000;
-    if (i > 0 && (key[i] ?? 0) < (key[i - 1] ?? 0)) sorted = false;
+/**
+ * Indices newest first, as borg's `sort_by=['ts'], reverse=True`: by instant when every archive
+ * has one (a stable sort, so ties keep list order), else in the given order, which must be
+ * borg's list order. Never by local wall time: in the hour that repeats when clocks go back,
+ * 01:45 EDT is older than 01:05 EST.
+ */
+function newestFirst(archives: readonly RetentionArchive[]): number[] {
+  const order = Array.from({ length: archives.length }, (_, i) => i);
+  if (archives.every((archive) => archive.epochMicros !== undefined)) {
+    let sorted = true;
+    for (let i = 1; i < archives.length; i += 1) {
+      if ((archives[i]?.epochMicros ?? 0) < (archives[i - 1]?.epochMicros ?? 0)) sorted = false;
+    }
+    if (!sorted) order.sort((a, b) => (archives[a]?.epochMicros ?? 0) - (archives[b]?.epochMicros ?? 0));
   }
-  const order = Array.from({ length: count }, (_, i) => i);
-  // Array.prototype.sort is stable: equal times keep their listed order.
-  if (!sorted) order.sort((a, b) => (key[a] ?? 0) - (key[b] ?? 0));
   return order.reverse();
 }
 
 /**
  * What `borg prune` with these rules keeps and prunes among `archives` (this machine's and this
- * destination's only: see ownArchives), at `now`. Pass archives in `borg list` order: borg breaks
- * ties of equal times by that order. Local times are read in this process's time zone, as borg
- * reads them in its own.
+ * destination's only: see ownArchives), at `now`. Pass archives in `borg list` order (oldest
+ * first): borg orders by timestamp, which archives with `epochMicros` carry and the local
+ * `start` cannot tell in the repeated hour. Periods are read from the local `start` in this
+ * process's time zone, as borg reads them in its own.
  */
 export function planRetention(archives: readonly RetentionArchive[], keep: Keep, now: Date): RetentionPlan {
   const counts = PERIOD_RULES.map((rule) => [rule, countOf(keep, rule)] as const);
   const within = keep.within === undefined ? undefined : withinHours(keep.within);
   // borg refuses to prune without a rule; an empty rule set must never mean "prune everything".
-  if (within === undefined && !counts.some(([, count]) => count !== undefined && count > 0)) {
+  if (within === undefined && !counts.some(([, count]) => count !== undefined && count !== 0)) {
     throw new BorgopsError('E_CONFIG', 'keep: at least one retention rule is needed');
   }
 
   const times = parseArchiveTimes(archives);
-  const order = newestFirst(times.wall, times.micros);
+  const order = newestFirst(archives);
   const reason: (KeptArchive | undefined)[] = new Array(archives.length);
   const keepAs = (index: number, rule: RetentionRule, number: number, oldest: boolean) => {
     reason[index] = { name: archives[index]?.name ?? '', rule, number, oldest };
   };
 
   if (within !== undefined) {
-    // prune_within: strictly newer than now - hours, counted newest first. Local time to instant
-    // is monotone for every time borg prints, so those archives are a prefix of `order`.
+    // prune_within: strictly newer than now - hours, counted newest first; in borg's order those
+    // archives are a prefix of `order`. Without a known instant a repeated wall time reads as its
+    // earlier instant (borg's local `start` carries no offset).
     const limit = now.getTime() * 1000 - within * 3_600_000_000;
     let kept = 0;
     for (const index of order) {
-      if (instantMicros(times, index) <= limit) break;
+      const instant = archives[index]?.epochMicros ?? instantMicros(times, index);
+      if (instant <= limit) break;
       kept += 1;
       keepAs(index, 'within', kept, false);
     }

@@ -29,6 +29,8 @@ export interface BorgInvocation {
   positionals?: readonly string[];
   target?: BorgTarget;
   cwd?: string;
+  /** Variables set for this process only, over the context's environment. */
+  env?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
   onProgress?: (progress: ArchiveProgress) => void;
 }
@@ -122,7 +124,7 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
   const result = await execa(executable, args, {
     reject: false,
     extendEnv: false,
-    env: borgEnvironment(context.env, target, context.ssh, log?.path),
+    env: { ...borgEnvironment(context.env, target, context.ssh, log?.path), ...invocation.env },
     ...(invocation.cwd === undefined ? {} : { cwd: invocation.cwd }),
     // stdin closed: nothing borg or ssh might ask can wait for an answer. fd 3 carries the
     // passphrase file's content (BORG_PASSPHRASE_FD), never argv or the environment.

@@ -33,6 +33,8 @@ export interface Archive {
   id: string;
   /** borg's `start` time: local time without zone, as borg prints it (`2026-03-01T01:00:00.000000`). */
   start: string;
+  /** The start as µs since the epoch (read from borg in UTC): orders archives exactly. */
+  epochMicros?: number;
 }
 
 /** Why a repository could not be read. Only `missing` permits `borg init`. */

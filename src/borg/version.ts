@@ -12,3 +12,11 @@ export function parseVersion(output: string): BorgVersion | undefined {
     text: `${major}.${minor}.${patch}${suffix}`,
   };
 }
+
+/** Why borgops cannot drive this borg, or undefined for 1.2 to 1.4 (the versions it is tested with). */
+export function unsupportedVersion(version: BorgVersion): string | undefined {
+  const { major, minor } = version;
+  if (major === 1 && minor >= 2 && minor <= 4) return undefined;
+  const older = major < 1 || (major === 1 && minor < 2);
+  return `borg ${version.text} is not supported${older ? '' : ' yet'}; borgops needs borg 1.2 to 1.4`;
+}

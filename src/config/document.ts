@@ -1,5 +1,17 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from 'yaml';
 import type { Problem } from './problem.js';
 
 /** A parsed JSON or YAML file that can tell the line of any path in it. */
@@ -57,6 +69,8 @@ function parseJsonFast(file: string, text: string): ParseResult | undefined {
  * problem, and any line lookup, goes through the `yaml` parser.
  */
 function parseYamlFast(file: string, text: string): ParseResult | undefined {
+  // js-yaml has no alias limit: a file with anchors takes the path that enforces one
+  if (ANCHOR.test(text)) return undefined;
   let value: unknown;
   try {
     value = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
@@ -67,22 +81,24 @@ function parseYamlFast(file: string, text: string): ParseResult | undefined {
 }
 
 function lazilyLocated(file: string, text: string, value: unknown): ParseResult {
-  let located: ParsedFile | undefined;
+  let locate: Locate | undefined;
   return {
     ok: true,
     parsed: {
       file,
       value,
-      lineOf(path, which) {
-        if (located === undefined) {
-          const slow = parseYaml(file, text);
-          if (!slow.ok) return 1;
-          located = slow.parsed;
-        }
-        return located.lineOf(path, which);
+      // positions only: the value is already known, and the text already passed every check
+      lineOf(path, which = 'key') {
+        locate ??= locatorOf(text);
+        return locate(path, which);
       },
     },
   };
+}
+
+function locatorOf(text: string): Locate {
+  const counter = new LineCounter();
+  return locator(parseDocument(text, { ...YAML_OPTIONS, lineCounter: counter }), counter);
 }
 
 const QUOTE = 0x22;
@@ -127,7 +143,35 @@ export function hasDuplicateKey(text: string): boolean {
   return false;
 }
 
-const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+/** yaml's limit on alias expansion: generous for `settings: *common` on thousands of machines, finite for a billion laughs. */
+const MAX_ALIAS_COUNT = 10_000;
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s,[\]{}]/m;
+const ALIAS = /(^|[\s[{,:-])\*[^\s,[\]{}]+/m;
+
+// yaml's own duplicate-key check compares each key with every earlier one (16,000 keys take
+// minutes); firstDuplicateKey does it with a set.
+const YAML_OPTIONS = { uniqueKeys: false, prettyErrors: false, strict: true } as const;
+
+/** The source range of the first key that repeats a key of its own map, in document order. */
+function firstDuplicateKey(doc: Document.Parsed): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  visit(doc, {
+    Map(_, node) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        if (!isPair(item) || !isScalar(item.key)) continue;
+        const key = String(item.key.value);
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const range = item.key.range;
+        if (range && (found === undefined || range[0] < found[0])) found = [range[0], range[1]];
+      }
+    },
+  });
+  return found;
+}
 
 function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
@@ -154,8 +198,24 @@ function parseYaml(file: string, text: string): ParseResult {
     problems.push({ file, line, path: '', message: `invalid ${kindOf(file)}: ${reason}`, severity: 'error' });
   }
   if (problems.length > 0) return { ok: false, problems };
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined) {
+    const line = lineCounter.linePos(duplicate[0]).line;
+    const message = `invalid ${kindOf(file)}: duplicate key: ${duplicateKeyName(text, duplicate)}`;
+    return { ok: false, problems: [{ file, line, path: '', message, severity: 'error' }] };
+  }
 
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error: unknown) {
+    // yaml's ReferenceError for an alias expanded too often (a billion-laughs file)
+    if (!(error instanceof ReferenceError)) throw error;
+    const alias = ALIAS.exec(text);
+    const line = alias === null ? 1 : lineCounter.linePos(alias.index + (alias[1]?.length ?? 0)).line;
+    const message = `invalid YAML: aliases expand to more than ${MAX_ALIAS_COUNT} nodes (anchors are limited so that a small file cannot expand without bound); write the repeated parts out`;
+    return { ok: false, problems: [{ file, line, path: '', message, severity: 'error' }] };
+  }
   // a parse tree is ~20× its text: keep none, and parse again only a file whose problem needs a line
   let locate: Locate | undefined;
   return {
@@ -164,10 +224,7 @@ function parseYaml(file: string, text: string): ParseResult {
       file,
       value,
       lineOf(path, which = 'key') {
-        if (locate === undefined) {
-          const counter = new LineCounter();
-          locate = locator(parseDocument(text, { ...YAML_OPTIONS, lineCounter: counter }), counter);
-        }
+        locate ??= locatorOf(text);
         return locate(path, which);
       },
     },
@@ -175,6 +232,24 @@ function parseYaml(file: string, text: string): ParseResult {
 }
 
 type Locate = (path: readonly PropertyKey[], which: 'key' | 'value') => number;
+
+const keyIndexes = new WeakMap<object, Map<string, Pair>>();
+
+/** A map node's pairs by key, built once: a lookup per problem must not scan every key (16,000 states). */
+function keyIndex(node: YAMLMap): Map<string, Pair> {
+  let index = keyIndexes.get(node);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of node.items) {
+      if (!isPair(item) || !isScalar(item.key)) continue;
+      const key = String(item.key.value);
+      // the first pair wins, as the linear search did
+      if (!index.has(key)) index.set(key, item);
+    }
+    keyIndexes.set(node, index);
+  }
+  return index;
+}
 
 /** The line of the key (or value) at `path`, or of its deepest existing ancestor. */
 function locator(doc: Document.Parsed, lineCounter: LineCounter): Locate {
@@ -184,9 +259,7 @@ function locator(doc: Document.Parsed, lineCounter: LineCounter): Locate {
     let line = node && isNodeWithRange(node) ? lineAt(node.range[0]) : 1;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-        );
+        const pair = keyIndex(node).get(String(segment));
         if (!pair) return line;
         const keyNode = pair.key;
         if (isNodeWithRange(keyNode)) line = lineAt(keyNode.range[0]);

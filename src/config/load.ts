@@ -7,7 +7,8 @@ import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
 import { withoutNulls } from './nulls.js';
-import { compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
+import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
+import { reservedKeys } from './reserved-keys.js';
 import { checkRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
 
@@ -81,6 +82,8 @@ const checkState: Validate<StateFileValue> = (value, parsed) => {
 function check<T>(file: string, text: string, validate: Validate<T>): Checked<T> {
   const result = parseFile(file, text);
   if (!result.ok) return { text, problems: result.problems };
+  const reserved = reservedKeys(result.parsed);
+  if (reserved.length > 0) return { text, problems: reserved };
   const checked = validate(result.parsed.value ?? {}, result.parsed);
   if (checked.value === undefined) return { text, problems: checked.problems };
   return { text, result: { parsed: result.parsed, value: checked.value }, problems: [] };
@@ -196,7 +199,7 @@ export function loadDeclarations(
     publicKeys[machine] = { file: path, key };
   }
 
-  if (!inventory) return { problems: problems.sort(compareProblems) };
+  if (!inventory) return { problems: capProblems(problems.sort(compareProblems)) };
 
   const resolved = resolveInventory(inventory.value.inventory);
   const ignored = [...resolved.ignored, ...inventory.value.otherModules];
@@ -220,8 +223,8 @@ export function loadDeclarations(
       declarations: normalized.declarations,
     }),
   );
-  problems.sort(compareProblems);
-  return hasErrors(problems)
-    ? { problems, ignored }
-    : { declarations: { ...normalized.declarations, inventoryFile }, problems, ignored };
+  const reported = capProblems(problems.sort(compareProblems));
+  return hasErrors(reported)
+    ? { problems: reported, ignored }
+    : { declarations: { ...normalized.declarations, inventoryFile }, problems: reported, ignored };
 }

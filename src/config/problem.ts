@@ -45,3 +45,36 @@ export function compareProblems(a: Problem, b: Problem): number {
     compareStrings(a.message, b.message)
   );
 }
+
+/** Problems reported per file at most; a file with thousands of mistakes has one cause to fix first. */
+export const MAX_PROBLEMS_PER_FILE = 200;
+
+/**
+ * The first `limit` problems of each file (sorted), then one line saying how many more there
+ * are: output, logs and status stay small however broken a file is. The summary is an error
+ * when any dropped problem is one, so capping never turns a refusal into an acceptance.
+ */
+export function capProblems(sorted: readonly Problem[], limit = MAX_PROBLEMS_PER_FILE): Problem[] {
+  const out: Problem[] = [];
+  let index = 0;
+  while (index < sorted.length) {
+    const file = sorted[index]?.file;
+    let end = index;
+    while (end < sorted.length && sorted[end]?.file === file) end += 1;
+    const kept = sorted.slice(index, Math.min(end, index + limit));
+    out.push(...kept);
+    const dropped = sorted.slice(index + kept.length, end);
+    if (dropped.length > 0) {
+      const errors = dropped.filter((p) => p.severity === 'error').length;
+      out.push({
+        file: file ?? '',
+        line: dropped[0]?.line ?? 1,
+        path: '',
+        message: `and ${dropped.length} more problems in this file (${errors} errors, ${dropped.length - errors} warnings), not shown`,
+        severity: errors > 0 ? 'error' : 'warning',
+      });
+    }
+    index = end;
+  }
+  return out;
+}

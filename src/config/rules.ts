@@ -181,6 +181,7 @@ function checkDestinations(input: RuleInput, at: At): void {
     if (seen.has(client.machine)) continue;
     seen.add(client.machine);
     const machinePath = ['instances', client.instance, 'roles', 'client', 'machines', client.machine];
+    const repositories = new Map<string, string>();
     for (const destination of client.destinations) {
       const destinationPath = [...machinePath, 'settings', 'destinations', destination.key];
       if (destination.server) {
@@ -195,6 +196,18 @@ function checkDestinations(input: RuleInput, at: At): void {
         continue;
       }
       const repo = repositoryKey(destination.repo);
+      const sameRepository = repositories.get(repo);
+      if (sameRepository !== undefined) {
+        at(
+          inventoryFile,
+          [...destinationPath, 'repo'],
+          'error',
+          `destination "${destination.key}" uses repository ${destination.repo} like destination "${sameRepository}" of machine "${client.machine}": their locks, keys and secrets would collide; use one destination per repository`,
+          'value',
+        );
+      } else {
+        repositories.set(repo, destination.key);
+      }
       const prefix = archivePrefix(client.machine, destination.name);
       const byPrefix = writers.get(repo) ?? new Map<string, string>();
       const other = byPrefix.get(prefix);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repositoryProblem } from '../borg/location.js';
 import { isSystemDirectory, NAME_PATTERN, NAME_RULE, UNSAFE_TEXT, UNSAFE_TEXT_RULE } from './names.js';
 
 /*
@@ -71,7 +72,12 @@ export const Destination = z
     name: Name.optional().describe('Name used in archive and job names (default: the attribute name).'),
     repo: Line.refine((s) => !s.includes('::'), {
       error: 'must not contain "::" (borg archive separator)',
-    }).describe('borg repository: a local absolute path, user@host:path, or ssh://user@host:port/path.'),
+    })
+      .check((ctx) => {
+        const problem = repositoryProblem(ctx.value);
+        if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+      })
+      .describe('borg repository: a local absolute path, user@host:path, or ssh://user@host:port/path.'),
     rsh: Line.optional().describe('BORG_RSH for this destination, e.g. "ssh -oPort=23 -i /run/secrets/key".'),
     knownHosts: z
       .array(KnownHost)
@@ -83,20 +89,44 @@ export const Destination = z
   .describe('A borg repository this machine backs up to.');
 export type Destination = z.infer<typeof Destination>;
 
+/** A count of periods; -1 keeps every period, as borg's `--keep-daily=-1`. */
+const KeepCount = z
+  .int()
+  .refine((count) => count >= 1 || count === -1, {
+    error: 'must be a positive whole number, or -1 to keep one archive of every period',
+  })
+  .meta({ anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] });
+
+export const KEEP_RULES = [
+  'within',
+  'last',
+  'minutely',
+  'hourly',
+  'daily',
+  'weekly',
+  'monthly',
+  'yearly',
+] as const;
+
 export const Keep = z
   .strictObject({
     within: z
       .string()
       .regex(WITHIN_PATTERN, { error: 'must be a positive integer followed by H, d, w, m or y (e.g. "1d")' })
       .optional(),
-    last: z.int().min(1).optional(),
-    minutely: z.int().min(1).optional(),
-    hourly: z.int().min(1).optional(),
-    daily: z.int().min(1).optional(),
-    weekly: z.int().min(1).optional(),
-    monthly: z.int().min(1).optional(),
-    yearly: z.int().min(1).optional(),
+    last: KeepCount.optional(),
+    minutely: KeepCount.optional(),
+    hourly: KeepCount.optional(),
+    daily: KeepCount.optional(),
+    weekly: KeepCount.optional(),
+    monthly: KeepCount.optional(),
+    yearly: KeepCount.optional(),
   })
+  // borg refuses to prune without a rule; an empty set must never mean "prune everything"
+  .refine((keep) => KEEP_RULES.some((rule) => keep[rule] !== undefined), {
+    error: `at least one retention rule is needed (${KEEP_RULES.join(', ')})`,
+  })
+  .meta({ minProperties: 1 })
   .describe('borg prune rules (default: within 1d, daily 7, weekly 4, as clan).');
 export type Keep = z.infer<typeof Keep>;
 
@@ -184,7 +214,15 @@ export type Receiver = z.infer<typeof Receiver>;
 export const ClientSettings = z
   .strictObject({
     destinations: z.record(nameKey, Destination).optional(),
-    exclude: z.array(Line).optional().describe('borg exclude patterns.'),
+    exclude: z
+      .array(
+        Line.refine((pattern) => !pattern.startsWith('-'), {
+          error:
+            'must not start with "-" (borg would read it as an option); write e.g. "*/-cache" or "sh:**/-cache"',
+        }),
+      )
+      .optional()
+      .describe('borg exclude patterns.'),
     startAt: z
       .union([Line, z.array(Line).min(1)])
       .optional()

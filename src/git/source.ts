@@ -73,23 +73,60 @@ export async function resolveCommit(source: GitSource, ref: string): Promise<str
   throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
 }
 
-/** Config files (path relative to the config directory → blob id) of a commit. */
-async function listConfigBlobs(source: GitSource, commit: string): Promise<Map<string, string>> {
-  const args = ['ls-tree', '-r', '-z', '--full-tree', commit];
+/** The largest config file borgops reads (a state file of thousands of folders is well below). */
+export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024;
+
+interface ConfigBlobs {
+  /** Path relative to the config directory → blob id. */
+  blobs: Map<string, string>;
+  bytes: number;
+}
+
+/** Why a tree entry cannot be a config file borgops reads, when it looks like one. */
+function entryProblem(mode: string, type: string, relative: string, size: number): string | undefined {
+  if (
+    type === 'commit' &&
+    (relative === 'machines' || /^machines\/[^/]+$/.test(relative) || isConfigPath(relative))
+  )
+    return `${relative}: is a git submodule; borgops reads only files committed in the config repository itself`;
+  if (!isConfigPath(relative)) return undefined;
+  if (mode === '120000')
+    return `${relative}: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)`;
+  if (size > MAX_CONFIG_FILE_BYTES)
+    return `${relative}: too large (${size} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`;
+  return undefined;
+}
+
+/** Config files of a commit; links, submodules and oversized files are refused by name. */
+async function listConfigBlobs(source: GitSource, commit: string): Promise<ConfigBlobs> {
+  const args = ['ls-tree', '-r', '-z', '-l', '--full-tree', commit];
   if (source.prefix !== '') args.push('--', source.prefix);
   const output = await source.git.raw(args);
   const blobs = new Map<string, string>();
-  // each entry is "<mode> <type> <object>\t<path>"
+  const problems: string[] = [];
+  let bytes = 0;
+  // each entry is "<mode> <type> <object> <size>\t<path>" (size "-" for submodules)
   for (const entry of output.split('\0')) {
     const tab = entry.indexOf('\t');
     if (tab === -1) continue;
-    const [, type, object] = entry.slice(0, tab).split(' ');
+    const [mode = '', type = '', object, size = ''] = entry.slice(0, tab).split(/ +/);
     const path = entry.slice(tab + 1);
-    if (type !== 'blob' || object === undefined || !path.startsWith(source.prefix)) continue;
+    if (object === undefined || !path.startsWith(source.prefix)) continue;
     const relative = path.slice(source.prefix.length);
-    if (isConfigPath(relative)) blobs.set(relative, object);
+    const problem = entryProblem(mode, type, relative, Number(size) || 0);
+    if (problem !== undefined) problems.push(problem);
+    else if (type === 'blob' && isConfigPath(relative)) {
+      blobs.set(relative, object);
+      bytes += Number(size) || 0;
+    }
   }
-  return blobs;
+  if (problems.length > 0) throw configTreeError(problems);
+  return { blobs, bytes };
+}
+
+function configTreeError(problems: readonly string[]): BorgopsError {
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new BorgopsError('E_CONFIG', `${problems[0]}${more}`, { details: [...problems] });
 }
 
 /**
@@ -100,20 +137,35 @@ async function listConfigBlobs(source: GitSource, commit: string): Promise<Map<s
 async function readBlobs(
   source: GitSource,
   commit: string,
-  blobs: ReadonlyMap<string, string>,
+  listed: ConfigBlobs,
 ): Promise<Map<string, string>> {
+  const { blobs } = listed;
   const files = new Map<string, string>();
   if (blobs.size === 0) return files;
   const input = [...blobs.values()].map((object) => `${object}\n`).join('');
-  const { stdout } = await execa('git', ['cat-file', '--batch'], {
+  const result = await execa('git', ['cat-file', '--batch'], {
     cwd: source.dir,
     input,
     encoding: 'buffer',
     stripFinalNewline: false,
     env: gitEnv(),
     extendEnv: false,
+    reject: false,
+    // the sizes are known: contents plus one header line per blob
+    maxBuffer: listed.bytes + blobs.size * 128 + 1024,
   });
-  const buffer = Buffer.from(stdout);
+  if (result.failed) {
+    // never the output in a message: it is the config files themselves
+    const stderr = Buffer.from(result.stderr).toString('utf8').split('\n')[0] ?? '';
+    const why = result.isMaxBuffer
+      ? 'its output was larger than the listed sizes'
+      : stderr || `exit code ${result.exitCode}`;
+    throw new BorgopsError(
+      'E_GIT',
+      `cannot read the config files at ${commit.slice(0, 12)}: git cat-file failed (${why})`,
+    );
+  }
+  const buffer = Buffer.from(result.stdout);
   let offset = 0;
   for (const path of blobs.keys()) {
     const headerEnd = buffer.indexOf(10, offset);
@@ -148,12 +200,30 @@ export async function readAtCommit(source: GitSource, ref: string): Promise<Conf
   }
 }
 
-async function walk(root: string, relative: string, depth: number, out: string[]): Promise<void> {
+async function walk(
+  root: string,
+  relative: string,
+  depth: number,
+  out: string[],
+  problems: string[],
+): Promise<void> {
   const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
     const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory() && depth > 0 && entry.name !== '.git') await walk(root, path, depth - 1, out);
-    else if (entry.isFile() && isConfigPath(path)) out.push(path);
+    if (entry.isDirectory() && depth > 0 && entry.name !== '.git')
+      await walk(root, path, depth - 1, out, problems);
+    else if (entry.isSymbolicLink() && isConfigPath(path))
+      problems.push(
+        `${path}: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)`,
+      );
+    else if (entry.isFile() && isConfigPath(path)) {
+      const { size } = await stat(join(root, path));
+      if (size > MAX_CONFIG_FILE_BYTES)
+        problems.push(
+          `${path}: too large (${size} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`,
+        );
+      else out.push(path);
+    }
   }
 }
 
@@ -165,7 +235,9 @@ export async function readWorktree(source: GitSource): Promise<ConfigSnapshot> {
       `--worktree needs a repository with a working tree; ${source.dir} is bare`,
     );
   const paths: string[] = [];
-  await walk(source.dir, '', 2, paths);
+  const problems: string[] = [];
+  await walk(source.dir, '', 2, paths, problems);
+  if (problems.length > 0) throw configTreeError(problems.sort());
   const files = new Map<string, string>();
   for (const path of paths.sort()) files.set(path, await readFile(join(source.dir, path), 'utf8'));
   const head = await source.git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { BorgopsError } from '../errors.js';
 
 export interface WriteOptions {
   mode?: number;
@@ -8,9 +9,56 @@ export interface WriteOptions {
   dirMode?: number;
 }
 
+/** Only borgops makes these names (`.<file>.borgops-<12 hex>.tmp`): a sweep never takes another tool's file. */
+const TEMPORARY = /^\..+\.borgops-[0-9a-f]{12}\.tmp$/;
+
+/** A temporary file younger than this may belong to a writer that is still running. */
+const STALE_AFTER_MS = 10 * 60_000;
+
+const READABLE_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+};
+
+/** One line naming the file and the reason (`cannot write /x: no space left on device (ENOSPC)`). */
+export function writeError(path: string, error: unknown): BorgopsError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known = code === undefined ? undefined : READABLE_CODES[code];
+  const reason =
+    known !== undefined
+      ? `${known} (${code})`
+      : (code ?? (error instanceof Error ? error.message : String(error)));
+  return new BorgopsError('E_HOST', `cannot write ${path}: ${reason}`, { cause: error });
+}
+
+const swept = new Set<string>();
+
+/**
+ * Removes borgops's own temporary files that a killed writer left in `dir` (regular files only,
+ * never through a link, older than ten minutes); everything else in the directory stays.
+ */
+export async function sweepTemporaries(dir: string, now = Date.now()): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !TEMPORARY.test(entry.name)) continue;
+    const path = join(dir, entry.name);
+    const info = await lstat(path).catch(() => undefined);
+    if (info === undefined || !info.isFile() || now - info.mtimeMs < STALE_AFTER_MS) continue;
+    await rm(path, { force: true });
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
 /**
  * Writes a file so that a reader (or a crash) sees the old content or the new, never half:
- * a temporary file in the same directory, fsync, rename over the target.
+ * a temporary file in the same directory, fsync, rename over the target. On any failure the
+ * temporary file is removed and the error names the file (ENOSPC in one line, no stack).
  */
 export async function writeFileAtomic(
   path: string,
@@ -18,23 +66,31 @@ export async function writeFileAtomic(
   options: WriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
-  const temporary = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const mode = options.mode ?? 0o644;
-  const handle = await open(temporary, 'wx', mode);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
+  } catch (error: unknown) {
+    throw writeError(dir, error);
   }
+  if (!swept.has(dir)) {
+    swept.add(dir);
+    await sweepTemporaries(dir).catch(() => undefined);
+  }
+  const temporary = join(dir, `.${basename(path)}.borgops-${randomBytes(6).toString('hex')}.tmp`);
+  const mode = options.mode ?? 0o644;
   try {
+    const handle = await open(temporary, 'wx', mode);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     // the umask may have narrowed the mode given to open
     await chmod(temporary, mode);
     await rename(temporary, path);
   } catch (error: unknown) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw writeError(path, error);
   }
 }
 
@@ -46,7 +102,7 @@ export async function writeJsonAtomic(
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, ...options });
 }
 
-/** Temporary files a killed writer may have left next to `path`'s siblings. */
+/** A temporary file of writeFileAtomic (and only of it). */
 export function isTemporaryFile(name: string): boolean {
-  return name.startsWith('.') && name.endsWith('.tmp');
+  return TEMPORARY.test(name);
 }

@@ -23,7 +23,7 @@ export async function observeHooks(dir: string): Promise<Record<string, HookFile
 
 export const HOOK_MODE = 0o700;
 
-/** Removes temporary files a killed writer left in the hooks directory (only ours: `.name.random.tmp`). */
+/** Removes temporary files a killed writer left in the hooks directory (only ours: `.name.borgops-random.tmp`, never a link). */
 export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const stale = entries

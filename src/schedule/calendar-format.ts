@@ -21,9 +21,8 @@ function formatWeekdays(bits: number): string {
 
 function formatField(field: CalendarField, width: number, seconds = false): string {
   if (field === undefined) return '*';
-  const [only] = field;
-  // systemd stores seconds "*" as 0/1 and prints that alone as "*"
-  if (seconds && field.length === 1 && only?.start === 0 && only.stop === undefined && only.repeat === 1) {
+  // systemd stores seconds "*" as 0/1 and prints a list holding 0/1 as "*" (`0/1,3,5` → `*`)
+  if (seconds && field.some(({ start, stop, repeat }) => start === 0 && stop === undefined && repeat === 1)) {
     return '*';
   }
   const pad = (value: number) => String(value).padStart(width, '0');

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { type WallTime, wallSeconds } from './civil-time.js';
 
 /** A time zone as the calendar needs it: the UTC offset in force at an instant. */
@@ -35,9 +36,55 @@ export const LOCAL_ZONE: TimeZone = {
 
 const zones = new Map<string, TimeZone | undefined>();
 
+const ZONEINFO = '/usr/share/zoneinfo';
+
+/**
+ * systemd's timezone_is_valid(): a TZif file of the tz database on this machine. Intl also knows
+ * aliases such as PST, IST or SystemV/EST5 that systemd refuses ("Failed to parse calendar
+ * specification"), so a timer written with them would never fire. Undefined when this machine
+ * has no tz database at all (then Intl alone decides).
+ */
+function inZoneinfo(name: string): boolean | undefined {
+  if (name.startsWith('/') || name.split('/').some((part) => part === '..' || part === '.' || part === ''))
+    return false;
+  let fd: number;
+  try {
+    fd = openSync(`${ZONEINFO}/${name}`, 'r');
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !hasZoneinfo()) return undefined;
+    return false;
+  }
+  try {
+    const magic = Buffer.alloc(4);
+    const read = readSync(fd, magic, 0, 4, 0);
+    return read === 4 && magic.toString('latin1') === 'TZif';
+  } catch {
+    // a directory (EISDIR) or an unreadable file is no zone for systemd either
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let zoneinfoPresent: boolean | undefined;
+
+function hasZoneinfo(): boolean {
+  if (zoneinfoPresent === undefined) {
+    try {
+      closeSync(openSync(`${ZONEINFO}/UTC`, 'r'));
+      zoneinfoPresent = true;
+    } catch {
+      zoneinfoPresent = false;
+    }
+  }
+  return zoneinfoPresent;
+}
+
 function intlZone(name: string): TimeZone | undefined {
   // systemd looks the name up in /usr/share/zoneinfo, which is case-sensitive; Intl is not
   if (name.split('/').some((part) => !/^[A-Z][A-Za-z0-9_+-]*$/.test(part))) return undefined;
+  if (inZoneinfo(name) === false) return undefined;
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', {
@@ -75,8 +122,8 @@ function intlZone(name: string): TimeZone | undefined {
 }
 
 /**
- * The zone called `name` (an IANA name spelled as in the tz database, or UTC in any case),
- * undefined when unknown. Undefined `name` is the zone of this process.
+ * The zone called `name` (an IANA name spelled as in the tz database and present in this
+ * machine's /usr/share/zoneinfo, as systemd requires, or UTC in any case), undefined when unknown. Undefined `name` is the zone of this process.
  */
 export function timeZoneNamed(name: string | undefined): TimeZone | undefined {
   if (name === undefined) return LOCAL_ZONE;

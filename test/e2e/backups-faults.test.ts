@@ -109,6 +109,27 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
     await hookLog();
   });
 
+  it('a corrupt ledger.json does not stop backups of a named machine; without a name it says why', async () => {
+    const ledger = await readFile(world.paths.ledger, 'utf8');
+    await writeFile(world.paths.ledger, '{"version": 1, "entr');
+    try {
+      const created = await cli('backups', 'create', 'jon', '--destination', 'spare');
+      expect(created.stderr).not.toContain('ledger');
+      expect(created.exitCode).toBe(0);
+      const list = await cli('backups', 'list', 'jon');
+      expect(list.exitCode).toBe(0);
+      expect(list.stdout).toContain('spare');
+      const unnamed = await cli('backups', 'list');
+      expect(unnamed.stderr).toBe(
+        `borgops: name the machine (the ledger cannot be read: ${world.paths.ledger} is not valid JSON; move it away to start over)\n`,
+      );
+      expect(unnamed.exitCode).toBe(1);
+    } finally {
+      await writeFile(world.paths.ledger, ledger);
+    }
+    await hookLog();
+  });
+
   it('tells the user to run apply when a repository does not exist', async () => {
     await rename(spare, `${spare}.away`);
     try {

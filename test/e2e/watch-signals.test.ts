@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -110,5 +110,23 @@ describe('borgops watch and signals (built CLI, real borg)', () => {
     const stopped = await first.process;
     expect([stopped.exitCode, stopped.signal]).toEqual([0, undefined]);
     expect(await exists(join(w.stateDir, 'watch.lock'))).toBe(false);
+  });
+
+  it('refuses an empty --webhook-secret-file (an empty HMAC key authenticates everyone)', async () => {
+    const w = await world('*-*-* 01:00:00');
+    const secret = join(w.root, '..', 'secret');
+    await writeFile(secret, '\n');
+    const result = await borgops([
+      'watch',
+      ...w.args,
+      '--listen',
+      '127.0.0.1:0',
+      '--webhook-secret-file',
+      secret,
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      `borgops: --webhook-secret-file ${secret} is empty; refusing an empty secret\n`,
+    );
   });
 });

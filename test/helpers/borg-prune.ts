@@ -14,10 +14,11 @@ export interface PruneListing {
 export function keepFlags(keep: Keep): string[] {
   const flags: string[] = [];
   if (keep.within !== undefined) flags.push('--keep-within', keep.within);
-  if (keep.last !== undefined) flags.push('--keep-last', String(keep.last));
+  // `=`: argparse would read a separate "-1" as an option
+  if (keep.last !== undefined) flags.push(`--keep-last=${keep.last}`);
   for (const rule of ['minutely', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const) {
     const count = keep[rule];
-    if (count !== undefined) flags.push(`--keep-${rule}`, String(count));
+    if (count !== undefined) flags.push(`--keep-${rule}=${count}`);
   }
   return flags;
 }
@@ -113,4 +114,49 @@ export async function backdatedArchive(
     exclude: [],
     timestamp: utc.toISOString().slice(0, 19),
   });
+}
+
+/** The UTC offset of `zone` at `at`, in minutes (east positive). */
+export function offsetMinutes(zone: string, at: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(at);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+  return Math.round((wall - Math.floor(at / 60_000) * 60_000) / 60_000);
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The latest instant before `before` (on a whole UTC hour) where `zone`'s clocks went back. */
+export function lastFallBack(zone: string, before: number): number {
+  let at = Math.floor(before / HOUR_MS) * HOUR_MS;
+  for (let steps = 0; steps < 2 * 366 * 24; steps += 1, at -= HOUR_MS) {
+    if (offsetMinutes(zone, at - HOUR_MS) > offsetMinutes(zone, at)) return at;
+  }
+  throw new Error(`${zone}: no fall-back in two years before ${new Date(before).toISOString()}`);
+}
+
+/**
+ * Archives around the latest fall-back before `now` and a `within` whose limit (now minus whole
+ * hours) lies in [switch - 15 min, switch + 45 min): one archive of the second pass is newer than
+ * the limit although its wall time, read as the first pass, is older. Every archive is at least
+ * ten minutes from the limit, so the suite's minutes of setup do not move it across one.
+ */
+export function repeatedHourWithin(zone: string, now: number): { times: number[]; within: string } {
+  const minute = 60_000;
+  const turn = lastFallBack(zone, now - 2 * HOUR_MS);
+  const hours = Math.floor((now - (turn - 15 * minute)) / HOUR_MS);
+  const limit = now - hours * HOUR_MS;
+  const newer = Math.max(limit, turn) + 10 * minute;
+  return {
+    times: [turn - 55 * minute, newer - HOUR_MS, newer, turn + 58 * minute],
+    within: `${hours}H`,
+  };
 }

@@ -126,7 +126,8 @@ export async function sshDaemon(): Promise<SshDaemon> {
           `PidFile ${join(dir, 'sshd.pid')}`,
           // sessions must not read the login user's shell startup files: on a developer machine
           // they may run locking tools (pyenv rehash) that a frozen or killed session leaves locked
-          `SetEnv HOME=${dir}`,
+          // and they find borg where the tests do (CI's second pass puts borg 1.4 first on PATH)
+          `SetEnv HOME=${dir} "PATH=${process.env.PATH ?? '/usr/bin:/bin'}"`,
           '',
         ].join('\n'),
       );

@@ -76,6 +76,12 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       flags.webhookSecretFile === undefined
         ? undefined
         : (await readFile(flags.webhookSecretFile, 'utf8')).trim();
+    // an empty HMAC key is a key everyone has
+    if (webhookSecret === '')
+      throw new BorgopsError(
+        'E_USAGE',
+        `--webhook-secret-file ${flags.webhookSecretFile} is empty; refusing an empty secret`,
+      );
     const allow = allowedGuards(flags);
 
     const paths = options.paths;

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../../reconcile/engine/converge.js';
@@ -112,12 +112,17 @@ describe('apply with real borg: retention, guards and faults', () => {
     );
     await mkdir(w.paths.hooksDir, { recursive: true });
     await writeFile(
-      join(w.paths.hooksDir, '.pre-backup-linkding.abc123.tmp'),
+      join(w.paths.hooksDir, '.pre-backup-linkding.borgops-abc123abc123.tmp'),
       '#!/usr/bin/env bash\nset -eu',
     );
+    // not ours: another tool's temporary file, and a link with our name pattern
+    await writeFile(join(w.paths.hooksDir, '.editor.swp.tmp'), 'someone else');
+    await symlink('/etc/hostname', join(w.paths.hooksDir, '.x.borgops-abcdefabcdef.tmp'));
     const applied = await w.apply();
     expect(applied.result.errors).toEqual([]);
     expect((await readdir(w.paths.hooksDir)).sort()).toEqual([
+      '.editor.swp.tmp',
+      '.x.borgops-abcdefabcdef.tmp',
       'post-restore-linkding',
       'pre-backup-linkding',
     ]);

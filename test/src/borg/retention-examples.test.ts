@@ -3,7 +3,13 @@ import { ownArchives } from '../../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../../src/borg/types.js';
 import type { Keep } from '../../../src/config/schema.js';
 import { type BorgSandbox, borgSandbox } from '../../helpers/borg.js';
-import { archiveRepo, backdatedArchive, compareWithBorg, useZone } from '../../helpers/borg-prune.js';
+import {
+  archiveRepo,
+  backdatedArchive,
+  compareWithBorg,
+  repeatedHourWithin,
+  useZone,
+} from '../../helpers/borg-prune.js';
 
 /*
  * Edge cases of borg's prune rules, each checked against real borg: one repository, groups of
@@ -13,6 +19,9 @@ import { archiveRepo, backdatedArchive, compareWithBorg, useZone } from '../../h
 const HOUR = 3_600_000;
 const now = Math.floor(Date.now() / 1000) * 1000;
 const utc = (text: string) => new Date(`${text}Z`).getTime();
+
+const nyWithin = repeatedHourWithin('America/New_York', now);
+const berlinWithin = repeatedHourWithin('Europe/Berlin', now);
 
 /** Archive times (UTC) per group, created oldest-listed-first in this order. */
 const GROUPS: Record<string, number[]> = {
@@ -38,6 +47,24 @@ const GROUPS: Record<string, number[]> = {
   localday: [utc('2026-06-09T12:00:00'), utc('2026-06-10T23:30:00'), utc('2026-06-11T00:30:00')],
   // Berlin falls back on 2026-10-25: 00:30Z and 01:30Z are both 02:30 local, borg prints them alike.
   fallback: [utc('2026-10-25T00:30:00'), utc('2026-10-25T01:30:00'), utc('2026-10-25T02:30:00')],
+  // New York 2023-11-05: 01:15, 01:45 EDT, then 01:05, 01:30 EST (the newest has an earlier wall time).
+  nyrepeat: [
+    utc('2023-11-05T05:15:00'),
+    utc('2023-11-05T05:45:00'),
+    utc('2023-11-05T06:05:00'),
+    utc('2023-11-05T06:30:00'),
+  ],
+  // Berlin 2023-10-29: 02:10, 02:40 CEST, then 02:05, 02:20, 02:50 CET.
+  berlinrepeat: [
+    utc('2023-10-29T00:10:00'),
+    utc('2023-10-29T00:40:00'),
+    utc('2023-10-29T01:05:00'),
+    utc('2023-10-29T01:20:00'),
+    utc('2023-10-29T01:50:00'),
+  ],
+  // The latest fall-back before now, with a within limit inside the repeated hour.
+  nywithin: nyWithin.times,
+  berlinwithin: berlinWithin.times,
 };
 
 const EXAMPLES: { group: string; zone: string; keep: Keep }[] = [
@@ -56,6 +83,21 @@ const EXAMPLES: { group: string; zone: string; keep: Keep }[] = [
   { group: 'localday', zone: 'Europe/Berlin', keep: { daily: 2 } },
   { group: 'fallback', zone: 'Europe/Berlin', keep: { last: 3 } },
   { group: 'fallback', zone: 'Europe/Berlin', keep: { hourly: 2, minutely: 1 } },
+  // -1 keeps every period (borg's --keep-daily=-1)
+  { group: 'consumed', zone: 'UTC', keep: { daily: -1 } },
+  { group: 'isoweek', zone: 'UTC', keep: { yearly: 1, weekly: -1 } },
+  { group: 'nyrepeat', zone: 'America/New_York', keep: { last: 1, minutely: -1 } },
+  { group: 'nyrepeat', zone: 'America/New_York', keep: { last: 1 } },
+  { group: 'nyrepeat', zone: 'America/New_York', keep: { hourly: 1 } },
+  { group: 'nyrepeat', zone: 'America/New_York', keep: { minutely: 2 } },
+  { group: 'nyrepeat', zone: 'America/New_York', keep: { hourly: 1, daily: 1 } },
+  { group: 'berlinrepeat', zone: 'Europe/Berlin', keep: { last: 2 } },
+  { group: 'berlinrepeat', zone: 'Europe/Berlin', keep: { minutely: 3 } },
+  { group: 'berlinrepeat', zone: 'Europe/Berlin', keep: { hourly: 2 } },
+  { group: 'nywithin', zone: 'America/New_York', keep: { within: nyWithin.within } },
+  { group: 'nywithin', zone: 'America/New_York', keep: { within: nyWithin.within, last: 1 } },
+  { group: 'berlinwithin', zone: 'Europe/Berlin', keep: { within: berlinWithin.within } },
+  { group: 'berlinwithin', zone: 'Europe/Berlin', keep: { within: berlinWithin.within, minutely: 1 } },
 ];
 
 const zoneBefore = process.env.TZ;
@@ -92,7 +134,7 @@ beforeAll(async () => {
   ] as const;
   for (const [name, time] of clan)
     await backdatedArchive(sandbox, target, repo.source, name, new Date(utc(time)));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await sandbox?.dispose();

@@ -164,27 +164,74 @@ describe('planRetention (borg 1.2.4 prune semantics)', () => {
     const result = planRetention(tied, { last: 1 }, new Date('2030-01-01T00:00:00Z'));
     expect(result.kept.map((k) => k.name)).toEqual(['second']);
     expect(result.pruned).toEqual(['first']);
-    // Also when the input is not sorted by time.
-    const unsorted = [{ name: 'newest', start: '2026-03-02T01:00:00.000000' }, ...tied];
-    const again = planRetention(unsorted, { last: 2 }, new Date('2030-01-01T00:00:00Z'));
-    expect(again.kept.map((k) => k.name)).toEqual(['newest', 'second']);
-    expect(again.pruned).toEqual(['first']);
   });
 
-  it('does not depend on input order apart from ties', () => {
+  it('orders by instant when archives carry one, whatever the input order', () => {
     const starts = [
       '2026-01-05T00:00:00',
       '2026-02-01T00:00:00',
       '2026-02-02T05:00:00',
       '2026-02-09T00:00:00',
     ];
-    const sorted = planRetention(archives(...starts), { weekly: 2, monthly: 3 }, new Date('2030-01-01Z'));
-    const shuffled = planRetention(
-      archives(...starts).reverse(),
-      { weekly: 2, monthly: 3 },
-      new Date('2030-01-01Z'),
-    );
+    const timed = archives(...starts).map((a) => ({ ...a, epochMicros: Date.parse(`${a.start}Z`) * 1000 }));
+    const sorted = planRetention(timed, { weekly: 2, monthly: 3 }, new Date('2030-01-01Z'));
+    const shuffled = planRetention([...timed].reverse(), { weekly: 2, monthly: 3 }, new Date('2030-01-01Z'));
     expect(shuffled).toEqual(sorted);
+    expect(sorted.pruned).toEqual(['a1-2026-02-01T00:00:00']);
+  });
+
+  describe('the hour that repeats when clocks go back (borg orders by timestamp, not wall time)', () => {
+    // New York 2023-11-05: 01:15, 01:45 EDT, then 01:05, 01:30 EST, listed in borg's (timestamp) order.
+    const newYork = [
+      ['e15', '2023-11-05T01:15:00', '2023-11-05T05:15:00Z'],
+      ['e45', '2023-11-05T01:45:00', '2023-11-05T05:45:00Z'],
+      ['s05', '2023-11-05T01:05:00', '2023-11-05T06:05:00Z'],
+      ['s30', '2023-11-05T01:30:00', '2023-11-05T06:30:00Z'],
+    ] as const;
+    // Berlin 2023-10-29: 02:10, 02:40 CEST, then 02:05, 02:20, 02:50 CET.
+    const berlin = [
+      ['c10', '2023-10-29T02:10:00', '2023-10-29T00:10:00Z'],
+      ['c40', '2023-10-29T02:40:00', '2023-10-29T00:40:00Z'],
+      ['w05', '2023-10-29T02:05:00', '2023-10-29T01:05:00Z'],
+      ['w20', '2023-10-29T02:20:00', '2023-10-29T01:20:00Z'],
+      ['w50', '2023-10-29T02:50:00', '2023-10-29T01:50:00Z'],
+    ] as const;
+    const listed = (rows: typeof newYork | typeof berlin, instants: boolean) =>
+      rows.map(([name, start, utc]) => ({
+        name,
+        start,
+        ...(instants ? { epochMicros: Date.parse(utc) * 1000 } : {}),
+      }));
+    const names = (keep: Keep, rows: typeof newYork | typeof berlin, now: string, instants = true) =>
+      planRetention(listed(rows, instants), keep, new Date(now)).kept.map((k) => `${k.name} ${k.rule}`);
+
+    it.each([true, false])(
+      'New York keeps the newest archive with last or hourly (instants: %s)',
+      (instants) => {
+        process.env.TZ = 'America/New_York';
+        expect(names({ last: 1 }, newYork, '2030-01-01Z', instants)).toEqual(['s30 secondly']);
+        expect(names({ hourly: 1 }, newYork, '2030-01-01Z', instants)).toEqual(['s30 hourly']);
+        expect(names({ minutely: 2 }, newYork, '2030-01-01Z', instants)).toEqual([
+          's30 minutely',
+          's05 minutely',
+        ]);
+      },
+    );
+
+    it.each([true, false])('Berlin keeps the two newest with last: 2 (instants: %s)', (instants) => {
+      process.env.TZ = 'Europe/Berlin';
+      expect(names({ last: 2 }, berlin, '2030-01-01Z', instants)).toEqual(['w50 secondly', 'w20 secondly']);
+    });
+
+    it('within compares instants: 02:20 CET is newer than a limit at 01:00Z, 02:40 CEST is not', () => {
+      process.env.TZ = 'Europe/Berlin';
+      // now - 1H = 01:00Z: w05, w20, w50 are newer; c40 (00:40Z) is older though its wall time is later.
+      expect(names({ within: '1H' }, berlin, '2023-10-29T02:00:00Z')).toEqual([
+        'w50 within',
+        'w20 within',
+        'w05 within',
+      ]);
+    });
   });
 
   it('refuses a rule set that keeps nothing, and times borg would never print', () => {

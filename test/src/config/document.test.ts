@@ -60,3 +60,57 @@ describe('JSON fast path of parseFile', () => {
     });
   });
 });
+
+describe('YAML anchors and aliases', () => {
+  const machines = Array.from({ length: 120 }, (_, i) => `            m${i}: { settings: *common }`).join(
+    '\n',
+  );
+  const inventory = `common: &common
+  destinations: { local: { repo: /srv/borg/local } }
+instances:
+  borgbackup:
+    module: { name: borgbackup }
+    roles:
+      client:
+        machines:
+${machines.replace(/^ {12}/gm, '          ')}
+`;
+
+  it('a valid inventory using one anchor 120 times loads, and its lines are found (as for a warning)', () => {
+    const parsed = parseFile('inventory.yaml', inventory);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const value = parsed.parsed.value as {
+      instances: { borgbackup: { roles: { client: { machines: object } } } };
+    };
+    expect(Object.keys(value.instances.borgbackup.roles.client.machines)).toHaveLength(120);
+    expect(parsed.parsed.lineOf(['instances', 'borgbackup', 'roles', 'client', 'machines', 'm119'])).toBe(
+      128,
+    );
+  });
+
+  it('a billion laughs is a problem at the line of its first alias (js-yaml, which has no limit, is skipped for files with anchors)', () => {
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i <= 8; i += 1) {
+      const previous = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    }
+    for (const file of ['state.yaml', 'inventory.yml']) {
+      const result = parseFile(file, `${laughs.join('\n')}\n`);
+      expect(result).toEqual({
+        ok: false,
+        problems: [
+          {
+            file,
+            line: 2,
+            path: '',
+            message:
+              'invalid YAML: aliases expand to more than 10000 nodes (anchors are limited so that a small file cannot expand without bound); write the repeated parts out',
+            severity: 'error',
+          },
+        ],
+      });
+    }
+  });
+});

@@ -291,8 +291,89 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.prune.keep.daily: must be at least 1; got 0`,
+      `inventory.json:10: ${client}.settings.prune.keep.daily: must be a positive whole number, or -1 to keep one archive of every period`,
       `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+    ],
+  },
+  {
+    name: 'a relative repository',
+    files: { ...base, 'inventory.json': edit(inventory, '"/srv/borg/storagebox"', '"backups/storagebox"') },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.storagebox.repo: must be an absolute path, user@host:path or ssh://user@host:port/path; "backups/storagebox" is a relative path, which init and backups would read against different directories`,
+    ],
+  },
+  {
+    name: 'remote and absolute repositories are fine',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        dest,
+        `${dest}, "a": { "repo": "u1@host:backups" }, "b": { "repo": "ssh://u@h:23/./b" }, "c": { "repo": "file:///srv/c" }`,
+      ),
+    },
+    expected: [],
+  },
+  {
+    name: 'two destinations of one machine on one repository',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, dest, `${dest}, "again": { "repo": "/srv/borg/storagebox/" }`),
+    },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.storagebox.repo: destination "storagebox" uses repository /srv/borg/storagebox like destination "again" of machine "jon": their locks, keys and secrets would collide; use one destination per repository`,
+    ],
+  },
+  {
+    name: 'an exclude that borg would read as an option',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"exclude": ["*.tmp", "-cache"], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.exclude.1: must not start with "-" (borg would read it as an option); write e.g. "*/-cache" or "sh:**/-cache"`,
+    ],
+  },
+  {
+    name: 'names that are built-in properties of JavaScript objects',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, dest, `${dest}, "toString": { "repo": "/srv/t" }`),
+      'machines/jon/state.yaml':
+        'state:\n  constructor:\n    folders: [/a]\n  __proto__:\n    folders: [/b]\n',
+    },
+    expected: [
+      `inventory.json:11: ${client}.settings.destinations.toString: "toString" is a reserved name (a built-in property of JavaScript objects); choose another name`,
+      'machines/jon/state.yaml:2: state.constructor: "constructor" is a reserved name (a built-in property of JavaScript objects); choose another name',
+      'machines/jon/state.yaml:4: state.__proto__: "__proto__" is a reserved name (a built-in property of JavaScript objects); choose another name',
+    ],
+  },
+  {
+    name: 'an empty keep (plan would refuse it)',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"destinations": {', '"prune": { "keep": {} }, "destinations": {'),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep: at least one retention rule is needed (within, last, minutely, hourly, daily, weekly, monthly, yearly)`,
+    ],
+  },
+  {
+    name: 'daily -1 keeps every day, as borg; -2 is refused',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "daily": -1, "weekly": -2 } }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep.weekly: must be a positive whole number, or -1 to keep one archive of every period`,
     ],
   },
   {

@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
 import { isBorgopsError } from '../../../src/errors.js';
-import { openSource, readAtCommit, readWorktree } from '../../../src/git/source.js';
+import { MAX_CONFIG_FILE_BYTES, openSource, readAtCommit, readWorktree } from '../../../src/git/source.js';
 import { gitRepo } from '../../helpers/git.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -107,5 +108,43 @@ describe('reading declarations from git', () => {
     await mkdir(join(empty, 'x'));
     await simpleGit(empty).init();
     await expect(readAtCommit(await openSource(empty), 'HEAD')).rejects.toThrow(/has no commits yet/);
+  });
+});
+
+describe('config files git cannot give as plain files', () => {
+  it('names a symlinked state file and a submodule instead of misreading or skipping them', async () => {
+    const repo = await gitRepo();
+    await repo.commit({ 'inventory.json': inventory('/srv/one'), 'shared/state.json': '{"state": {}}' });
+    await mkdir(join(repo.dir, 'machines/jon'), { recursive: true });
+    await symlink('../../shared/state.json', join(repo.dir, 'machines/jon/state.json'));
+    const sub = await gitRepo();
+    await sub.commit({ 'state.json': '{"state": {}}' });
+    const git = (args: string[]) => execa('git', args, { cwd: repo.dir });
+    await git(['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.dir, 'machines/sara']);
+    await git(['add', '.']);
+    await git(['commit', '-qm', 'link and submodule']);
+    const source = await openSource(repo.dir);
+    const error = await readAtCommit(source, 'HEAD').catch((e: unknown) => e);
+    expect(isBorgopsError(error) && error.code).toBe('E_CONFIG');
+    expect(isBorgopsError(error) && error.details).toEqual([
+      'machines/jon/state.json: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)',
+      'machines/sara: is a git submodule; borgops reads only files committed in the config repository itself',
+    ]);
+    const worktree = await readWorktree(source).catch((e: unknown) => e);
+    expect(worktree).toMatchObject({
+      shortMessage:
+        'machines/jon/state.json: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)',
+    });
+  });
+
+  it('refuses a file over the size limit by name, without printing any file', async () => {
+    const repo = await gitRepo();
+    const big = `{"state": {"x": {"folders": ["/${'a'.repeat(MAX_CONFIG_FILE_BYTES)}"]}}}`;
+    await repo.commit({ 'inventory.json': inventory('/srv/one'), 'machines/jon/state.json': big });
+    const error = await readAtCommit(await openSource(repo.dir), 'HEAD').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_CONFIG',
+      shortMessage: `machines/jon/state.json: too large (${big.length} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`,
+    });
   });
 });

@@ -72,6 +72,11 @@ const rejected: Rejected[] = [
     reason: 'unknown time zone "europe/berlin" (UTC or an IANA name such as Europe/Berlin)',
   },
   { input: '01:00 CEST', reason: 'unknown time zone "CEST" (UTC or an IANA name such as Europe/Berlin)' },
+  // Intl knows these aliases; systemd takes only files of the tz database (and UTC)
+  ...['PST', 'IST', 'JST', 'ECT', 'AET', 'SystemV/EST5', 'US/Pacific-New'].map((zone) => ({
+    input: `daily ${zone}`,
+    reason: `unknown time zone "${zone}" (UTC or an IANA name such as Europe/Berlin)`,
+  })),
   { input: '@abc', reason: '@ takes whole seconds since 1970-01-01 UTC and nothing after them' },
   { input: '@1 12:00', reason: '@ takes whole seconds since 1970-01-01 UTC and nothing after them' },
   { input: '99999999999:00', reason: '99999999999 is too large' },
@@ -124,6 +129,8 @@ describe('normalizeCalendar prints what systemd-analyze prints as "Normalized fo
     ['*:0..59/20', '*-*-* *:00..40/20:00'],
     ['*:0..10/20', '*-*-* *:00:00'],
     ['*:*:0/1', '*-*-* *:*:*'],
+    ['*:4,30:0/1,3,5', '*-*-* *:04,30:*'],
+    ['*:*:1,0/1', '*-*-* *:*:*'],
     ['Mon,Tue,Wed,Fri', 'Mon..Wed,Fri *-*-* 00:00:00'],
     ['Sat,Sun,Mon', 'Mon,Sat,Sun *-*-* 00:00:00'],
     ['Mon..Sun', '*-*-* 00:00:00'],
