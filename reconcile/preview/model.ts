@@ -1,5 +1,6 @@
 import type { Problem } from '../../src/config/problem.js';
 import type { ResourceKind } from '../../src/desired/types.js';
+import type { FilePatch, SettingChange } from '../engine/describe/model.js';
 import type { Refusal } from '../engine/model.js';
 
 /*
@@ -16,29 +17,7 @@ export type PreviewKind = ResourceKind | 'state' | 'receiver';
 
 export type ChangeType = 'added' | 'changed' | 'removed';
 
-/** One setting in words: `storagebox: retention daily 7 → 3`. */
-export interface SettingChange {
-  /** What the setting belongs to: a destination, a state, a client. */
-  subject: string;
-  /** `retention daily`, `repo`, `exclude`, `encryption passCommand` … */
-  setting: string;
-  /** Absent when the setting is added (or, for lists, an item is added). */
-  before?: string;
-  /** Absent when the setting is removed. */
-  after?: string;
-  /** The value is a secret (or carries one): it changed, and neither side is shown. */
-  hidden?: true;
-}
-
-/** A unified diff of one generated file; `path` is where the file lives on the machine. */
-export interface FilePatch {
-  path: string;
-  /** From `reconcile/preview/diff.ts` (the `diff` package), labels `base` and `head`. */
-  diff: string;
-  /** Lines starting with `+` and `-` (headers excluded). */
-  added: number;
-  removed: number;
-}
+export type { FilePatch, SettingChange } from '../engine/describe/model.js';
 
 export interface ResourceChange {
   /** The resource id of `compile` (`hook/pre-backup-linkding`), or `state/<name>`. */

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
-import { hostPaths } from '../../../src/host/paths.js';
 import {
   createBackups,
   DEFAULT_LOCK_TIMEOUT_SECONDS,
@@ -127,7 +126,12 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
   const backups = program
     .command('backups')
     .description('create, list and restore backups, from the declarations last applied on this machine');
+  registerCreate(backups, io, setExit);
+  registerList(backups, io, setExit);
+  registerRestore(backups, io, setExit);
+}
 
+function registerCreate(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('create')
     .description(
@@ -155,7 +159,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       let lastDraw = 0;
       try {
         const run = await createBackups({
-          paths: hostPaths(options.root, options.stateDir),
+          paths: options.paths,
           borg,
           logger,
           machine,
@@ -190,7 +194,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         interrupt.dispose();
       }
     });
+}
 
+function registerList(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('list')
     .description(
@@ -215,7 +221,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
           const chosen = machineOf(command, machine);
           if (flags.provider !== undefined) checkProviderName(chosen, flags.provider);
           const listing = await listBackups({
-            paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
+            paths: options.paths,
             borg,
             ...(chosen === undefined ? {} : { machine: chosen }),
             ...(git.from === undefined ? {} : { from: git.from }),
@@ -234,7 +240,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         }
       },
     );
+}
 
+function registerRestore(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('restore')
     .description(
@@ -266,7 +274,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         try {
           const result = await restoreBackup({
             ...(git.from === undefined ? {} : { from: git.from }),
-            paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
+            paths: options.paths,
             borg,
             logger,
             machine,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { formatHealth, machineHealth } from '../../operations/status.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
@@ -13,7 +12,7 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
     .action(async (_flags: unknown, command: Command) => {
       const options = globalOptions(command);
       const now = new Date();
-      const report = await machineHealth(hostPaths(options.root, options.stateDir), options.machine, now, {
+      const report = await machineHealth(options.paths, options.machine, now, {
         recordServed: true,
       });
       if (options.json) printJson(io, report);
