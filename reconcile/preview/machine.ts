@@ -7,10 +7,10 @@ import { compareStrings } from '../../src/util/compare.js';
 import { redactValue } from '../engine/describe/redact.js';
 import { pruneRefusal, removeAllRefusal } from '../engine/guards.js';
 import type { Refusal } from '../engine/model.js';
+import { KINDS } from '../engine/resources/index.js';
 import type { MachinePreview, PreviewKind, PrunePreview, ResourceChange } from './model.js';
 import { candidates, type ObservedFleet, observedRepos } from './observed.js';
 import { newestStart, ownObserved, type PruneInput, prunePreview } from './prune.js';
-import { receiverPreview } from './receivers.js';
 import { type Item, type ItemContext, itemChange } from './resources.js';
 
 export interface MachineContext extends Omit<ItemContext, 'machine'> {
@@ -150,6 +150,24 @@ function countsOf(
   };
 }
 
+/** The changes of kinds with no compiled resource (notification receivers), after the resources. */
+function declaredChanges(
+  base: DesiredMachine | undefined,
+  head: DesiredMachine | undefined,
+): ResourceChange[] {
+  return KINDS.flatMap((kind) =>
+    (kind.previewDeclarations?.(base, head) ?? []).map((declared) => ({
+      id: declared.id,
+      kind: declared.kind,
+      change: declared.change,
+      destructive: declared.destructive ?? false,
+      summary: declared.summary,
+      settings: declared.settings ?? [],
+      files: declared.files ?? [],
+    })),
+  );
+}
+
 /** One machine between base and head (either may be absent); undefined when nothing changes. */
 export function previewMachine(
   machine: string,
@@ -165,7 +183,7 @@ export function previewMachine(
     const change = itemChange(base.get(id), head.get(id), itemContext);
     if (change) changes.push(change);
   }
-  changes.push(...receiverPreview(baseDesired, headDesired));
+  changes.push(...declaredChanges(baseDesired, headDesired));
   if (changes.length === 0) return undefined;
 
   const findings: Findings = { prunes: [], refusals: [], notes: [] };

@@ -2,6 +2,7 @@ import type { Problem } from '../../src/config/problem.js';
 import type { ResourceKind } from '../../src/desired/types.js';
 import type { FilePatch, SettingChange } from '../engine/describe/model.js';
 import type { Refusal } from '../engine/model.js';
+import type { DeclaredKind } from '../engine/resources/kind.js';
 
 /*
  * The preview report: what merging head into base does to every machine. `--format json` prints
@@ -13,7 +14,7 @@ import type { Refusal } from '../engine/model.js';
  * A compiled resource kind, `state` (a state's folders; its scripts are the hook resources), or
  * `receiver` (a notification receiver: a declaration with nothing installed).
  */
-export type PreviewKind = ResourceKind | 'state' | 'receiver';
+export type PreviewKind = ResourceKind | 'state' | DeclaredKind;
 
 export type ChangeType = 'added' | 'changed' | 'removed';
 

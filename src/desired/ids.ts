@@ -11,6 +11,11 @@ export function resourceId(kind: ResourceKind | 'state', name: string): string {
   return `${kind}/${name}`;
 }
 
+/** A notification receiver in a preview (`notify/<name>`): a declaration, no compiled resource. */
+export function receiverId(name: string): string {
+  return `notify/${name}`;
+}
+
 /** The one ssh-key resource of a machine: its client key. */
 export const SSH_KEY_ID = resourceId('ssh-key', 'client');
 

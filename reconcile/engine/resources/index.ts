@@ -3,6 +3,7 @@ import { authorizedKey } from './authorized-key.js';
 import { hook } from './hook.js';
 import { keyExport } from './key-export.js';
 import type { ApplyRuntime, KindModule, ObserveInput } from './kind.js';
+import { receiver } from './receiver.js';
 import { repository } from './repository.js';
 import { retention } from './retention.js';
 import { schedule } from './schedule.js';
@@ -29,6 +30,7 @@ export const KINDS = [
   servedRepository,
   authorizedKey,
   sshTrust,
+  receiver,
 ] as const;
 
 type Kinds = (typeof KINDS)[number];

@@ -117,6 +117,16 @@ export interface KindPreview<R> {
   changed?(before: R, after: R, context: PreviewContext): Described | undefined;
 }
 
+/** Kinds declared and previewed with nothing compiled, observed or installed for them. */
+export type DeclaredKind = 'receiver';
+
+/** A change of such a declaration between two commits, in words (the preview adds nothing to it). */
+export interface DeclaredChange extends Described {
+  id: string;
+  kind: DeclaredKind;
+  change: 'added' | 'changed' | 'removed';
+}
+
 /**
  * One kind. A = its actions, O = what it adds to the observed machine, R = its compiled resource.
  * Methods (not function properties) so a kind fits the list's wider type. A kind's const is
@@ -138,6 +148,8 @@ export interface KindModule<A extends BaseAction = BaseAction, O extends object 
   /** Undeclared ledger entries of this kind are forgotten after an apply (the thing itself is left in place). */
   forgetsUndeclared?: boolean;
   preview?: KindPreview<R>;
+  /** Its changes from the declarations alone, for a kind with no compiled resource (shown after the resources). */
+  previewDeclarations?(base: DesiredMachine | undefined, head: DesiredMachine | undefined): DeclaredChange[];
 }
 
 /** Ledger ids of one kind. */
