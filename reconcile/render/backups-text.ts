@@ -1,6 +1,7 @@
 import type { CreateProgress } from '../../src/borg/types.js';
 import type { HookRun } from '../../src/host/run-hook.js';
 import { formatBytes } from '../../src/util/bytes.js';
+import { plural } from '../../src/util/words.js';
 import type { DestinationResult } from '../operations/backup-destination.js';
 import type { BackupRun } from '../operations/backups-create.js';
 import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
@@ -11,10 +12,6 @@ export function formatSeconds(seconds: number): string {
   return seconds < 60
     ? `${seconds.toFixed(1)} s`
     : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /** The last lines a failed script printed, indented under its failure. */

@@ -1,3 +1,4 @@
+import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonFile } from './json-file.js';
 
@@ -51,7 +52,8 @@ export async function readRuns(path: string): Promise<Runs> {
 }
 
 export async function writeRuns(path: string, runs: Runs): Promise<void> {
-  await writeJsonAtomic(path, runs);
+  // served unauthenticated (GET /status) and read by people: a declared secret text never lands here
+  await writeJsonAtomic(path, redactDeep(runs));
 }
 
 /** Replaces one destination's record, keeping the others (one backup run at a time holds the backups lock). */

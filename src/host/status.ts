@@ -1,3 +1,4 @@
+import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonFile } from './json-file.js';
 
@@ -28,5 +29,6 @@ export async function readStatus(path: string): Promise<MachineStatus> {
 }
 
 export async function writeStatus(path: string, status: MachineStatus): Promise<void> {
-  await writeJsonAtomic(path, status);
+  // served unauthenticated (GET /status) and read by people: a declared secret text never lands here
+  await writeJsonAtomic(path, redactDeep(status));
 }

@@ -1,8 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isBorgopsError } from '../../errors.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { readJsonFile } from '../json-file.js';
-import { acquireLock } from '../lock.js';
+import { withShortLock } from '../lock.js';
 import { staggeredCalendar } from './calendar.js';
 import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
 
@@ -42,25 +40,9 @@ function entry(path: string, job: Omit<EmbeddedJob, 'installedAt' | 'lastRun'>):
   };
 }
 
-/** Apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly. */
-async function withTableLock<T>(tablePath: string, change: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const lock = await acquireLock(`${tablePath}.lock`, 'schedule table update');
-      try {
-        return await change();
-      } finally {
-        await lock.release();
-      }
-    } catch (error: unknown) {
-      if (!isBorgopsError(error, 'E_LOCK') || attempt >= 200) throw error;
-      await sleep(10 + (attempt % 5) * 5);
-    }
-  }
-}
-
 async function updateTable<T>(tablePath: string, change: (table: ScheduleTable) => T): Promise<T> {
-  return withTableLock(tablePath, async () => {
+  // apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly
+  return withShortLock(`${tablePath}.lock`, 'schedule table update', async () => {
     const table = await readScheduleTable(tablePath);
     const result = change(table);
     const jobs = Object.fromEntries(
