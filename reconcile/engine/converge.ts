@@ -11,7 +11,7 @@ import { type AttemptResult, readStatus, writeStatus } from '../../src/host/stat
 import type { Logger } from '../../src/log.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
-import { cliEntry } from './entry.js';
+import { jobEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
@@ -57,7 +57,7 @@ export interface Planned {
 export function jobCommand(paths: HostPaths, machine: string, destination: string): string[] {
   return [
     process.execPath,
-    cliEntry(),
+    jobEntry(),
     'backups',
     'create',
     machine,
