@@ -9,6 +9,7 @@ import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
+import { appliedSettingChanges } from './applied-settings.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
 import { jobEntry } from './entry.js';
@@ -94,6 +95,11 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     now: options.now?.() ?? new Date(),
     borgProcesses: options.borg.processCount - before,
   });
+  const settings = await appliedSettingChanges(paths, desired);
+  if (settings.length > 0) {
+    result.settings = settings;
+    result.summary.change += settings.length;
+  }
   if (schedulers.note !== undefined) result.notes.push(schedulers.note);
   result.notes.push(...(await receiverNotes(paths, desired)));
   return { loaded: source, desired, actual, plan: result, paths, schedulers };
