@@ -8,7 +8,7 @@ import { BorgopsError } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
 import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
-import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
+import { type AttemptResult, readStatusForUpdate, writeStatus } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
 import { appliedSettingChanges } from './applied-settings.js';
 import { type ApplyResult, apply } from './apply.js';
@@ -37,6 +37,13 @@ export interface ConvergeOptions extends SourceOptions {
   now?: () => Date;
   /** What the scheduler selection knows of the host (tests say whether systemd runs). */
   schedulerHost?: SchedulerHost;
+  /** The host paths of root and stateDir, when the command computed them already. */
+  paths?: HostPaths;
+}
+
+/** The host paths a converge works on: the command's, else computed once from root and stateDir. */
+export function convergePaths(options: Pick<ConvergeOptions, 'root' | 'stateDir' | 'paths'>): HostPaths {
+  return options.paths ?? hostPaths(options.root, options.stateDir);
 }
 
 export interface Planned {
@@ -69,7 +76,7 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
   const source = loaded ?? (await loadSource(options));
   const { declarations } = requireValid(source);
   const desired = compile(declarations, options.machine);
-  const paths = hostPaths(options.root, options.stateDir);
+  const paths = convergePaths(options);
   const schedulers = selectScheduler(options.scheduler, paths, {
     logger: options.logger,
     ...options.schedulerHost,
@@ -122,7 +129,7 @@ export interface Applied {
 /** Plans (or checks a saved plan) and applies it under the state directory's lock. */
 export async function runApply(options: ApplyOptions): Promise<Applied> {
   const started = Date.now();
-  const paths = hostPaths(options.root, options.stateDir);
+  const paths = convergePaths(options);
   const saved = options.planFile === undefined ? undefined : await readSavedPlan(options.planFile);
   if (saved && saved.machine !== options.machine) {
     throw new BorgopsError(
@@ -136,9 +143,13 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
   let errors: string[] = [];
   let actions = 0;
   try {
-    const converge = saved
-      ? { ...options, ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
-      : options;
+    const converge = {
+      ...options,
+      paths,
+      ...(saved
+        ? { ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
+        : {}),
+    };
     const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
     if (saved) {
@@ -163,6 +174,8 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
           schedulers: planned.schedulers.all,
           logger: options.logger,
           allow: options.allow,
+          // the ledger's appliedAt from the clock the plan was made with
+          ...(options.now ? { now: options.now } : {}),
           ...(options.onAction ? { onAction: options.onAction } : {}),
         },
         planned.desired,
@@ -200,7 +213,7 @@ async function recordAttempt(
   errors: string[],
   durationMs: number,
 ): Promise<void> {
-  const status = await readStatus(paths.status);
+  const status = await readStatusForUpdate(paths.status);
   const at = new Date().toISOString();
   const applied = result === 'applied' || result === 'partial';
   await writeStatus(paths.status, {

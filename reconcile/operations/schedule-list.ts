@@ -1,6 +1,6 @@
 import { type JobKind, jobKey } from '../../src/desired/jobs.js';
 import { readLedger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
+import type { HostPaths } from '../../src/host/paths.js';
 import { staggeredCalendar } from '../../src/host/schedulers/calendar.js';
 import { readScheduleTable } from '../../src/host/schedulers/embedded.js';
 import {
@@ -43,8 +43,7 @@ export interface ScheduleList {
 
 export interface ScheduleListOptions {
   machine: string;
-  root: string;
-  stateDir: string;
+  paths: HostPaths;
   now: Date;
   schedulerHost?: SchedulerHost;
   /** The applied declarations, when the caller loaded them already. */
@@ -68,7 +67,7 @@ function stateOf(
  * next run computed by borgops's calendar.
  */
 export async function listSchedules(options: ScheduleListOptions): Promise<ScheduleList> {
-  const paths = hostPaths(options.root, options.stateDir);
+  const { paths } = options;
   const { desired, commit, appliedAt } = options.applied ?? (await appliedMachine(paths, options.machine));
   const ledger = await readLedger(paths.ledger);
   const { all } = selectScheduler('auto', paths, options.schedulerHost);

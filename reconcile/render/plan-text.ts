@@ -2,8 +2,8 @@
 // models of engine/, operations/ and preview/, and never runs anything (ARCHITECTURE.md).
 
 import { printableLine } from '../../src/util/printable.js';
+import { unifiedDiff } from '../engine/describe/diff.js';
 import type { Action, Plan } from '../engine/model.js';
-import { unifiedDiff } from '../preview/diff.js';
 
 export interface RenderOptions {
   color: boolean;
