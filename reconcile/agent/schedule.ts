@@ -32,6 +32,37 @@ export interface EmbeddedSchedulerLoop {
   done: Promise<void>;
 }
 
+/** A scheduled check or drill, run in this process like `borgops check`/`borgops drill` (results in runs.json). */
+async function runVerification(
+  options: EmbeddedSchedulerOptions,
+  clock: () => Date,
+  key: string,
+): Promise<void> {
+  const { paths, logger, signal } = options;
+  const { kind, destination } = parseJobKey(key);
+  const common = {
+    paths,
+    borg: options.borg,
+    logger,
+    machine: options.machine,
+    destination,
+    signal,
+    now: clock,
+    // a backup of this machine (a systemd job, a `backups create`) holds the lock: wait for it
+    onWait: (holder: string) =>
+      logger.info({ destination, kind, holder }, `scheduled ${kind} waits for the backups lock`),
+  };
+  const run =
+    kind === 'drill'
+      ? await runDrill(common)
+      : await runCheck({ ...common, verifyData: kind === 'verify-data' });
+  (run.ok ? logger.info.bind(logger) : logger.warn.bind(logger))(
+    { destination, kind, ok: run.ok, failure: run.results[0]?.failure?.class },
+    `scheduled ${kind} finished`,
+  );
+  options.onVerification?.(run);
+}
+
 /**
  * Runs the embedded schedule table's jobs when they are due (the staggered calendar, with
  * systemd's Persistent=true catch-up after downtime). Jobs run one after another: a backup run
@@ -57,32 +88,6 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     });
   }
 
-  async function runVerification(key: string): Promise<void> {
-    const { kind, destination } = parseJobKey(key);
-    const common = {
-      paths,
-      borg: options.borg,
-      logger,
-      machine: options.machine,
-      destination,
-      signal,
-      now: clock,
-      // a backup of this machine (a systemd job, a `backups create`) holds the lock: wait for it
-      onWait: (holder: string) =>
-        logger.info({ destination, kind, holder }, `scheduled ${kind} waits for the backups lock`),
-    };
-    const run =
-      kind === 'drill'
-        ? await runDrill(common)
-        : await runCheck({ ...common, verifyData: kind === 'verify-data' });
-    (run.ok ? logger.info.bind(logger) : logger.warn.bind(logger))(
-      { destination, kind, ok: run.ok, failure: run.results[0]?.failure?.class },
-      `scheduled ${kind} finished`,
-    );
-    options.onVerification?.(run);
-  }
-
-  /** `key`: the destination for its backup job, `<kind>:<destination>` for a check or drill. */
   async function runJob(key: string, lastRun: string | null): Promise<void> {
     const startedAt = clock();
     const { kind, destination } = parseJobKey(key);
@@ -98,7 +103,7 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     if (kind !== 'backup') {
       logger.info({ destination, kind }, `scheduled ${kind} starting`);
       try {
-        await runVerification(key);
+        await runVerification(options, clock, key);
       } catch (error: unknown) {
         logger.error({ destination, kind, err: errorMessage(error) }, `scheduled ${kind} failed`);
       }

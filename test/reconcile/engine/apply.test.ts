@@ -87,6 +87,9 @@ describe('apply', () => {
       'secret.create',
       'hook.write',
       'hook.write',
+      // the monthly check and drill jobs next to the backup job: each runs and reports by itself
+      'schedule.install',
+      'schedule.install',
       'schedule.install',
     ]);
     expect(seen).not.toContain('retention/usb');
@@ -96,11 +99,13 @@ describe('apply', () => {
     expect(Object.keys(ledger.entries)).toEqual([
       'hook/post-restore-linkding',
       'hook/pre-backup-linkding',
+      'schedule/check:usb',
+      'schedule/drill:usb',
       'schedule/usb',
       // the generated passphrase is recorded (the re-init guard tells it from a repository's)
       'secret/usb',
     ]);
-    expect(Object.values(ledger.entries).map((e) => e.appliedAt)).toEqual(Array(4).fill(clock.toISOString()));
+    expect(Object.values(ledger.entries).map((e) => e.appliedAt)).toEqual(Array(6).fill(clock.toISOString()));
     expect(ledger.machine).toBe('jon');
     expect(await readFile(join(paths.hooksDir, 'pre-backup-linkding'), 'utf8')).toContain(
       'pre-backup linkding',
