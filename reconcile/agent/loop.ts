@@ -9,7 +9,7 @@ import { type VerifyOptions, verifyCommit } from '../../src/git/verify.js';
 import { type RefWatcher, watchRefs } from '../../src/git/watch-refs.js';
 import { readApplied } from '../../src/host/applied.js';
 import { hostPaths } from '../../src/host/paths.js';
-import { readStatus, writeStatus } from '../../src/host/status.js';
+import { clearFailedCommit, readStatus, recordFailedCommit } from '../../src/host/status.js';
 import { type ApplyOptions, runApply } from '../engine/converge.js';
 import type { LoadedSource } from '../engine/declarations.js';
 
@@ -199,29 +199,21 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     commit: string,
     reason: string,
     message: string,
-    result: ReconcileOutcome['result'],
+    result: 'invalid' | 'unverified' | 'refused',
     started: number,
   ): Promise<void> {
-    const status = await readStatus(paths.status);
-    await writeStatus(paths.status, {
-      ...status,
-      failedCommit: { commit, reason, message },
-      lastAttempt: {
-        at: new Date().toISOString(),
-        commit,
-        result: result === 'unverified' ? 'unverified' : result === 'refused' ? 'refused' : 'invalid',
-        actions: 0,
-        errors: [message],
-        durationMs: Date.now() - started,
-      },
+    await recordFailedCommit(paths.status, {
+      commit,
+      reason,
+      message,
+      result,
+      durationMs: Date.now() - started,
+      at: new Date(),
     });
   }
 
   async function clearFailed(commit: string): Promise<void> {
-    const status = await readStatus(paths.status);
-    if (status.failedCommit === undefined) return;
-    const { failedCommit: _dropped, ...rest } = status;
-    await writeStatus(paths.status, { ...rest, appliedCommit: commit });
+    await clearFailedCommit(paths.status, commit);
   }
 
   async function run(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Borg } from '../../src/borg/types.js';
 import { errorMessage } from '../../src/errors.js';
 import type { HostPaths } from '../../src/host/paths.js';
-import { readScheduleTable, recordRun } from '../../src/host/schedulers/embedded.js';
+import { readScheduleTable, recordRun, type ScheduleTable } from '../../src/host/schedulers/embedded.js';
 import type { Logger } from '../../src/log.js';
 import { nextRun } from '../../src/schedule/due.js';
 import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
@@ -76,9 +76,19 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     }
   }
 
+  /** The table, or no jobs this round when it cannot be read (logged: the agent keeps serving). */
+  async function readTable(): Promise<ScheduleTable> {
+    try {
+      return await readScheduleTable(paths.schedule);
+    } catch (error: unknown) {
+      logger.error({ err: errorMessage(error) }, 'cannot read the schedule table; no scheduled backups run');
+      return { version: 1, jobs: {} };
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!signal.aborted) {
-      const table = await readScheduleTable(paths.schedule).catch(() => ({ version: 1 as const, jobs: {} }));
+      const table = await readTable();
       const now = clock();
       let earliest = Number.POSITIVE_INFINITY;
       const due: string[] = [];

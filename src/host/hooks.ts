@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTemporaryFile, writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 export interface HookFile {
   content: string;
@@ -10,7 +11,7 @@ export interface HookFile {
 /** Every regular file in the hooks directory; foreign files are reported too, and left alone by plan. */
 export async function observeHooks(dir: string): Promise<Record<string, HookFile>> {
   const hooks: Record<string, HookFile> = {};
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   for (const entry of entries) {
     if (!entry.isFile() || isTemporaryFile(entry.name)) continue;
     const path = join(dir, entry.name);
@@ -24,7 +25,7 @@ export const HOOK_MODE = 0o700;
 
 /** Removes temporary files a killed writer left in the hooks directory (only ours: `.name.random.tmp`). */
 export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   const stale = entries
     .filter((entry) => entry.isFile() && isTemporaryFile(entry.name))
     .map((entry) => entry.name);

@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { BorgopsError } from '../errors.js';
+import { hostFsError, orAbsent } from './fs-error.js';
+import { parseStateFile, readTextIfExists, type StateFile, versioned } from './json-file.js';
 
-export interface LockHolder {
-  pid: number;
-  host: string;
-  command: string;
-  startedAt: string;
+/** Who holds a lock. The previous release wrote lock files without `version`: they read as version 1. */
+export const LockHolder = versioned({
+  pid: z.number().int(),
+  host: z.string(),
+  command: z.string(),
+  startedAt: z.string(),
   /** Tells this holder from another of the same process (two async callers). */
-  token?: string;
-}
+  token: z.string().optional(),
+});
+export type LockHolder = z.infer<typeof LockHolder>;
+
+const lockFile: StateFile<LockHolder> = { what: 'lock file', schema: LockHolder };
 
 export interface Lock {
   holder: LockHolder;
@@ -27,12 +34,24 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readHolder(path: string): Promise<LockHolder | undefined> {
+/**
+ * The holder named in a lock file; undefined when there is no file, `unreadable` when its
+ * content is not JSON (an empty file a killed writer left). JSON of another shape is a named error.
+ */
+async function readHolder(path: string): Promise<LockHolder | 'unreadable' | undefined> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    return 'unreadable';
   }
+  return parseStateFile(path, lockFile, value);
+}
+
+function tokenOf(current: LockHolder | 'unreadable' | undefined): string | undefined {
+  return typeof current === 'object' ? current.token : undefined;
 }
 
 /**
@@ -42,6 +61,7 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
 export async function acquireLock(path: string, command: string): Promise<Lock> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const holder: LockHolder = {
+    version: 1,
     pid: process.pid,
     host: hostname(),
     command,
@@ -59,23 +79,25 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
         return { holder, release: () => releaseIfOurs(path, holder) };
       } catch (error: unknown) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new BorgopsError('E_HOST', `cannot create lock ${path}`, { cause: error });
+          throw hostFsError('create the lock', path, error);
         }
       }
       const current = await readHolder(path);
-      if (current && (current.host !== holder.host || alive(current.pid))) {
+      // released between our link and this read: try the link again (never a takeover)
+      if (current === undefined) continue;
+      if (current !== 'unreadable' && (current.host !== holder.host || alive(current.pid))) {
         throw new BorgopsError(
           'E_LOCK',
           `another borgops holds ${path}: pid ${current.pid} on ${current.host} (${current.command}) since ${current.startedAt}`,
         );
       }
-      if (!current && !(await olderThan(path, 10_000))) {
+      if (current === 'unreadable' && !(await olderThan(path, 10_000))) {
         throw new BorgopsError('E_LOCK', `${path} is unreadable; another borgops may be starting`);
       }
       // stale: a dead holder, or a file left unreadable long ago; replace it atomically
       await copyFile(staged, `${staged}.replace`);
       await rename(`${staged}.replace`, path);
-      if ((await readHolder(path))?.token === holder.token)
+      if (tokenOf(await readHolder(path)) === holder.token)
         return { holder, release: () => releaseIfOurs(path, holder) };
     }
   } finally {
@@ -85,12 +107,11 @@ export async function acquireLock(path: string, command: string): Promise<Lock> 
 }
 
 async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
-  const current = await readHolder(path);
-  if (current?.token === holder.token) await rm(path, { force: true });
+  if (tokenOf(await readHolder(path)) === holder.token) await rm(path, { force: true });
 }
 
 async function olderThan(path: string, ms: number): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await orAbsent(stat(path), 'stat', path);
   return info === undefined || Date.now() - info.mtimeMs > ms;
 }
 

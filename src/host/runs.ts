@@ -1,28 +1,31 @@
+import { z } from 'zod';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
 /** The record of backup runs per destination (written by `backups create`, read by plan, status, watch). */
-export interface DestinationRun {
-  lastAttempt?: string;
-  lastSuccess?: string;
-  archive?: string;
-  durationSeconds?: number;
+export const DestinationRun = z.object({
+  lastAttempt: z.string().optional(),
+  lastSuccess: z.string().optional(),
+  archive: z.string().optional(),
+  durationSeconds: z.number().optional(),
   /** Set when the last attempt failed; cleared by a success. */
-  error?: string;
+  error: z.string().optional(),
   /** The failure class when borg said why (e.g. `missing`: the repository is gone, plan re-observes it). */
-  failure?: string;
-  archives?: number;
-  warnings?: string[];
-}
+  failure: z.string().optional(),
+  archives: z.number().optional(),
+  warnings: z.array(z.string()).optional(),
+});
+export type DestinationRun = z.infer<typeof DestinationRun>;
 
-export interface Runs {
-  version: 1;
-  destinations: Record<string, DestinationRun>;
-}
+export const Runs = versioned({
+  destinations: z.record(z.string(), DestinationRun).default({}),
+});
+export type Runs = z.infer<typeof Runs>;
+
+const runsFile: StateFile<Runs> = { what: 'run record', schema: Runs };
 
 export async function readRuns(path: string): Promise<Runs> {
-  const runs = await readJsonFile<Runs>(path, { version: 1, destinations: {} });
-  return { version: 1, destinations: runs.destinations ?? {} };
+  return (await readStateFile(path, runsFile)) ?? { version: 1, destinations: {} };
 }
 
 export async function writeRuns(path: string, runs: Runs): Promise<void> {

@@ -1,6 +1,7 @@
 import { chown, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 export interface ObservedServed {
   exists: boolean;
@@ -8,7 +9,7 @@ export interface ObservedServed {
 }
 
 export async function observeServed(path: string): Promise<ObservedServed> {
-  const info = await lstat(path).catch(() => undefined);
+  const info = await orAbsent(lstat(path), 'stat', path);
   return { exists: info !== undefined, isDirectory: info?.isDirectory() ?? false };
 }
 
@@ -23,7 +24,7 @@ export function authorizedKeysPath(root: string, directory: string): string {
 }
 
 export async function readAuthorizedKeys(path: string): Promise<string[] | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = await orAbsent(readFile(path, 'utf8'), 'read', path);
   return text === undefined ? undefined : text.split('\n').filter((line) => line.trim() !== '');
 }
 
@@ -37,7 +38,7 @@ export async function updateAuthorizedKeys(
   add: readonly string[],
 ): Promise<void> {
   const current = (await readAuthorizedKeys(path)) ?? [];
-  const before = await stat(path).catch(() => undefined);
+  const before = await orAbsent(stat(path), 'stat', path);
   const dropping = new Set(remove);
   const kept = current.filter((line) => !dropping.has(line));
   const lines = [...kept, ...add.filter((line) => !kept.includes(line))];
