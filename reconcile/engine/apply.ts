@@ -143,7 +143,7 @@ export async function apply(
       case 'retention.prune': {
         const destination = destinationOf(action.destination);
         const target = borgTarget(destination, paths);
-        await pruneArchives(borg, target, action.archives);
+        await pruneArchives(borg, target, action.archives, destination.archivePrefix);
         await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
         return;
       }

@@ -15,7 +15,7 @@ import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
-import { readSavedPlan } from './saved-plan.js';
+import { checkSavedPlan, readSavedPlan } from './saved-plan.js';
 import {
   type SchedulerChoice,
   type SchedulerHost,
@@ -133,19 +133,16 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       : options;
     const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
-    if (saved && saved.fingerprint !== planned.plan.fingerprint) {
-      attempt = 'refused';
-      throw new BorgopsError(
-        'E_GUARD',
-        'the saved plan is stale: the declarations or the machine changed since it was made; make a new plan',
-        {
-          details: [
-            `saved fingerprint ${saved.fingerprint.slice(0, 16)}, now ${planned.plan.fingerprint.slice(0, 16)}`,
-          ],
-        },
-      );
+    if (saved) {
+      try {
+        checkSavedPlan(saved, planned.plan);
+      } catch (error: unknown) {
+        attempt = 'refused';
+        throw error;
+      }
     }
-    const chosen = saved ?? planned.plan;
+    // always the recomputed plan: a saved one only approves it (refusals never come from the file)
+    const chosen = planned.plan;
     // observe read the ledger under this same lock; apply updates a copy (the plan keeps what it saw)
     const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;

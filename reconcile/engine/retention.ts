@@ -1,6 +1,7 @@
 import { ownArchives, planRetention, type RetentionPlan } from '../../src/borg/retention.js';
 import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
 
 /*
  * Retention of one destination, shared by `plan`/`apply` and `backups create` so both prune by
@@ -35,13 +36,31 @@ export function failedLeftovers(archives: readonly Archive[], prefix: string): s
   return ownArchives(candidates, prefix).map((archive) => `${archive.name}${suffix}`);
 }
 
-/** The prune step: delete exactly these archives (one borg process), then `borg compact` to free the space. */
+/** This machine's and destination's archive, or its `.failed` leftover: the only names a prune may delete. */
+export function isOwnArchiveName(name: string, prefix: string): boolean {
+  const base = name.endsWith('.failed') ? name.slice(0, -'.failed'.length) : name;
+  return ownArchives([{ name: base }], prefix).length === 1;
+}
+
+/**
+ * The prune step: delete exactly these archives (one borg process), then `borg compact` to free
+ * the space. Checked again here, at the point of use: a name without this machine's and
+ * destination's prefix is refused whatever computed the list.
+ */
 export async function pruneArchives(
   borg: Borg,
   target: BorgTarget,
   archives: readonly string[],
+  prefix: string,
 ): Promise<void> {
   if (archives.length === 0) return;
+  const foreign = archives.filter((name) => !isOwnArchiveName(name, prefix));
+  if (foreign.length > 0) {
+    throw new BorgopsError(
+      'E_GUARD',
+      `refusing to prune ${foreign.length} archive(s) that are not ${prefix}<time>: ${foreign.slice(0, 3).join(', ')}`,
+    );
+  }
   await borg.deleteArchives(target, archives);
   await borg.compact(target);
 }

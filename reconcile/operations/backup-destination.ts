@@ -117,7 +117,7 @@ async function retention(
   if (guard)
     result.warnings.push(`retention skipped: ${guard.message.replace('--allow', 'borgops apply --allow')}`);
   const leftovers = failedLeftovers(observation.archives, destination.archivePrefix);
-  await pruneArchives(context.borg, target, [...pruned, ...leftovers]);
+  await pruneArchives(context.borg, target, [...pruned, ...leftovers], destination.archivePrefix);
   result.pruned = [...pruned, ...leftovers];
   result.archives = own.length - pruned.length;
 }

@@ -1,5 +1,6 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BorgopsError } from '../errors.js';
 import { isTemporaryFile, writeFileAtomic } from './atomic.js';
 import { orAbsent } from './fs-error.js';
 
@@ -33,12 +34,20 @@ export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> 
   return stale;
 }
 
+/** A hook name is a plain file name (`pre-backup-<state>`): checked where it is used, whatever made it. */
+export function hookPath(dir: string, name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
+    throw new BorgopsError('E_GUARD', `refusing hook name ${JSON.stringify(name)}: not a plain file name`);
+  }
+  return join(dir, name);
+}
+
 export async function writeHook(dir: string, name: string, content: string): Promise<string> {
-  const path = join(dir, name);
+  const path = hookPath(dir, name);
   await writeFileAtomic(path, content, { mode: HOOK_MODE });
   return path;
 }
 
 export async function removeHook(dir: string, name: string): Promise<void> {
-  await rm(join(dir, name), { force: true });
+  await rm(hookPath(dir, name), { force: true });
 }

@@ -1,10 +1,142 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makePlan, runApply } from '../../../reconcile/engine/converge.js';
 import type { Plan } from '../../../reconcile/engine/model.js';
 import { readSavedPlan, writeSavedPlan } from '../../../reconcile/engine/saved-plan.js';
 import { isBorgopsError } from '../../../src/errors.js';
+import { archiveNames, type ConvergeWorld, convergeWorld } from '../../helpers/converge.js';
 import { tempDir } from '../../helpers/temp.js';
+
+async function savePlan(w: ConvergeWorld, edit: (plan: Plan) => void): Promise<string> {
+  const planned = await makePlan(w.options);
+  const saved = structuredClone(planned.plan);
+  edit(saved);
+  const file = join(w.root, '..', 'plan.json');
+  await writeFile(file, JSON.stringify(saved));
+  return file;
+}
+
+function applySaved(w: ConvergeWorld, planFile: string) {
+  return runApply({ ...w.options, allow: new Set(), planFile });
+}
+
+describe('apply --plan FILE recomputes the plan and runs only what it recomputed', () => {
+  it('refuses a plan whose hook action was renamed to escape the hooks directory', async () => {
+    const w = await convergeWorld();
+    const file = await savePlan(w, (plan) => {
+      for (const action of plan.actions) {
+        if (action.op === 'hook.write') {
+          action.name = '../../../../x';
+          action.content = 'touch /tmp/pwned\n';
+        }
+      }
+    });
+    await expect(applySaved(w, file)).rejects.toMatchObject({
+      code: 'E_GUARD',
+      shortMessage: expect.stringMatching(/saved plan's actions differ from the recomputed plan/),
+    });
+    await expect(stat(join(w.root, '..', 'x'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(w.paths.hooksDir, 'pre-backup-linkding'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a plan with an added authorized-key action', async () => {
+    const w = await convergeWorld();
+    const victim = join(w.root, 'home/admin/.ssh/authorized_keys');
+    await mkdir(join(w.root, 'home/admin/.ssh'), { recursive: true });
+    await writeFile(victim, 'ssh-ed25519 AAAAadmin admin\n');
+    const file = await savePlan(w, (plan) => {
+      plan.actions.push({
+        op: 'authorized-key.set',
+        id: 'authorized-key/evil',
+        kind: 'authorized-key',
+        client: 'evil',
+        file: victim,
+        remove: [],
+        add: ['ssh-ed25519 AAAAattacker evil'],
+        effect: 'additive',
+        summary: 'authorize evil',
+      });
+    });
+    await expect(applySaved(w, file)).rejects.toMatchObject({ code: 'E_GUARD' });
+    expect(await readFile(victim, 'utf8')).toBe('ssh-ed25519 AAAAadmin admin\n');
+  });
+
+  it('takes refusals from the recomputation: an emptied refusals list does not prune', async () => {
+    const w = await convergeWorld({ prune: { keep: { daily: 10 } } });
+    expect((await w.apply()).result.errors).toEqual([]);
+    const target = await w.target('local');
+    const tree = join(w.root, 'var/backup/linkding');
+    await mkdir(tree, { recursive: true });
+    await writeFile(join(tree, 'db'), 'data\n');
+    for (const day of ['01', '02', '03', '04']) {
+      await w.borg.create(target, `jon-local-2026-03-${day}T01:00:00`, {
+        paths: ['var/backup/linkding'],
+        cwd: w.root,
+        compression: 'none',
+        exclude: [],
+        timestamp: `2026-03-${day}T01:00:00`,
+      });
+    }
+    await w.repo.commit({
+      'inventory.json': (await readFile(join(w.repo.dir, 'inventory.json'), 'utf8')).replace(
+        '"daily": 10',
+        '"daily": 1',
+      ),
+    });
+    const file = await savePlan(w, (plan) => {
+      expect(plan.refusals.map((r) => r.guard)).toEqual(['large-prune']);
+      plan.refusals = [];
+    });
+    await expect(applySaved(w, file)).rejects.toMatchObject({
+      code: 'E_GUARD',
+      shortMessage: expect.stringMatching(/refused by 1 safety guard/),
+    });
+    expect(await archiveNames(w, 'local')).toHaveLength(4);
+  });
+
+  it('refuses a saved prune of archives that are not in the recomputed plan', async () => {
+    const w = await convergeWorld({ prune: { keep: { daily: 10 } } });
+    expect((await w.apply()).result.errors).toEqual([]);
+    const target = await w.target('local');
+    await mkdir(join(w.root, 'var/backup/linkding'), { recursive: true });
+    for (const name of ['sara-local-2026-03-01T01:00:00', 'jon-local-2026-03-01T01:00:00']) {
+      await w.borg.create(target, name, {
+        paths: ['var/backup/linkding'],
+        cwd: w.root,
+        compression: 'none',
+        exclude: [],
+        timestamp: '2026-03-01T01:00:00',
+      });
+    }
+    const file = await savePlan(w, (plan) => {
+      plan.actions.push({
+        op: 'retention.prune',
+        id: 'retention/local',
+        kind: 'retention',
+        destination: 'local',
+        archives: ['sara-local-2026-03-01T01:00:00'],
+        kept: 1,
+        total: 2,
+        effect: 'destructive',
+        summary: 'prune',
+      });
+    });
+    await expect(applySaved(w, file)).rejects.toMatchObject({ code: 'E_GUARD' });
+    expect((await archiveNames(w, 'local')).sort()).toEqual([
+      'jon-local-2026-03-01T01:00:00',
+      'sara-local-2026-03-01T01:00:00',
+    ]);
+  });
+
+  it('applies an untouched saved plan', async () => {
+    const w = await convergeWorld();
+    const file = await savePlan(w, () => undefined);
+    const applied = await applySaved(w, file);
+    expect(applied.result.errors).toEqual([]);
+    expect(await readFile(join(w.paths.hooksDir, 'pre-backup-linkding'), 'utf8')).toContain('pre-backup');
+  });
+});
 
 const diff = { path: '/h/pre-backup-x', before: '', after: 'echo\n' };
 
@@ -73,7 +205,7 @@ async function failure(promise: Promise<unknown>) {
   return error;
 }
 
-describe('saved plans (plan --out, apply --plan)', () => {
+describe('the saved plan file (plan --out, apply --plan)', () => {
   it('reads back exactly what was saved', async () => {
     const path = join(await tempDir(), 'plans', 'jon.json');
     await writeSavedPlan(path, planOf());
@@ -85,21 +217,18 @@ describe('saved plans (plan --out, apply --plan)', () => {
     const plan = planOf();
     await writeFile(
       path,
-      JSON.stringify({ ...plan, actions: [{ ...plan.actions[1], archives: 'everything' }] }),
+      JSON.stringify({ ...plan, actions: [{ ...plan.actions[1], effect: 'explosive' }] }),
     );
     const error = await failure(readSavedPlan(path));
     expect(error.code).toBe('E_USAGE');
     expect(error.shortMessage).toBe(
       `${path} is not a borgops plan (version 1); make a new one with \`borgops plan --out FILE\``,
     );
-    expect(error.details).toEqual([expect.stringMatching(/^actions\.0\.archives: /)]);
+    expect(error.details).toEqual([expect.stringMatching(/^actions\.0\.effect: /)]);
 
-    await writeFile(
-      path,
-      JSON.stringify({ ...plan, actions: [{ ...plan.actions[0], op: 'volcano.erupt' }] }),
-    );
+    await writeFile(path, JSON.stringify({ ...plan, actions: [{ ...plan.actions[0], id: 7 }] }));
     expect((await failure(readSavedPlan(path))).details).toEqual([
-      expect.stringMatching(/^actions\.0\.op: /),
+      expect.stringMatching(/^actions\.0\.id: /),
     ]);
     await writeFile(path, JSON.stringify({ ...plan, version: 7 }));
     expect((await failure(readSavedPlan(path))).shortMessage).toContain(
