@@ -4,6 +4,7 @@ import type { HostPaths } from '../../src/host/paths.js';
 import { readScheduleTable, recordRun, type ScheduleTable } from '../../src/host/schedulers/embedded.js';
 import type { Logger } from '../../src/log.js';
 import { nextRun } from '../../src/schedule/due.js';
+import { createWaker } from '../../src/util/sleep.js';
 import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
 
 export interface EmbeddedSchedulerOptions {
@@ -32,22 +33,7 @@ export interface EmbeddedSchedulerLoop {
 export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): EmbeddedSchedulerLoop {
   const { paths, logger, signal } = options;
   const clock = options.now ?? (() => new Date());
-  let wake: (() => void) | undefined;
-
-  async function sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, Math.max(0, ms));
-      const onAbort = () => finish();
-      function finish(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        wake = undefined;
-        resolve();
-      }
-      wake = finish;
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
+  const waker = createWaker();
 
   async function runJob(destination: string): Promise<void> {
     const startedAt = clock();
@@ -111,12 +97,12 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
         await runJob(destination);
       }
       if (due.length > 0) continue;
-      await sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()));
+      await waker.sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()), signal);
     }
   }
 
   const done = loop().catch((error: unknown) => {
     logger.error({ err: errorMessage(error) }, 'embedded scheduler stopped');
   });
-  return { poke: () => wake?.(), done };
+  return { poke: () => waker.wake(), done };
 }

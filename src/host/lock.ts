@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { BorgopsError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import { hostFsError, orAbsent } from './fs-error.js';
 import { parseStateFile, readTextIfExists, type StateFile, versioned } from './json-file.js';
 
@@ -135,14 +136,6 @@ export async function waitForLock(path: string, command: string, options: WaitOp
       if (!waiting) options.onWait?.(error.shortMessage);
       waiting = true;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, options.pollMs ?? 1000);
-      options.signal?.addEventListener('abort', done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+    await sleep(options.pollMs ?? 1000, options.signal);
   }
 }
