@@ -2,6 +2,7 @@
 // the top of the import order (ARCHITECTURE.md).
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
+import { errnoCode, hostFsError } from '../../src/host/fs-error.js';
 import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
@@ -41,6 +42,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
+function isFsError(error: unknown): error is Error & { syscall: string; path: string; code: string } {
+  return (
+    error instanceof Error &&
+    typeof errnoCode(error) === 'string' &&
+    'syscall' in error &&
+    typeof error.syscall === 'string' &&
+    'path' in error &&
+    typeof error.path === 'string'
+  );
+}
+
 /** Runs the CLI and returns the exit code; the one place errors become messages and codes. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = 0;
@@ -50,9 +62,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
-  } catch (error: unknown) {
+  } catch (caught: unknown) {
+    let error = caught;
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
+    }
+    // a file system error no command named: still one line, with the path and the errno's meaning
+    if (!(error instanceof BorgopsError) && isFsError(error)) {
+      error = hostFsError(error.syscall, error.path, error);
     }
     if (error instanceof BorgopsError) {
       io.err(`borgops: ${redactUrl(error.shortMessage)}\n`);

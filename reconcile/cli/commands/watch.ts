@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BorgopsError } from '../../../src/errors.js';
+import { hostFsError } from '../../../src/host/fs-error.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { type AgentHttp, startHttp } from '../../agent/http.js';
 import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
@@ -30,6 +31,15 @@ function seconds(value: string, flag: string): number {
   if (!Number.isFinite(number) || number < 0)
     throw new BorgopsError('E_USAGE', `${flag} must be a number of seconds, not "${value}"`);
   return number;
+}
+
+/** The webhook secret; a missing or unreadable file is one line naming it (never its content). */
+async function readSecretFile(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error: unknown) {
+    throw hostFsError('read --webhook-secret-file', path, error);
+  }
 }
 
 export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -76,9 +86,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
     }
     const webhookSecret =
-      flags.webhookSecretFile === undefined
-        ? undefined
-        : (await readFile(flags.webhookSecretFile, 'utf8')).trim();
+      flags.webhookSecretFile === undefined ? undefined : await readSecretFile(flags.webhookSecretFile);
     const allow = allowedGuards(flags);
 
     const controller = new AbortController();
