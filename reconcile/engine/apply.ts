@@ -35,6 +35,20 @@ export interface ApplyResult {
   borgProcesses: number;
 }
 
+/**
+ * Keeps the first-apply time of every declared destination (a new one starts now, an undeclared
+ * one is forgotten): freshness counts from it until a backup succeeds, whatever reconciles since.
+ */
+export function startClocks(
+  previous: Ledger['destinations'],
+  declared: readonly DesiredDestination[],
+  at: string,
+): NonNullable<Ledger['destinations']> {
+  const clocks: NonNullable<Ledger['destinations']> = {};
+  for (const { name } of declared) clocks[name] = previous?.[name] ?? { firstAppliedAt: at };
+  return clocks;
+}
+
 const keyModes = ['repokey', 'repokey-blake2', 'keyfile', 'keyfile-blake2'];
 
 /** Refuses the whole plan when a guard the user did not allow would trip (nothing is changed). */
@@ -248,6 +262,7 @@ export async function apply(
       if (entry.kind === 'repository' || entry.kind === 'retention' || entry.kind === 'served-repository')
         delete ledger.entries[id];
     }
+    ledger.destinations = startClocks(ledger.destinations, desired.destinations, now());
     await writeLedger(paths.ledger, { ...ledger, machine: desired.machine });
   }
 }

@@ -1,3 +1,4 @@
+import type { Declarations } from '../../src/config/model.js';
 import { formatProblem } from '../../src/config/problem.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredDestination, DesiredMachine } from '../../src/desired/types.js';
@@ -13,6 +14,8 @@ import type { HostPaths } from '../../src/host/paths.js';
  */
 export interface AppliedMachine {
   desired: DesiredMachine;
+  /** All the applied declarations (a server compiles its clients' from them). */
+  declarations: Declarations;
   commit?: string;
   appliedAt: string;
 }
@@ -41,6 +44,7 @@ export async function appliedMachine(paths: HostPaths, machine: string | undefin
   }
   return {
     desired,
+    declarations: result.declarations,
     ...(snapshot.commit === undefined ? {} : { commit: snapshot.commit }),
     appliedAt: snapshot.appliedAt,
   };

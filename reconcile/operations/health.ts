@@ -2,6 +2,7 @@ import type { DesiredDestination } from '../../src/desired/types.js';
 import type { Runs } from '../../src/host/runs.js';
 import type { MachineStatus } from '../../src/host/status.js';
 import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
+import type { ServedHealth } from './served.js';
 
 export interface Condition {
   type: 'Ready' | 'Stalled';
@@ -35,6 +36,8 @@ export interface HealthReport {
   failedCommit?: { commit: string; reason: string; message: string };
   conditions: Condition[];
   destinations: DestinationHealth[];
+  /** On a server: each served client repository as the server sees it. */
+  served?: ServedHealth[];
 }
 
 export interface HealthInput {
@@ -42,9 +45,13 @@ export interface HealthInput {
   status: MachineStatus;
   runs: Runs;
   destinations: readonly DesiredDestination[];
+  /** When each destination was first applied (the ledger): its clock until a backup succeeds. */
+  firstApplied?: Readonly<Record<string, string>>;
   now: Date;
   /** The next run of a destination's job, from the scheduler (undefined when unknown). */
   nextRun?: (destination: DesiredDestination) => Date | undefined;
+  /** On a server: its served client repositories, observed. */
+  served?: ServedHealth[];
 }
 
 /** maxAge as declared, or twice the longest gap between scheduled runs (the "no backup for N days" alert). */
@@ -63,7 +70,8 @@ function iso(date: Date | undefined): string | undefined {
 function ageText(seconds: number): string {
   if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  return `${Math.round(seconds / 60)}m`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
+  return `${Math.round(seconds)}s`;
 }
 
 export function healthReport(input: HealthInput): HealthReport {
@@ -71,7 +79,8 @@ export function healthReport(input: HealthInput): HealthReport {
   const destinations: DestinationHealth[] = input.destinations.map((destination) => {
     const run = runs.destinations[destination.name] ?? {};
     const maxAge = maxAgeOf(destination, now);
-    const since = run.lastSuccess ?? status.appliedAt;
+    // a reconcile never resets the clock: it runs from the first apply until a backup succeeds
+    const since = run.lastSuccess ?? input.firstApplied?.[destination.name];
     const stale =
       maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
     const next = input.nextRun?.(destination);
@@ -109,6 +118,7 @@ export function healthReport(input: HealthInput): HealthReport {
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 
   const staleOnes = destinations.filter((d) => d.stale);
+  const staleClients = (input.served ?? []).filter((s) => s.stale);
   let ready: Condition;
   if (status.appliedCommit === undefined) {
     ready = {
@@ -134,12 +144,31 @@ export function healthReport(input: HealthInput): HealthReport {
         })
         .join('; '),
     };
+  } else if (staleClients.length > 0) {
+    ready = {
+      type: 'Ready',
+      status: false,
+      reason: 'ClientStale',
+      message: staleClients
+        .map((s) => {
+          const since =
+            s.lastWrite === undefined
+              ? 'never written'
+              : `last write ${ageText((now.getTime() - Date.parse(s.lastWrite)) / 1000)} ago`;
+          return `served ${s.client} (${s.instance}): ${since} (maxAge ${ageText(s.maxAgeSeconds ?? 0)})`;
+        })
+        .join('; '),
+    };
   } else {
     ready = {
       type: 'Ready',
       status: true,
       reason: 'Fresh',
-      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh`,
+      message: `applied ${status.appliedCommit.slice(0, 12)}; every destination is fresh${
+        input.served !== undefined && input.served.length > 0
+          ? ' and every served client wrote within maxAge'
+          : ''
+      }`,
     };
   }
 
@@ -151,6 +180,7 @@ export function healthReport(input: HealthInput): HealthReport {
     ...(failed === undefined ? {} : { failedCommit: failed }),
     conditions: [ready, stalled],
     destinations,
+    ...(input.served === undefined || input.served.length === 0 ? {} : { served: input.served }),
   };
 }
 

@@ -1,12 +1,15 @@
 // operations/: what a person asks of one machine (backups, status, health, schedules); built on
 // engine/, never on preview/, render/, agent/ or cli/ (ARCHITECTURE.md).
 import { isBorgopsError } from '../../src/errors.js';
+import { readLedger } from '../../src/host/ledger.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
+import { formatBytes } from '../../src/util/bytes.js';
 import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 import { type HealthReport, healthReport } from './health.js';
 import { listSchedules } from './schedule-list.js';
+import { servedHealth } from './served.js';
 
 /** The declarations applied on this host for `machine`; undefined when none are (or another machine's are). */
 async function applied(paths: HostPaths, machine: string): Promise<AppliedMachine | undefined> {
@@ -23,10 +26,16 @@ async function applied(paths: HostPaths, machine: string): Promise<AppliedMachin
  * The machine's health from the state directory alone (no git, no borg): status, runs, and the
  * applied declarations with their jobs' next runs (loaded and compiled once per request).
  */
-export async function machineHealth(paths: HostPaths, machine: string, now: Date): Promise<HealthReport> {
-  const [status, runs, inForce] = await Promise.all([
+export async function machineHealth(
+  paths: HostPaths,
+  machine: string,
+  now: Date,
+  options: { recordServed?: boolean } = {},
+): Promise<HealthReport> {
+  const [status, runs, ledger, inForce] = await Promise.all([
     readStatus(paths.status),
     readRuns(paths.runs),
+    readLedger(paths.ledger),
     applied(paths, machine),
   ]);
   const next = new Map<string, Date>();
@@ -40,13 +49,28 @@ export async function machineHealth(paths: HostPaths, machine: string, now: Date
     });
     for (const job of list.jobs) if (job.nextRun !== null) next.set(job.destination, new Date(job.nextRun));
   }
+  const served =
+    inForce === undefined || inForce.desired.served.length === 0
+      ? undefined
+      : await servedHealth({
+          paths,
+          server: machine,
+          declarations: inForce.declarations,
+          served: inForce.desired.served,
+          now,
+          record: options.recordServed ?? false,
+        });
   return healthReport({
     machine,
     status,
     runs,
+    firstApplied: Object.fromEntries(
+      Object.entries(ledger.destinations ?? {}).map(([name, clock]) => [name, clock.firstAppliedAt]),
+    ),
     destinations: inForce?.desired.destinations ?? [],
     now,
     nextRun: (destination) => next.get(destination.name),
+    ...(served === undefined ? {} : { served }),
   });
 }
 
@@ -79,6 +103,24 @@ export function formatHealth(report: HealthReport, now: Date): string {
       ...(d.lastError ? [`last error: ${d.lastError}`] : []),
     ];
     lines.push(`  ${d.name}: ${parts.join(', ')}`);
+  }
+  for (const s of report.served ?? []) {
+    const parts = [
+      s.lastWrite ? `last write ${ago(now, s.lastWrite)}` : 'never written',
+      ...(s.transaction === undefined ? [] : [`transaction ${s.transaction}`]),
+      formatBytes(s.bytes),
+      ...(s.quotaBytes === undefined
+        ? []
+        : [`quota ${formatBytes(s.quotaUseBytes ?? s.bytes)} of ${formatBytes(s.quotaBytes)}`]),
+      ...(s.growthBytes === undefined || s.growthBytes === 0
+        ? []
+        : [`${s.growthBytes > 0 ? 'grew' : 'SHRANK'} ${formatBytes(Math.abs(s.growthBytes))}`]),
+      ...(s.appendOnly ? ['append-only'] : []),
+      ...(s.pendingDeletions ? [`${s.pendingDeletions} pending deletions`] : []),
+      ...(s.stale ? ['STALE'] : []),
+      ...(s.problem ? [s.problem] : []),
+    ];
+    lines.push(`  served ${s.client} (${s.instance}, ${s.path}): ${parts.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

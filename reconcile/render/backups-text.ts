@@ -1,20 +1,11 @@
 import type { CreateProgress } from '../../src/borg/types.js';
 import type { HookRun } from '../../src/host/run-hook.js';
+import { formatBytes } from '../../src/util/bytes.js';
 import type { DestinationResult } from '../operations/backup-destination.js';
 import type { BackupRun } from '../operations/backups-create.js';
 import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 export function formatSeconds(seconds: number): string {
   return seconds < 60

@@ -79,6 +79,80 @@ export function renderMetrics(report: HealthReport, counters: Counters): string 
     'Unix time of the next scheduled backup per destination.',
     perDestination((d) => seconds(d.nextRun)),
   );
+  const served = report.served ?? [];
+  const perClient = (pick: (s: NonNullable<HealthReport['served']>[number]) => number | undefined) =>
+    served.flatMap((s): [Record<string, string>, number][] => {
+      const value = pick(s);
+      return value === undefined ? [] : [[{ machine, instance: s.instance, client: s.client }, value]];
+    });
+  if (served.length > 0) {
+    family(
+      'borgops_served_last_write_timestamp_seconds',
+      'gauge',
+      "Unix time of the newest committed write to a served client's repository, as the server sees it.",
+      perClient((s) => seconds(s.lastWrite ?? s.createdAt)),
+    );
+    family(
+      'borgops_served_stale',
+      'gauge',
+      "1 when a served client's repository has not been written within the client's maxAge.",
+      perClient((s) => (s.stale ? 1 : 0)),
+    );
+    family(
+      'borgops_served_max_age_seconds',
+      'gauge',
+      "The client's effective maxAge for this server, from the same commit.",
+      perClient((s) => s.maxAgeSeconds),
+    );
+    family(
+      'borgops_served_bytes',
+      'gauge',
+      "Size on disk of a served client's repository.",
+      perClient((s) => s.bytes),
+    );
+    family(
+      'borgops_served_quota_bytes',
+      'gauge',
+      'The declared storage quota of a served client repository.',
+      perClient((s) => s.quotaBytes),
+    );
+    family(
+      'borgops_served_quota_used_bytes',
+      'gauge',
+      'What borg counts against the storage quota (storage_quota_use of the repository hints).',
+      perClient((s) => s.quotaUseBytes),
+    );
+    family(
+      'borgops_served_growth_bytes',
+      'gauge',
+      'Size change between the two newest distinct observations (negative: the repository shrank).',
+      perClient((s) => s.growthBytes),
+    );
+    family(
+      'borgops_served_shrunk',
+      'gauge',
+      '1 when the repository got smaller since the previous observation.',
+      perClient((s) => (s.shrunk ? 1 : 0)),
+    );
+    family(
+      'borgops_served_append_only',
+      'gauge',
+      '1 when the client repository is served append-only.',
+      perClient((s) => (s.appendOnly ? 1 : 0)),
+    );
+    family(
+      'borgops_served_pending_deletions',
+      'gauge',
+      'Deleted objects still in the segments until an admin compacts (append-only clients cannot).',
+      perClient((s) => s.pendingDeletions),
+    );
+    family(
+      'borgops_served_transaction',
+      'gauge',
+      'The newest committed borg transaction number of the repository.',
+      perClient((s) => s.transaction),
+    );
+  }
   family(
     'borgops_reconcile_total',
     'counter',

@@ -25,9 +25,15 @@ export const LedgerEntry = z.object({
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
+/** A destination's freshness clock: it starts at the first apply that declared it, never at a later one. */
+export const DestinationClock = z.object({ firstAppliedAt: z.string() });
+export type DestinationClock = z.infer<typeof DestinationClock>;
+
 export const Ledger = versioned({
   machine: z.string().optional(),
   entries: z.record(z.string(), LedgerEntry).default({}),
+  /** Per declared destination: when it was first applied (the "never backed up" clock). */
+  destinations: z.record(z.string(), DestinationClock).optional(),
 });
 export type Ledger = z.infer<typeof Ledger>;
 

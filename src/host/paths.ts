@@ -29,6 +29,8 @@ export interface HostPaths {
   status: string;
   /** The embedded scheduler's table. */
   schedule: string;
+  /** On a server: the last observations of each served repository (growth, shrinks). */
+  served: string;
   /** Mirror clones of remote config repositories. */
   mirrors: string;
   /** systemd units (`<root>/etc/systemd/system`). */
@@ -52,6 +54,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     runs: join(state, 'runs.json'),
     status: join(state, 'status.json'),
     schedule: join(state, 'schedule.json'),
+    served: join(state, 'served.json'),
     mirrors: join(state, 'mirrors'),
     unitsDir: join(absoluteRoot, 'etc/systemd/system'),
   };

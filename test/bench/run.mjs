@@ -12,6 +12,7 @@ const all = [
   'preview',
   'retention',
   'watch-latency',
+  'served-watch',
 ];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const runs = Number(process.env.BENCH_RUNS ?? 5);

@@ -13,7 +13,9 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
     .action(async (_flags: unknown, command: Command) => {
       const options = globalOptions(command);
       const now = new Date();
-      const report = await machineHealth(hostPaths(options.root, options.stateDir), options.machine, now);
+      const report = await machineHealth(hostPaths(options.root, options.stateDir), options.machine, now, {
+        recordServed: true,
+      });
       if (options.json) printJson(io, report);
       else io.out(formatHealth(report, now));
       setExit(report.conditions[0]?.status ? 0 : 1);

@@ -138,7 +138,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
     if (flags.listen !== undefined) {
       http = await startHttp({
         listen: flags.listen,
-        report: () => machineHealth(paths, options.machine, new Date()),
+        report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
         counters: () => counters,
         onPush: () => loop.trigger('webhook'),
         ...(webhookSecret === undefined ? {} : { webhookSecret }),

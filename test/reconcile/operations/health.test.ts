@@ -1,13 +1,74 @@
 import { describe, expect, it } from 'vitest';
+import { startClocks } from '../../../reconcile/engine/apply.js';
 import { healthReport, maxAgeOf } from '../../../reconcile/operations/health.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
 import type { Runs } from '../../../src/host/runs.js';
 import type { MachineStatus } from '../../../src/host/status.js';
 
-const now = new Date('2026-03-10T12:00:00Z');
-const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000).toISOString();
+const destination = {
+  name: 'local',
+  repo: '/srv/borg',
+  startAt: ['daily'],
+  staggerSeconds: 0,
+  maxAgeSeconds: 3600,
+} as DesiredDestination;
+const now = new Date('2026-03-01T12:00:00Z');
 
-function destination(overrides: Partial<DesiredDestination> = {}): DesiredDestination {
+describe('freshness', () => {
+  it('counts from the first apply, not from the last reconcile, until a backup succeeds', () => {
+    const report = healthReport({
+      machine: 'jon',
+      status: { version: 1, appliedCommit: 'a'.repeat(40), appliedAt: '2026-03-01T11:59:59Z' },
+      runs: { version: 1, destinations: {} },
+      firstApplied: { local: '2026-03-01T10:00:00Z' },
+      destinations: [destination],
+      now,
+    });
+    expect(report.destinations[0]?.stale).toBe(true);
+    expect(report.conditions[0]).toMatchObject({ status: false, reason: 'BackupStale' });
+    expect(report.conditions[0]?.message).toBe('local: never backed up (maxAge 1h)');
+  });
+
+  it('a recent success makes it fresh again; an old one does not', () => {
+    const input = {
+      machine: 'jon',
+      status: { version: 1 as const, appliedCommit: 'a'.repeat(40), appliedAt: '2026-03-01T11:59:59Z' },
+      firstApplied: { local: '2026-01-01T00:00:00Z' },
+      destinations: [destination],
+      now,
+    };
+    const fresh = healthReport({
+      ...input,
+      runs: { version: 1, destinations: { local: { lastSuccess: '2026-03-01T11:30:00Z' } } },
+    });
+    expect(fresh.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
+    const old = healthReport({
+      ...input,
+      runs: {
+        version: 1,
+        destinations: { local: { lastSuccess: '2026-03-01T10:30:00Z', lastAttempt: '2026-03-01T11:59:00Z' } },
+      },
+    });
+    expect(old.conditions[0]).toMatchObject({ status: false, reason: 'BackupStale' });
+  });
+
+  it("keeps a declared destination's first apply, starts a new one now and forgets an undeclared one", () => {
+    const clocks = startClocks(
+      { local: { firstAppliedAt: '2026-01-01T00:00:00Z' }, gone: { firstAppliedAt: '2025-01-01T00:00:00Z' } },
+      [destination, { ...destination, name: 'offsite' }],
+      '2026-03-01T12:00:00.000Z',
+    );
+    expect(clocks).toEqual({
+      local: { firstAppliedAt: '2026-01-01T00:00:00Z' },
+      offsite: { firstAppliedAt: '2026-03-01T12:00:00.000Z' },
+    });
+  });
+});
+
+const at = new Date('2026-03-10T12:00:00Z');
+const hoursAgo = (hours: number) => new Date(at.getTime() - hours * 3_600_000).toISOString();
+
+function destinationOf(overrides: Partial<DesiredDestination> = {}): DesiredDestination {
   return {
     name: 'local',
     instance: 'default',
@@ -45,8 +106,15 @@ const fresh: Runs = {
   destinations: { local: { lastSuccess: hoursAgo(2), archive: 'jon-local-1', archives: 4 } },
 };
 
-function report(status: MachineStatus, runs: Runs, destinations = [destination()]) {
-  return healthReport({ machine: 'jon', status, runs, destinations, now });
+function report(status: MachineStatus, runs: Runs, destinations = [destinationOf()]) {
+  return healthReport({
+    machine: 'jon',
+    status,
+    runs,
+    destinations,
+    now: at,
+    firstApplied: { offsite: hoursAgo(5) },
+  });
 }
 
 describe('machine health', () => {
@@ -87,8 +155,8 @@ describe('machine health', () => {
   it('says which destinations are stale, and since when', () => {
     const old: Runs = { version: 1, destinations: { local: { lastSuccess: hoursAgo(72) } } };
     const health = report(applied, old, [
-      destination(),
-      destination({ name: 'offsite', maxAgeSeconds: 7200 }),
+      destinationOf(),
+      destinationOf({ name: 'offsite', maxAgeSeconds: 7200 }),
     ]);
     expect(health.conditions[0]).toMatchObject({
       status: false,
@@ -137,8 +205,8 @@ describe('machine health', () => {
 
 describe('maxAgeOf', () => {
   it('is the declared max age, else twice the schedule interval plus the stagger', () => {
-    expect(maxAgeOf(destination({ maxAgeSeconds: 60 }), now)).toBe(60);
-    expect(maxAgeOf(destination({ startAt: ['hourly'], staggerSeconds: 30 }), now)).toBe(7230);
-    expect(maxAgeOf(destination({ startAt: ['not a calendar'] }), now)).toBeUndefined();
+    expect(maxAgeOf(destinationOf({ maxAgeSeconds: 60 }), at)).toBe(60);
+    expect(maxAgeOf(destinationOf({ startAt: ['hourly'], staggerSeconds: 30 }), at)).toBe(7230);
+    expect(maxAgeOf(destinationOf({ startAt: ['not a calendar'] }), at)).toBeUndefined();
   });
 });
