@@ -3,7 +3,7 @@ import type { DesiredMachine, Resource } from '../../src/desired/types.js';
 import { HOOK_MODE } from '../../src/host/hooks.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { type JobFile, type ScheduledJob, sameJobFiles } from '../../src/host/schedulers/types.js';
-import { formatSeconds } from '../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { hashOf } from '../../src/util/hash.js';
 import { pruneRefusal, removeAllRefusal } from './guards.js';
 import type { Action, ActualMachine, FileDiff, Plan, PlanError, Refusal } from './model.js';
@@ -196,7 +196,7 @@ export function plan(desired: DesiredMachine, actual: ActualMachine, options: Pl
       diffs: fileDiffs(found?.files ?? [], files).filter((diff) => diff.before !== diff.after),
       effect: found ? 'mutating' : 'additive',
       summary: !found
-        ? `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : ''})`
+        ? `install a ${actual.scheduler} job for ${schedule.destination} (${schedule.startAt.join(', ')}${schedule.staggerSeconds > 0 ? `, stagger +${formatDuration(schedule.staggerSeconds)}` : ''})`
         : changed
           ? `update the ${actual.scheduler} job of ${schedule.destination}${found.active ? '' : ` and re-activate it: ${found.reason ?? 'inactive'}`}`
           : `re-activate the ${actual.scheduler} job of ${schedule.destination}: ${found.reason ?? 'inactive'}`,

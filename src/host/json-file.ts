@@ -41,7 +41,8 @@ export function parseStateFile<T>(path: string, file: StateFile<T>, value: unkno
   if (version !== undefined && version !== STATE_VERSION) {
     throw new BorgopsError(
       'E_HOST',
-      `${path} is not a borgops ${file.what} (version ${JSON.stringify(version)}; this borgops reads version ${STATE_VERSION}); ${file.remedy ?? 'move it away'}`,
+      `${path} is not a borgops ${file.what} (version ${STATE_VERSION}); ${file.remedy ?? 'move it away'}`,
+      { details: [`version: ${JSON.stringify(version)}, this borgops reads version ${STATE_VERSION} only`] },
     );
   }
   const parsed = file.schema.safeParse(value);

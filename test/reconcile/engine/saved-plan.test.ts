@@ -231,9 +231,9 @@ describe('the saved plan file (plan --out, apply --plan)', () => {
       expect.stringMatching(/^actions\.0\.id: /),
     ]);
     await writeFile(path, JSON.stringify({ ...plan, version: 7 }));
-    expect((await failure(readSavedPlan(path))).shortMessage).toContain(
-      '(version 7; this borgops reads version 1)',
-    );
+    expect((await failure(readSavedPlan(path))).details).toEqual([
+      'version: 7, this borgops reads version 1 only',
+    ]);
   });
 
   it('is a usage error when the plan is missing or cannot be read (a directory)', async () => {
