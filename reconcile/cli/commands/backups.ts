@@ -91,7 +91,12 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
   const backups = program
     .command('backups')
     .description('create, list and restore backups, from the declarations last applied on this machine');
+  registerCreate(backups, io, setExit);
+  registerList(backups, io, setExit);
+  registerRestore(backups, io, setExit);
+}
 
+function registerCreate(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('create')
     .description(
@@ -146,7 +151,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         interrupt.dispose();
       }
     });
+}
 
+function registerList(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('list')
     .description(
@@ -172,7 +179,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       }
       setExit(listing.errors.length > 0 ? 1 : 0);
     });
+}
 
+function registerRestore(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('restore')
     .description(

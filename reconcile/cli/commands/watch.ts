@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BorgopsError } from '../../../src/errors.js';
+import type { VerifyOptions } from '../../../src/git/verify.js';
 import { hostFsError } from '../../../src/host/fs-error.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { type AgentHttp, startHttp } from '../../agent/http.js';
@@ -42,8 +43,8 @@ async function readSecretFile(path: string): Promise<string> {
   }
 }
 
-export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
-  addConvergeOptions(
+function watchCommand(program: Command): Command {
+  return addConvergeOptions(
     program
       .command('watch')
       .description(
@@ -80,75 +81,87 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       )
       .option('--allow-prune-all', 'allow retention to prune every archive of a destination', false)
       .option('--allow-remove-all', 'allow removing every state or destination of this machine', false),
-  ).action(async (flags: WatchFlags, command: Command) => {
-    const { options, logger, borg } = commandContext(command);
-    if (flags.verifySignatures && flags.allowedSigners === undefined && flags.gpgHome === undefined) {
-      throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
-    }
-    const webhookSecret =
-      flags.webhookSecretFile === undefined ? undefined : await readSecretFile(flags.webhookSecretFile);
-    const allow = allowedGuards(flags);
+  );
+}
 
-    const controller = new AbortController();
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'stopping: finishing the current step');
-      controller.abort();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+function verifyOptions(flags: WatchFlags): { verify?: VerifyOptions } {
+  if (!flags.verifySignatures) return {};
+  return {
+    verify: {
+      ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
+      ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
+    },
+  };
+}
 
-    const counters: Counters = { reconciles: {} };
-    const paths = hostPaths(options.root, options.stateDir);
-    // started once the source opened (a bad --source must not leave a scheduler running)
-    const embedded: { loop?: EmbeddedSchedulerLoop } = {};
-    const loop = await startWatch({
-      ...options,
-      refresh: flags.refresh,
-      scheduler: schedulerChoice(flags.scheduler),
+/** The agent: the GitOps loop, the embedded scheduler and the HTTP listener, until SIGTERM or SIGINT. */
+async function runWatch(flags: WatchFlags, command: Command, io: Io): Promise<void> {
+  const { options, logger, borg } = commandContext(command);
+  if (flags.verifySignatures && flags.allowedSigners === undefined && flags.gpgHome === undefined) {
+    throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
+  }
+  const webhookSecret =
+    flags.webhookSecretFile === undefined ? undefined : await readSecretFile(flags.webhookSecretFile);
+  const allow = allowedGuards(flags);
+
+  const controller = new AbortController();
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping: finishing the current step');
+    controller.abort();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  const counters: Counters = { reconciles: {} };
+  const paths = hostPaths(options.root, options.stateDir);
+  // started once the source opened (a bad --source must not leave a scheduler running)
+  const embedded: { loop?: EmbeddedSchedulerLoop } = {};
+  const loop = await startWatch({
+    ...options,
+    refresh: flags.refresh,
+    scheduler: schedulerChoice(flags.scheduler),
+    logger,
+    borg,
+    allow,
+    intervalSeconds: seconds(flags.interval, '--interval'),
+    driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
+    ...verifyOptions(flags),
+    signal: controller.signal,
+    onReconcile: (outcome: ReconcileOutcome) => {
+      if (outcome.result !== 'unchanged')
+        counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
+      if (outcome.actions > 0) embedded.loop?.poke();
+    },
+  });
+  // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
+  const schedules = startEmbeddedScheduler({
+    paths,
+    machine: options.machine,
+    borg,
+    logger,
+    signal: controller.signal,
+  });
+  embedded.loop = schedules;
+  let http: AgentHttp | undefined;
+  if (flags.listen !== undefined) {
+    http = await startHttp({
+      listen: flags.listen,
+      report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
+      counters: () => counters,
+      onPush: () => loop.trigger('webhook'),
+      ...(webhookSecret === undefined ? {} : { webhookSecret }),
       logger,
-      borg,
-      allow,
-      intervalSeconds: seconds(flags.interval, '--interval'),
-      driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
-      ...(flags.verifySignatures
-        ? {
-            verify: {
-              ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
-              ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
-            },
-          }
-        : {}),
-      signal: controller.signal,
-      onReconcile: (outcome: ReconcileOutcome) => {
-        if (outcome.result !== 'unchanged')
-          counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
-        if (outcome.actions > 0) embedded.loop?.poke();
-      },
     });
-    // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
-    const schedules = startEmbeddedScheduler({
-      paths,
-      machine: options.machine,
-      borg,
-      logger,
-      signal: controller.signal,
-    });
-    embedded.loop = schedules;
-    let http: AgentHttp | undefined;
-    if (flags.listen !== undefined) {
-      http = await startHttp({
-        listen: flags.listen,
-        report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
-        counters: () => counters,
-        onPush: () => loop.trigger('webhook'),
-        ...(webhookSecret === undefined ? {} : { webhookSecret }),
-        logger,
-      });
-      logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
-      io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
-    }
-    await Promise.all([loop.done, schedules.done]);
-    await http?.close();
+    logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
+    io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
+  }
+  await Promise.all([loop.done, schedules.done]);
+  await http?.close();
+}
+
+export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
+  watchCommand(program).action(async (flags: WatchFlags, command: Command) => {
+    await runWatch(flags, command, io);
     setExit(0);
   });
 }
