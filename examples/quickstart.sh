@@ -7,22 +7,34 @@ work=${BORGOPS_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/borgops-quickstart.XXXXXX"
 borgops() { node "$here/../dist/borgops.mjs" "$@"; }
 step() { printf '\n\033[1m$ borgops %s\033[0m\n' "$*"; }
 
-# A config repository made from examples/clan-storagebox; the Storage Box destination is
-# pointed at a local repository so the demo needs no network and no SSH key.
+# The example to run: examples/clan-storagebox (default), or examples/clan-inventory (the same
+# machine as `nix eval --json` prints a clan flake's inventory and clan.core.state).
+example=$(cd "${1:-$here/clan-storagebox}" && pwd)
+
+# A config repository made from the example; the Storage Box destination is pointed at a local
+# repository so the demo needs no network and no SSH key.
 mkdir -p "$work/config" "$work/root" "$work/repos"
-cp -r "$here/clan-storagebox/." "$work/config/"
+cp -r "$example/." "$work/config/"
 node -e '
   const fs = require("node:fs");
   const [file, repo] = process.argv.slice(1);
   const inventory = JSON.parse(fs.readFileSync(file, "utf8"));
-  const destination = inventory.instances.borgbackup.roles.client.machines.jon.settings.destinations.storagebox;
-  destination.repo = repo;
-  delete destination.rsh;
+  // wherever the example declares it: machine, role or tag settings
+  const visit = (node) => {
+    if (node === null || typeof node !== "object") return;
+    const destination = node.destinations?.storagebox;
+    if (destination) {
+      destination.repo = repo;
+      delete destination.rsh;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(inventory);
   fs.writeFileSync(file, JSON.stringify(inventory, null, 2) + "\n");
 ' "$work/config/inventory.json" "$work/repos/storagebox"
 git -C "$work/config" init -q --initial-branch=main
 git -C "$work/config" add -A
-git -C "$work/config" -c user.name=demo -c user.email=demo@borgops.invalid commit -q -m 'jon backs up to storagebox'
+git -C "$work/config" -c user.name=demo -c user.email=demo@borgops.invalid commit -q -m "jon backs up to storagebox ($(basename "$example"))"
 
 common=(--source "$work/config" --machine jon --root "$work/root")
 step validate "${common[@]}"

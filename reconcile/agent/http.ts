@@ -5,6 +5,7 @@ import { BorgopsError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { HealthReport } from '../operations/health.js';
 import { type Counters, renderMetrics } from '../render/metrics.js';
+import { renderStatusPage } from '../render/status-html.js';
 
 export interface AgentHttpOptions {
   /** `host:port`; port 0 picks a free one. */
@@ -68,7 +69,7 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(body);
 }
 
-/** The agent's HTTP listener: /healthz, /status, /metrics, POST /hooks/push. */
+/** The agent's HTTP listener: / (status page), /healthz, /status, /metrics, POST /hooks/push. */
 export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
   const { host, port } = parseListen(options.listen);
   const server = createServer((request, response) => {
@@ -80,6 +81,14 @@ export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://agent').pathname;
     if (request.method === 'GET' && path === '/healthz') return send(response, 200, 'text/plain', 'ok\n');
+    if (request.method === 'GET' && path === '/') {
+      return send(
+        response,
+        200,
+        'text/html; charset=utf-8',
+        renderStatusPage(await options.report(), new Date()),
+      );
+    }
     if (request.method === 'GET' && path === '/status') {
       return send(response, 200, 'application/json', `${JSON.stringify(await options.report(), null, 2)}\n`);
     }
@@ -109,7 +118,7 @@ export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
       options.onPush();
       return send(response, 202, 'text/plain', 'fetch scheduled\n');
     }
-    return send(response, 404, 'text/plain', 'not found: /healthz, /status, /metrics, POST /hooks/push\n');
+    return send(response, 404, 'text/plain', 'not found: /, /healthz, /status, /metrics, POST /hooks/push\n');
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>

@@ -7,6 +7,7 @@ import { redactUrl } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
@@ -16,7 +17,7 @@ import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWatch } from './commands/watch.js';
-import type { Io } from './io.js';
+import { type Io, printJson } from './io.js';
 import { addGlobalOptions } from './options.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -38,6 +39,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBackups(program, io, setExit);
   registerPreview(program, io, setExit);
   registerKeys(program, io);
+  registerFleet(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -53,19 +55,47 @@ function isFsError(error: unknown): error is Error & { syscall: string; path: st
   );
 }
 
+/** `--json` on the command line (before a `--` that ends the options). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The one JSON shape of a failure on stdout under `--json`: `{"error": {code, message, details}}`. */
+export interface JsonError {
+  error: { code: string; message: string; details: string[] };
+}
+
+function commanderMessage(error: CommanderError): string {
+  // commander's text already went to stderr; a bare `borgops` shows help there with no message
+  if (error.code === 'commander.help') return 'no command given (run with --help for the commands)';
+  return error.message.replace(/^error: /, '').trim();
+}
+
 /** Runs the CLI and returns the exit code; the one place errors become messages and codes. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = 0;
+  const json = wantsJson(argv);
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
+  const fail = (code: string, message: string, details: readonly string[], exit: number): number => {
+    if (json) {
+      const document: JsonError = {
+        error: { code, message: redactUrl(message), details: details.map((line) => redactUrl(line)) },
+      };
+      printJson(io, document);
+    }
+    return exit;
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (caught: unknown) {
     let error = caught;
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 1;
+      if (error.exitCode === 0) return 0;
+      return fail('E_USAGE', commanderMessage(error), [], 1);
     }
     // a file system error no command named: still one line, with the path and the errno's meaning
     if (!(error instanceof BorgopsError) && isFsError(error)) {
@@ -74,10 +104,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof BorgopsError) {
       io.err(`borgops: ${redactUrl(error.shortMessage)}\n`);
       for (const line of error.details) io.err(`  ${redactUrl(line)}\n`);
-      return exitCodeOf[error.code];
+      return fail(error.code, error.shortMessage, error.details, exitCodeOf[error.code]);
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.err(`borgops: internal error: ${redactUrl(message)}\n`);
-    return 1;
+    return fail('E_INTERNAL', error instanceof Error ? error.message : String(error), [], 1);
   }
 }

@@ -16,10 +16,16 @@ export interface RestoreSource {
 const NAME_FORM = '<destination>::<repo>::<archive>, a line of `borgops backups list`';
 
 export function checkProvider(desired: DesiredMachine, provider: string): void {
+  checkProviderName(desired.machine, provider);
+}
+
+/** clan's `--provider P` of backups create, list and restore: borgops has the one provider, `borgbackup`. */
+export function checkProviderName(machine: string | undefined, provider: string): void {
   if (provider === PROVIDER) return;
+  const whose = machine === undefined ? 'this machine' : machine;
   throw new BorgopsError(
     'E_USAGE',
-    `unknown provider "${provider}": the backups of ${desired.machine} are made by the ${PROVIDER} module (provider "${PROVIDER}")`,
+    `unknown provider "${provider}": the backups of ${whose} are made by the ${PROVIDER} module (provider "${PROVIDER}")`,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { DesiredMachine } from '../../src/desired/types.js';
+import { BorgopsError } from '../../src/errors.js';
 
 const commandKeys = [
   ['preBackupScript', 'preBackupCommand', 'pre-backup'],
@@ -27,16 +28,37 @@ export function listStates(desired: DesiredMachine): StateListing[] {
   });
 }
 
-/** clan's `state list` text: `· service: X`, its folders, then the commands it has. */
+/**
+ * clan's `state list` text, byte for byte (clan_cli's state list): per state `· service: X`,
+ * `  folders:` and `  - <folder>` when it has folders, each command it has, then a blank line.
+ */
 export function formatStates(states: readonly StateListing[]): string {
   return states
     .map((state) => {
-      const lines = [`· service: ${state.name}`, '  folders:', ...state.folders.map((f) => `  - ${f}`)];
+      const lines = [`· service: ${state.name}`];
+      if (state.folders.length > 0) lines.push('  folders:', ...state.folders.map((f) => `  - ${f}`));
       for (const [, command] of commandKeys) {
         const value = state[command];
         if (value !== undefined) lines.push(`  ${command}: ${value}`);
       }
-      return `${lines.join('\n')}\n`;
+      return `${lines.join('\n')}\n\n`;
     })
-    .join('\n');
+    .join('');
+}
+
+/** clan's `state list --service S`: that state only, refused when the machine does not have it. */
+export function selectService(
+  states: readonly StateListing[],
+  machine: string,
+  service: string,
+): StateListing[] {
+  const selected = states.filter((state) => state.name === service);
+  if (selected.length === 0) {
+    const known = states.map((state) => state.name).join(', ') || 'none';
+    throw new BorgopsError(
+      'E_USAGE',
+      `Service ${service} isn't configured for this machine: ${machine} has the states ${known}`,
+    );
+  }
+  return selected;
 }

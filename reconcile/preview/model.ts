@@ -116,6 +116,8 @@ export interface PreviewReport {
     /** Machines that change (the length of `machines` below). */
     changed: number;
     refusals: number;
+    /** Series the fleet's Prometheus rules expect (`borgops fleet targets`) that this change adds or removes. */
+    expectedSeries: { added: number; removed: number };
   };
   /** Only machines that change, sorted by name. */
   machines: MachinePreview[];

@@ -44,6 +44,20 @@ export function previewJobCommand(machine: string, destination: string): string[
   return ['/usr/bin/borgops', 'backups', 'create', machine, '--destination', destination];
 }
 
+/**
+ * The series a machine is expected to report on Prometheus (`borgops fleet targets` writes one
+ * alert per name): the machine's agent, each destination, each served client.
+ */
+export function expectedSeriesOf(desired: DesiredMachine | undefined): Set<string> {
+  if (desired === undefined || (desired.destinations.length === 0 && desired.served.length === 0))
+    return new Set();
+  return new Set([
+    desired.machine,
+    ...desired.destinations.map((d) => `${desired.machine}/${d.name}`),
+    ...desired.served.map((s) => `${desired.machine}/served/${s.instance}/${s.client}`),
+  ]);
+}
+
 /** True when compile gives the same machine at base and head (it is then not compiled at all). */
 function unchanged(base: Declarations | undefined, head: Declarations | undefined, machine: string): boolean {
   if (base === undefined || head === undefined) return false;
@@ -64,6 +78,8 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
   const headValid = head.result.declarations !== undefined && !hasErrors(head.result.problems);
   const baseErrors = base.result.problems.filter((p) => p.severity === 'error').length;
   const machines: MachinePreview[] = [];
+  // only changed machines can change the fleet's expected series (unchanged ones count the same on both sides)
+  const series = { added: 0, removed: 0 };
   if (headValid) {
     const before = base.result.declarations;
     const after = head.result.declarations;
@@ -80,7 +96,11 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
     };
     for (const machine of names) {
       if (unchanged(before, after, machine)) continue;
-      const result = previewMachine(machine, compiled(before, machine), compiled(after, machine), context);
+      const [was, will] = [compiled(before, machine), compiled(after, machine)];
+      const [seriesBefore, seriesAfter] = [expectedSeriesOf(was), expectedSeriesOf(will)];
+      for (const name of seriesAfter) if (!seriesBefore.has(name)) series.added++;
+      for (const name of seriesBefore) if (!seriesAfter.has(name)) series.removed++;
+      const result = previewMachine(machine, was, will, context);
       if (result) machines.push(result);
     }
   }
@@ -107,6 +127,7 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
       destructive: sum((m) => m.counts.destructive),
       archivesPruned: sum((m) => m.counts.archivesPruned),
       refusals: sum((m) => m.refusals.length),
+      expectedSeries: series,
     },
     machines,
   };

@@ -167,6 +167,15 @@ function header(report: PreviewReport): string[] {
   return blocks;
 }
 
+/** `Prometheus: +3 / −1 expected series`, when the change moves any (`borgops fleet targets`). */
+function seriesWords(report: PreviewReport): string[] {
+  const { added, removed } = report.summary.expectedSeries;
+  if (added === 0 && removed === 0) return [];
+  return [
+    `Prometheus: +${added} / −${removed} expected series (regenerate with ${code('borgops fleet targets')})`,
+  ];
+}
+
 function summaryBlocks(report: PreviewReport): string[] {
   const { summary } = report;
   const blocks: string[] = [];
@@ -175,6 +184,7 @@ function summaryBlocks(report: PreviewReport): string[] {
     report.observed === null
       ? 'no archives observed (pass `--observed` to name the archives a retention change prunes)'
       : `archives observed for ${plural(report.observed.length, 'machine')}`,
+    ...seriesWords(report),
   ];
   if (report.machines.length === 0) {
     blocks.push(`**No changes** on the ${plural(summary.machines, 'machine')} declared.`);

@@ -68,6 +68,11 @@ export function renderPreviewText(report: PreviewReport, options: PreviewTextOpt
       lines.push(
         `${plural(summary.refusals, 'safety guard refusal')}: apply exits 3 on those machines unless allowed.`,
       );
+    const { added, removed } = summary.expectedSeries;
+    if (added > 0 || removed > 0)
+      lines.push(
+        `Prometheus: +${added} / −${removed} expected series (regenerate with borgops fleet targets).`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -35,7 +35,10 @@ function objectShapeAt(
       continue;
     }
     if (def.type === 'union') {
-      current = def.options?.find((option) => defOf(option).type === 'object');
+      // an object's keys, else a record's values (clan's role tags: a list or tag → {settings})
+      current =
+        def.options?.find((option) => defOf(option).type === 'object') ??
+        def.options?.find((option) => defOf(option).type === 'record');
       continue;
     }
     if (index === path.length) return def.type === 'object' ? def.shape : undefined;

@@ -1,17 +1,22 @@
 import type { z } from 'zod';
+import { resolveInventory, setAsideOtherModules } from './clan-inventory.js';
+import { clanStateFields, STATE_FORMS, stateFormOf, statesOf, stateValueOf } from './clan-state.js';
 import { type ParsedFile, parseFile } from './document.js';
 import { classify } from './files.js';
 import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
 import { normalize } from './normalize.js';
-import { compareProblems, hasErrors, type Problem } from './problem.js';
+import { withoutNulls } from './nulls.js';
+import { compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
 import { checkRules } from './rules.js';
-import { Inventory, StateFile } from './schema.js';
+import { Inventory, type State } from './schema.js';
 
 export interface LoadResult {
   /** Present when there are no errors (warnings may remain). */
   declarations?: Declarations;
   problems: Problem[];
+  /** clan keys and instances of other modules that were read past (for one line of `validate`). */
+  ignored?: string[];
 }
 
 interface Checked<T> {
@@ -30,23 +35,66 @@ export function createLoadCache(): LoadCache {
   return new Map();
 }
 
-function check<T>(file: string, text: string, schema: z.ZodType<T>): Checked<T> {
+type Validate<T> = (value: unknown, parsed: ParsedFile) => { value?: T; problems: Problem[] };
+
+function schemaCheck<T>(
+  parsed: ParsedFile,
+  schema: z.ZodType<T>,
+  value: unknown,
+): { value?: T; problems: Problem[] } {
+  // `nix eval --json` prints unset options as null: null is "unset" wherever borgops reads a key
+  const checked = schema.safeParse(withoutNulls(value, schema));
+  if (!checked.success) return { problems: problemsFor(parsed, schema, checked.error.issues) };
+  return { value: checked.data, problems: [] };
+}
+
+interface InventoryFile {
+  inventory: Inventory;
+  otherModules: string[];
+}
+
+const checkInventory: Validate<InventoryFile> = (value, parsed) => {
+  const aside = setAsideOtherModules(value);
+  const checked = schemaCheck(parsed, Inventory, aside.value);
+  return checked.value === undefined
+    ? { problems: checked.problems }
+    : { value: { inventory: checked.value, otherModules: aside.ignored }, problems: [] };
+};
+
+interface StateFileValue {
+  /** Where the states map is in the file (`state`, the top, or `clan.core.state`). */
+  prefix: readonly string[];
+  states: Record<string, State>;
+}
+
+const checkState: Validate<StateFileValue> = (value, parsed) => {
+  const form = stateFormOf(value);
+  const { prefix, schema } = STATE_FORMS[form];
+  const checked = schemaCheck<unknown>(parsed, schema, stateValueOf(form, value));
+  if (checked.value === undefined) return { problems: checked.problems };
+  const fields = clanStateFields(parsed, prefix, statesOf(form, checked.value));
+  return fields.problems.length > 0
+    ? { problems: fields.problems }
+    : { value: { prefix, states: fields.states }, problems: [] };
+};
+
+function check<T>(file: string, text: string, validate: Validate<T>): Checked<T> {
   const result = parseFile(file, text);
   if (!result.ok) return { text, problems: result.problems };
-  const checked = schema.safeParse(result.parsed.value ?? {});
-  if (!checked.success) return { text, problems: problemsFor(result.parsed, schema, checked.error.issues) };
-  return { text, result: { parsed: result.parsed, value: checked.data }, problems: [] };
+  const checked = validate(result.parsed.value ?? {}, result.parsed);
+  if (checked.value === undefined) return { text, problems: checked.problems };
+  return { text, result: { parsed: result.parsed, value: checked.value }, problems: [] };
 }
 
 function parseWith<T>(
   file: string,
   text: string,
-  schema: z.ZodType<T>,
+  validate: Validate<T>,
   problems: Problem[],
   cache: LoadCache | undefined,
 ): { parsed: ParsedFile; value: T } | undefined {
   const cached = cache?.get(file) as Checked<T> | undefined;
-  const checked = cached?.text === text ? cached : check(file, text, schema);
+  const checked = cached?.text === text ? cached : check(file, text, validate);
   cache?.set(file, checked);
   problems.push(...checked.problems);
   return checked.result;
@@ -103,10 +151,11 @@ export function loadDeclarations(
     });
   }
   const inventoryFile = inventoryPaths[0]!;
-  const inventory = parseWith(inventoryFile, files.get(inventoryFile)!, Inventory, problems, cache);
+  const inventory = parseWith(inventoryFile, files.get(inventoryFile)!, checkInventory, problems, cache);
 
   const states: Record<string, MachineStates> = {};
   const stateFiles = new Map<string, ParsedFile>();
+  const statePrefixes = new Map<string, readonly string[]>();
   for (const [machine, paths] of statePaths) {
     if (paths.length > 1) {
       problems.push({
@@ -118,10 +167,11 @@ export function loadDeclarations(
       });
     }
     const path = paths[0]!;
-    const state = parseWith(path, files.get(path)!, StateFile, problems, cache);
+    const state = parseWith(path, files.get(path)!, checkState, problems, cache);
     if (state) {
-      states[machine] = { file: path, states: state.value.state };
+      states[machine] = { file: path, states: state.value.states };
       stateFiles.set(machine, state.parsed);
+      statePrefixes.set(machine, state.value.prefix);
     }
   }
 
@@ -148,21 +198,30 @@ export function loadDeclarations(
 
   if (!inventory) return { problems: problems.sort(compareProblems) };
 
-  const normalized = normalize(inventory.value, states, publicKeys, commit);
+  const resolved = resolveInventory(inventory.value.inventory);
+  const ignored = [...resolved.ignored, ...inventory.value.otherModules];
+  const normalized = normalize(resolved.inventory, states, publicKeys, commit);
   problems.push(
-    ...normalized.problems.map((p) => ({ ...p, file: inventoryFile, line: inventory.parsed.lineOf(p.at) })),
+    ...[...resolved.problems, ...normalized.problems].map((p) => ({
+      file: inventoryFile,
+      line: inventory.parsed.lineOf(p.at),
+      path: dottedPath(p.at),
+      message: p.message,
+      severity: p.severity,
+    })),
   );
   problems.push(
     ...checkRules({
-      inventory: inventory.value,
+      inventory: resolved.inventory,
       inventoryFile: inventory.parsed,
       stateFiles,
+      statePrefixes,
       machinesWithStateFiles: new Set(statePaths.keys()),
       declarations: normalized.declarations,
     }),
   );
   problems.sort(compareProblems);
   return hasErrors(problems)
-    ? { problems }
-    : { declarations: { ...normalized.declarations, inventoryFile }, problems };
+    ? { problems, ignored }
+    : { declarations: { ...normalized.declarations, inventoryFile }, problems, ignored };
 }

@@ -1,4 +1,5 @@
 import { compareStrings } from '../util/compare.js';
+import { MODULE_NAME } from './clan-inventory.js';
 import { DEFAULTS, durationSeconds } from './defaults.js';
 import { deepMerge } from './merge.js';
 import type {
@@ -10,7 +11,7 @@ import type {
 } from './model.js';
 import type { ClientSettings, Inventory, ServerSettings } from './schema.js';
 
-export const MODULE_NAME = 'borgbackup';
+export { MODULE_NAME } from './clan-inventory.js';
 
 /** A warning found while normalizing, located by its path in the inventory. */
 export interface NormalizeProblem {
@@ -75,9 +76,27 @@ function clientConfig(
         `destination "${key}" overrides the server "${key}" of instance "${instance}"`,
       );
     }
+    if (destination.name !== undefined && destination.name !== key) {
+      warn(
+        [
+          'instances',
+          instance,
+          'roles',
+          'client',
+          'machines',
+          machine,
+          'settings',
+          'destinations',
+          key,
+          'name',
+        ],
+        `name "${destination.name}" is not used: as in clan, archives (${machine}-${key}-<time>), the job (borgbackup-job-${key}) and backups list lines (${key}::…) are named after the key "${key}"`,
+      );
+    }
     destinations.set(key, {
       key,
-      name: destination.name ?? key,
+      // clan's module names the NixOS job, and so its archives and unit, after the attribute name
+      name: key,
       repo: destination.repo,
       ...(destination.rsh === undefined ? {} : { rsh: destination.rsh }),
       knownHosts: destination.knownHosts ?? [],
@@ -124,7 +143,7 @@ export function normalize(
     for (const role of [declared.roles.client, declared.roles.server]) {
       for (const machine of Object.keys(role?.machines ?? {})) machines.add(machine);
     }
-    if (declared.module.name !== MODULE_NAME) continue;
+    if (declared.module?.name !== MODULE_NAME) continue;
     const serverRole = declared.roles.server;
     const instanceServers = Object.entries(serverRole?.machines ?? {})
       .sort(([a], [b]) => compareStrings(a, b))

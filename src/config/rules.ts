@@ -12,6 +12,8 @@ export interface RuleInput {
   inventory: Inventory;
   inventoryFile: ParsedFile;
   stateFiles: ReadonlyMap<string, ParsedFile>;
+  /** Where each state file holds its states map (default `state`; `[]` for a bare map). */
+  statePrefixes?: ReadonlyMap<string, readonly string[]>;
   /** Machines with a state file, valid or not. */
   machinesWithStateFiles: ReadonlySet<string>;
   declarations: Omit<Declarations, 'inventoryFile'>;
@@ -26,6 +28,7 @@ export function repositoryKey(repo: string): string {
 /** Cross-field rules that a schema cannot express; every finding at once. */
 export function checkRules(input: RuleInput): Problem[] {
   const { inventory, inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
+  const statesAt = (machine: string): readonly string[] => input.statePrefixes?.get(machine) ?? ['state'];
   const problems: Problem[] = [];
   const at = (
     file: ParsedFile,
@@ -64,12 +67,14 @@ export function checkRules(input: RuleInput): Problem[] {
   )) {
     const base = ['instances', instance];
     checkName(inventoryFile, base, 'instance');
-    if (declared.module.name !== MODULE_NAME) {
+    const moduleName = declared.module?.name ?? instance;
+    if (moduleName !== MODULE_NAME) {
+      // instances of other modules were set aside; what is left is a near miss of borgbackup
       at(
         inventoryFile,
         [...base, 'module', 'name'],
         'error',
-        `unknown module "${declared.module.name}"; accepted: "${MODULE_NAME}"`,
+        `unknown module "${moduleName}"; did you mean "${MODULE_NAME}"? (accepted: "${MODULE_NAME}", "@clan/${MODULE_NAME}"; instances of other modules are ignored)`,
         'value',
       );
     }
@@ -94,14 +99,14 @@ export function checkRules(input: RuleInput): Problem[] {
           checkName(inventoryFile, [...machinePath, 'settings', 'destinations', key], 'destination');
         }
         const previous = clientOf.get(machine);
-        if (previous !== undefined && declared.module.name === MODULE_NAME) {
+        if (previous !== undefined && moduleName === MODULE_NAME) {
           at(
             inventoryFile,
             machinePath,
             'error',
             `machine "${machine}" is already a client of instance "${previous}"; a machine may be a client of one borgbackup instance`,
           );
-        } else if (declared.module.name === MODULE_NAME) {
+        } else if (moduleName === MODULE_NAME) {
           clientOf.set(machine, instance);
         }
         if (!machinesWithStateFiles.has(machine)) {
@@ -122,13 +127,13 @@ export function checkRules(input: RuleInput): Problem[] {
     }
     const folders = new Map<string, string>();
     for (const [state, declared] of Object.entries(declarations.states[machine]?.states ?? {})) {
-      checkName(file, ['state', state], 'state');
+      checkName(file, [...statesAt(machine), state], 'state');
       for (const [index, folder] of (declared.folders ?? []).entries()) {
         const other = folders.get(posix.normalize(folder));
         if (other !== undefined && other !== state) {
           at(
             file,
-            ['state', state, 'folders', index],
+            [...statesAt(machine), state, 'folders', index],
             'warning',
             `folder ${folder} is also a folder of state "${other}"`,
             'value',
@@ -140,7 +145,7 @@ export function checkRules(input: RuleInput): Problem[] {
     if (!clientMachines.has(machine)) {
       at(
         file,
-        ['state'],
+        [...statesAt(machine)],
         'warning',
         `machine "${machine}" has states but is not a client of any borgbackup instance; nothing backs them up`,
       );
@@ -171,19 +176,8 @@ function checkDestinations(input: RuleInput, at: At): void {
     if (seen.has(client.machine)) continue;
     seen.add(client.machine);
     const machinePath = ['instances', client.instance, 'roles', 'client', 'machines', client.machine];
-    const names = new Map<string, string>();
     for (const destination of client.destinations) {
       const destinationPath = [...machinePath, 'settings', 'destinations', destination.key];
-      const clash = names.get(destination.name);
-      if (clash !== undefined) {
-        at(
-          inventoryFile,
-          [...destinationPath, 'name'],
-          'error',
-          `destination name "${destination.name}" is already used by destination "${clash}"`,
-        );
-      }
-      names.set(destination.name, destination.key);
       if (destination.server) {
         if (!declarations.publicKeys[client.machine]) {
           at(

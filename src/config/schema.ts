@@ -159,10 +159,20 @@ export const ServerSettings = z
   .describe('Settings of the server role.');
 export type ServerSettings = z.infer<typeof ServerSettings>;
 
+/** clan's tag names are free-form (`inventory.machines.<m>.tags`, `inventory.tags`). */
+const Tag = z.string().min(1, { error: 'must not be empty' });
+
 function role<S extends z.ZodType>(settings: S) {
   return z.strictObject({
     settings: settings.optional(),
     machines: z.record(nameKey, z.strictObject({ settings: settings.optional() })).optional(),
+    tags: z
+      .union([z.array(Tag), z.record(Tag, z.strictObject({ settings: settings.optional() }))])
+      .optional()
+      .describe(
+        'clan: every machine with one of these tags has the role ("all" is every machine); as `nix eval` prints it, tag → {settings}.',
+      ),
+    extraModules: z.array(z.unknown()).optional().describe('clan: NixOS modules; ignored by borgops.'),
   });
 }
 
@@ -172,47 +182,102 @@ export const ServerRole = role(ServerSettings);
 export type ServerRole = z.infer<typeof ServerRole>;
 
 export const Instance = z.strictObject({
-  module: z.strictObject({
-    name: z.string().describe('The clan service module; borgops serves "borgbackup".'),
-    input: z.string().optional().describe('The flake input the module comes from (informational).'),
-  }),
+  module: z
+    .strictObject({
+      name: z
+        .string()
+        .optional()
+        .describe(
+          'The clan service module; borgops serves "borgbackup" (also "@clan/borgbackup"); default: the instance name, as in clan.',
+        ),
+      input: z.string().optional().describe('The flake input the module comes from (informational).'),
+    })
+    .optional(),
   roles: z.strictObject({ client: ClientRole.optional(), server: ServerRole.optional() }),
 });
 export type Instance = z.infer<typeof Instance>;
 
+/** clan's `inventory.machines.<m>`: borgops reads `tags` and `machineClass` (for the "nixos"/"darwin" tags). */
 export const MachineMeta = z.strictObject({
   name: z.string().optional(),
   description: z.string().optional(),
-  tags: z.array(z.string()).optional(),
+  icon: z.string().optional(),
+  tags: z.array(Tag).optional(),
   machineClass: z.string().optional(),
-  deploy: z.strictObject({ targetHost: z.string().optional(), buildHost: z.string().optional() }).optional(),
+  installedAt: z.number().optional(),
+  deploy: z
+    .strictObject({
+      targetHost: z.string().optional(),
+      buildHost: z.string().optional(),
+      forwardAgent: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const Inventory = z
   .strictObject({
     $schema: z.string().optional(),
-    meta: z.strictObject({ name: z.string().optional(), description: z.string().optional() }).optional(),
+    meta: z
+      .strictObject({
+        name: z.string().optional(),
+        description: z.string().optional(),
+        icon: z.string().optional(),
+        tld: z.string().optional(),
+        domain: z.string().optional(),
+      })
+      .optional(),
     machines: z.record(nameKey, MachineMeta).optional(),
+    tags: z
+      .record(Tag, z.array(z.string()))
+      .optional()
+      .describe('clan: tag → machines (adds the tag to those machines).'),
+    modules: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('clan: module sources; ignored by borgops.'),
     instances: z.record(nameKey, Instance),
   })
   .describe('borgops inventory: clan-style service instances with client and server roles.');
 export type Inventory = z.infer<typeof Inventory>;
 
-export const State = z
+/** What a state declares; the file form below also takes clan's read-only fields. */
+export interface State {
+  folders?: string[];
+  preBackupScript?: string;
+  postBackupScript?: string;
+  preRestoreScript?: string;
+  postRestoreScript?: string;
+}
+
+const derived = (what: string) =>
+  z
+    .string()
+    .optional()
+    .describe(`clan's read-only ${what} (checked against the name borgops derives, then ignored).`);
+
+export const StateEntry = z
   .strictObject({
     folders: z.array(AbsolutePath).optional().describe('Absolute paths backed up for this state.'),
     preBackupScript: z.string().optional(),
     postBackupScript: z.string().optional(),
     preRestoreScript: z.string().optional(),
     postRestoreScript: z.string().optional(),
+    name: derived("name (the state's key)"),
+    preBackupCommand: derived('"pre-backup-<name>"'),
+    postBackupCommand: derived('"post-backup-<name>"'),
+    preRestoreCommand: derived('"pre-restore-<name>"'),
+    postRestoreCommand: derived('"post-restore-<name>"'),
   })
   .describe('clan.core.state.<name>: folders and the scripts run around a backup and a restore.');
-export type State = z.infer<typeof State>;
+export type StateEntry = z.infer<typeof StateEntry>;
+
+export const StateMap = z.record(nameKey, StateEntry);
+export type StateMap = z.infer<typeof StateMap>;
 
 export const StateFile = z
   .strictObject({
     $schema: z.string().optional(),
-    state: z.record(nameKey, State),
+    state: StateMap,
   })
   .describe('machines/<machine>/state.json: the states of one machine.');
 export type StateFile = z.infer<typeof StateFile>;

@@ -122,6 +122,28 @@ describe("the guide's Managing backups sections, with the built CLI", () => {
   });
 });
 
+describe("clan's --provider option of backups create and list", () => {
+  it('borgbackup is every destination; another provider is refused before anything runs', async () => {
+    const list = await borgops(['backups', 'list', 'jon', ...world.args]);
+    const created = await borgops(['backups', 'create', 'jon', '--provider', 'borgbackup', ...world.args]);
+    expect(created.exitCode).toBe(0);
+    expect(created.stdout).toMatch(/✓ storagebox: created jon-storagebox-/);
+    const after = await borgops(['backups', 'list', 'jon', '--provider', 'borgbackup', ...world.args]);
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout.split('\n').length).toBe(list.stdout.split('\n').length + 1);
+    for (const args of [
+      ['backups', 'list', 'jon', '--provider', 'restic'],
+      ['backups', 'create', 'jon', '--provider', 'restic'],
+    ]) {
+      const refused = await borgops([...args, ...world.args]);
+      expect(refused.exitCode, args.join(' ')).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain('unknown provider "restic"');
+    }
+    expect((await borgops(['backups', 'list', 'jon', ...world.args])).stdout).toBe(after.stdout);
+  });
+});
+
 /** Runs the built CLI on a pseudo-terminal (util-linux `script`), typing `input`. */
 async function onTerminal(args: readonly string[], input: string) {
   const quoted = ['node', cliPath, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');

@@ -4,6 +4,7 @@ import { borgops } from '../helpers/cli.js';
 import { exampleDir, gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 
+/** The guide's `clan state list jon`, with the blank line clan_cli prints after every service. */
 const guideListing = `· service: linkding
   folders:
   - /var/backup/linkding
@@ -13,6 +14,7 @@ const guideListing = `· service: linkding
 · service: zerotier
   folders:
   - /var/lib/zerotier-one
+
 `;
 
 describe('borgops CLI on the guide example', () => {
@@ -70,7 +72,7 @@ describe('borgops CLI on the guide example', () => {
     expect((await borgops(['validate', '--source', repo.dir])).exitCode).toBe(1);
     const worktree = await borgops(['state', 'list', 'jon', '--source', repo.dir, '--worktree']);
     expect(worktree.exitCode).toBe(0);
-    expect(worktree.stdout).toBe('· service: fixed\n  folders:\n  - /srv/fixed\n');
+    expect(worktree.stdout).toBe('· service: fixed\n  folders:\n  - /srv/fixed\n\n');
   });
 
   it.each([

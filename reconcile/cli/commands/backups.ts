@@ -5,9 +5,16 @@ import { hostPaths } from '../../../src/host/paths.js';
 import { createBackups, runSucceeded } from '../../operations/backups-create.js';
 import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
+import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
+
+interface CreateFlags {
+  destination?: string;
+  provider?: string;
+  parallel?: string;
+}
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type Interrupt = keyof typeof SIGNAL_EXIT;
@@ -104,12 +111,14 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
     )
     .argument('<machine>', 'the machine (this host)')
     .option('--destination <name>', 'only this destination')
+    .option('--provider <name>', `clan's backup provider: ${PROVIDER} (every destination; the only provider)`)
     .option(
       '--parallel <n>',
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
-    .action(async (machine: string, flags: { destination?: string; parallel?: string }, command: Command) => {
+    .action(async (machine: string, flags: CreateFlags, command: Command) => {
       refuseSourceOptions(command);
+      if (flags.provider !== undefined) checkProviderName(machine, flags.provider);
       const { options, logger, borg } = commandContext(command);
       const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
       const live = io.interactive && !options.json;
@@ -160,10 +169,12 @@ function registerList(backups: Command, io: Io, setExit: (code: number) => void)
       "list this machine's archives as <destination>::<repo>::<archive> (exit 1 if one is unreachable)",
     )
     .argument('[machine]', 'the machine (default: the one the declarations were applied for)')
-    .action(async (machine: string | undefined, _flags: unknown, command: Command) => {
+    .option('--provider <name>', `clan's backup provider to list: ${PROVIDER} (the only provider)`)
+    .action(async (machine: string | undefined, flags: { provider?: string }, command: Command) => {
       refuseSourceOptions(command);
       const { options, borg } = commandContext(command);
       const chosen = machineOf(command, machine);
+      if (flags.provider !== undefined) checkProviderName(chosen, flags.provider);
       const listing = await listBackups({
         paths: hostPaths(options.root, options.stateDir),
         borg,
@@ -188,7 +199,7 @@ function registerRestore(backups: Command, io: Io, setExit: (code: number) => vo
       "restore a backup's states: pre-restore script, borg extract of the state's folders, post-restore script",
     )
     .argument('<machine>', 'the machine (this host)')
-    .argument('<provider>', `the module that made the backup: borgbackup`)
+    .argument('<provider>', `the module that made the backup: ${PROVIDER}`)
     .argument('<name>', 'a line of `borgops backups list`: <destination>::<repo>::<archive>')
     .option('--service <state>', 'restore only this state')
     .option('--target <dir>', 'extract into this staging directory instead of in place (runs no script)')

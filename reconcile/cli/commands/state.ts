@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { compile } from '../../../src/desired/compile.js';
 import { loadSource, requireValid } from '../../engine/declarations.js';
-import { formatStates, listStates } from '../../operations/state-list.js';
+import { formatStates, listStates, selectService } from '../../operations/state-list.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
 
@@ -11,10 +11,16 @@ export function registerState(program: Command, io: Io): void {
     .command('list')
     .description("list a machine's states, their folders and their script commands (clan's format)")
     .argument('[machine]', 'machine name (default: --machine or this host)')
-    .action(async (machine: string | undefined, _options: unknown, command: Command) => {
+    .option(
+      '--service <state>',
+      "only this state (clan's --service); an error if the machine does not have it",
+    )
+    .action(async (machine: string | undefined, flags: { service?: string }, command: Command) => {
       const options = globalOptions(command);
       const { declarations } = requireValid(await loadSource(options));
-      const states = listStates(compile(declarations, machine ?? options.machine));
+      const name = machine ?? options.machine;
+      const all = listStates(compile(declarations, name));
+      const states = flags.service === undefined ? all : selectService(all, name, flags.service);
       if (options.json) printJson(io, states);
       else io.out(formatStates(states));
     });

@@ -19,9 +19,12 @@ export function registerValidate(program: Command, io: Io, setExit: (code: numbe
           commit: snapshot.commit ?? null,
           worktree: snapshot.worktree,
           problems: result.problems,
+          ignored: result.ignored ?? [],
         });
       } else {
         for (const problem of result.problems) io.out(`${formatProblem(problem)}\n`);
+        if (result.ignored !== undefined && result.ignored.length > 0)
+          io.out(`info: ignored what borgops does not read: ${result.ignored.join(', ')}\n`);
         const verdict = errors === 0 ? 'valid' : 'invalid';
         io.out(
           `declarations${describe(snapshot)} are ${verdict}: ${errors} error(s), ${warnings} warning(s)\n`,

@@ -22,6 +22,7 @@ describe('preview (real git)', () => {
     expect(report.summary).toMatchObject({ machines: 1, changed: 0, additions: 0, removals: 0 });
     expect(previewExitCode(report)).toBe(0);
     expect(renderPreviewText(report, { color: false })).toContain('No changes');
+    expect(report.summary.expectedSeries).toEqual({ added: 0, removed: 0 });
   });
 
   it('shows a new machine with every resource it gets and its hook files', async () => {
@@ -55,6 +56,12 @@ describe('preview (real git)', () => {
     );
     expect(schedule.files[1]!.diff).toContain('+OnCalendar=*-*-* 01:00:00');
     expect(previewExitCode(report)).toBe(2);
+    // kim's agent and kim/storagebox: two more series the fleet's alert rules expect
+    expect(report.summary.expectedSeries).toEqual({ added: 2, removed: 0 });
+    expect(renderPreviewText(report, { color: false })).toContain(
+      'Prometheus: +2 / −0 expected series (regenerate with borgops fleet targets).',
+    );
+    expect(renderPreviewMarkdown(report)).toContain('Prometheus: +2 / −0 expected series');
   });
 
   it('diffs a changed script and nothing else', async () => {

@@ -59,6 +59,7 @@ function report(machines: MachinePreview[]): PreviewReport {
       destructive: 0,
       archivesPruned: 0,
       refusals: 0,
+      expectedSeries: { added: 0, removed: 0 },
     },
     machines,
   };

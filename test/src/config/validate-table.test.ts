@@ -100,10 +100,101 @@ const cases: Case[] = [
     expected: ['inventory.json:1: instances: is required (an object)'],
   },
   {
-    name: 'unknown module name',
-    files: { ...base, 'inventory.json': edit(inventory, '"name": "borgbackup"', '"name": "borgmatic"') },
+    name: 'misspelled module name',
+    files: { ...base, 'inventory.json': edit(inventory, '"name": "borgbackup"', '"name": "borgbakup"') },
     expected: [
-      'inventory.json:4: instances.borgbackup.module.name: unknown module "borgmatic"; accepted: "borgbackup"',
+      'inventory.json:4: instances.borgbackup.module.name: unknown module "borgbakup"; did you mean "borgbackup"? (accepted: "borgbackup", "@clan/borgbackup"; instances of other modules are ignored)',
+    ],
+  },
+  {
+    name: "another module's instance is set aside, roles and all",
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(inventory, '"name": "borgbackup"', '"name": "borgmatic"'),
+        '"client": {',
+        '"controller": { "tags": { "all": { "settings": { "x": 1 } } } },\n        "client": {',
+      ),
+    },
+    expected: [
+      'machines/jon/state.yaml:1: state: warning: machine "jon" has states but is not a client of any borgbackup instance; nothing backs them up',
+    ],
+  },
+  {
+    name: 'null is unset at a key borgops reads, and a misspelled key stays an error when null',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(inventory, dest, dest.replace(' }', ', "rsh": null, "name": null }')),
+        '"destinations": {',
+        '"exlcude": null, "startAt": null, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait)`,
+    ],
+  },
+  {
+    name: 'a misspelled clan key near a borgops key',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"client": {', '"client": {\n          "tag": ["backup"],'),
+    },
+    expected: [
+      'inventory.json:7: instances.borgbackup.roles.client.tag: unknown key "tag"; did you mean "tags"? (accepted: settings, machines, tags, extraModules)',
+    ],
+  },
+  {
+    name: "a misspelled key in a tag's entry, as nix eval prints tags",
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"client": {',
+        '"client": {\n          "tags": { "backup": { "setings": {} } },',
+      ),
+    },
+    expected: [
+      'inventory.json:7: instances.borgbackup.roles.client.tags.backup.setings: unknown key "setings"; did you mean "settings"? (accepted: settings)',
+    ],
+  },
+  {
+    name: 'a role tag no machine has (warning, as clan)',
+    files: {
+      ...base,
+      'inventory.json': edit(inventory, '"client": {', '"client": {\n          "tags": ["backup"],'),
+    },
+    expected: [
+      'inventory.json:7: instances.borgbackup.roles.client.tags.0: warning: no machine has the tag "backup" (clan: machines.<name>.tags, or "all")',
+    ],
+  },
+  {
+    name: "clan.core.state's name and commands that disagree with what borgops derives",
+    files: {
+      ...base,
+      'machines/jon/state.yaml': `linkding:
+  name: link
+  folders: [/var/backup/linkding]
+  preBackupScript: echo hi
+  preBackupCommand: pre-backup-link
+  postBackupCommand: post-backup-linkding
+  preRestoreCommand: null
+`,
+    },
+    expected: [
+      'machines/jon/state.yaml:2: linkding.name: name "link" differs from the state\'s key "linkding"; borgops names a state by its key (its commands, restore --service, state list): rename the key or drop name',
+      'machines/jon/state.yaml:5: linkding.preBackupCommand: preBackupCommand "pre-backup-link" is not "pre-backup-linkding", the read-only name clan and borgops derive from the state\'s key',
+      'machines/jon/state.yaml:6: linkding.postBackupCommand: postBackupCommand is clan\'s read-only name of the post-backup command, set only when postBackupScript is; did you mean "postBackupScript"?',
+    ],
+  },
+  {
+    name: 'a bare state map: problems located in it',
+    files: {
+      'inventory.json': inventory,
+      'machines/jon/state.json': '{\n  "db": {\n    "folder": ["/srv/db"]\n  }\n}\n',
+    },
+    expected: [
+      'machines/jon/state.json:3: db.folder: unknown key "folder"; did you mean "folders"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript, name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand)',
     ],
   },
   {
@@ -162,7 +253,7 @@ const cases: Case[] = [
     name: 'unknown script key in YAML with near match',
     files: { ...base, 'machines/jon/state.yaml': edit(state, 'preBackupScript', 'preBackupCommand') },
     expected: [
-      'machines/jon/state.yaml:5: state.linkding.preBackupCommand: unknown key "preBackupCommand"; did you mean "preBackupScript"? (accepted: folders, preBackupScript, postBackupScript, preRestoreScript, postRestoreScript)',
+      'machines/jon/state.yaml:5: state.linkding.preBackupCommand: preBackupCommand is clan\'s read-only name of the pre-backup command, set only when preBackupScript is; did you mean "preBackupScript"?',
     ],
   },
   {
@@ -389,13 +480,13 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'two destinations with one name',
+    name: 'a destination name that differs from its key is not used (as in clan)',
     files: {
       ...base,
       'inventory.json': edit(inventory, dest, `${dest}, "other": { "name": "storagebox", "repo": "/srv/x" }`),
     },
     expected: [
-      `inventory.json:11: ${client}.settings.destinations.other.name: destination name "storagebox" is already used by destination "storagebox"`,
+      `inventory.json:11: ${client}.settings.destinations.other.name: warning: name "storagebox" is not used: as in clan, archives (jon-other-<time>), the job (borgbackup-job-other) and backups list lines (other::…) are named after the key "other"`,
     ],
   },
   {

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { healthReport } from '../../../reconcile/operations/health.js';
+import { renderStatusPage } from '../../../reconcile/render/status-html.js';
+
+describe('renderStatusPage', () => {
+  it('escapes everything it prints: an error message cannot inject markup', () => {
+    const now = new Date('2026-11-30T12:00:00Z');
+    const report = healthReport({
+      machine: 'jon',
+      status: { version: 1, appliedCommit: 'a'.repeat(40), appliedAt: '2026-11-30T11:00:00Z' },
+      runs: {
+        version: 1,
+        destinations: {
+          usb: { lastAttempt: '2026-11-30T11:30:00Z', error: '<script>alert(1)</script> & "x"' },
+        },
+      },
+      destinations: [],
+      now,
+    });
+    report.destinations.push({
+      name: 'usb',
+      repo: '/r',
+      stale: true,
+      lastError: '<img src=x onerror=alert(1)>',
+    });
+    const html = renderStatusPage(report, now);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+    expect(html).toContain('never backed up');
+  });
+});
