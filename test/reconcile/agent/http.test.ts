@@ -81,7 +81,7 @@ describe('the agent HTTP listener', () => {
     const missing = await fetch(`${url}/nope`);
     expect([missing.status, await missing.text()]).toEqual([
       404,
-      'not found: /healthz, /status, /metrics, POST /hooks/push\n',
+      'not found: /, /healthz, /status, /metrics, POST /hooks/push\n',
     ]);
   });
 
