@@ -3,11 +3,11 @@
 import type { Borg } from '../../src/borg/types.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
-import { BorgopsError } from '../../src/errors.js';
+import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
 import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
-import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
+import { type AttemptResult, recordAttempt } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
@@ -191,29 +191,18 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       errors.length > 0 ? errors : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
     throw error;
   } finally {
-    await recordAttempt(paths, options.machine, attempt, commit, actions, errors, Date.now() - started).catch(
-      () => undefined,
+    // the apply's own error (or result) matters more than a failure to record it
+    await recordAttempt(paths.status, {
+      machine: options.machine,
+      result: attempt,
+      ...(commit === undefined ? {} : { commit }),
+      actions,
+      errors,
+      durationMs: Date.now() - started,
+      at: options.now?.() ?? new Date(),
+    }).catch((error: unknown) =>
+      options.logger.warn({ err: errorMessage(error) }, 'cannot record the attempt'),
     );
     await lock.release();
   }
-}
-
-async function recordAttempt(
-  paths: HostPaths,
-  machine: string,
-  result: AttemptResult,
-  commit: string | undefined,
-  actions: number,
-  errors: string[],
-  durationMs: number,
-): Promise<void> {
-  const status = await readStatus(paths.status);
-  const at = new Date().toISOString();
-  const applied = result === 'applied' || result === 'partial';
-  await writeStatus(paths.status, {
-    ...status,
-    machine,
-    ...(applied && commit !== undefined ? { appliedCommit: commit, appliedAt: at } : {}),
-    lastAttempt: { at, ...(commit === undefined ? {} : { commit }), result, actions, errors, durationMs },
-  });
 }

@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { BorgopsError } from '../../src/errors.js';
+import { writeJsonAtomic } from '../../src/host/atomic.js';
+import { hostFsError } from '../../src/host/fs-error.js';
+import { readStateFile, type StateFile, versioned } from '../../src/host/json-file.js';
 import { canonicalJson } from '../../src/util/hash.js';
 import type { Plan } from './model.js';
 
@@ -9,31 +12,74 @@ import type { Plan } from './model.js';
  * errors and guards always come from the recomputation, never from the file.
  */
 
-export async function readSavedPlan(path: string): Promise<Plan> {
-  let saved: Plan;
+// an action is only compared with a recomputed one, never run: its fields beyond these are kept
+// as written (loose), so the comparison sees every edit
+const SavedAction = z.looseObject({
+  id: z.string(),
+  op: z.string(),
+  kind: z.string(),
+  effect: z.enum(['additive', 'mutating', 'destructive']),
+  summary: z.string(),
+});
+
+export const SavedPlan = versioned({
+  machine: z.string(),
+  commit: z.string().optional(),
+  worktree: z.boolean(),
+  createdAt: z.string(),
+  fingerprint: z.string(),
+  refresh: z.boolean(),
+  scheduler: z.string(),
+  actions: z.array(SavedAction),
+  notes: z.array(z.string()),
+  warnings: z.array(z.string()),
+  errors: z.array(z.object({ id: z.string(), destination: z.string().optional(), message: z.string() })),
+  refusals: z.array(z.object({ guard: z.string(), id: z.string(), message: z.string() })),
+  summary: z.object({ add: z.number(), change: z.number(), destroy: z.number(), archives: z.number() }),
+  borgProcesses: z.number(),
+});
+export type SavedPlan = z.infer<typeof SavedPlan>;
+
+const planFile: StateFile<SavedPlan> = {
+  what: 'plan',
+  schema: SavedPlan,
+  remedy: 'make a new one with `borgops plan --out FILE`',
+};
+
+/** `plan --out FILE`; an unwritable FILE is one line naming it and the errno. */
+export async function writeSavedPlan(path: string, plan: Plan): Promise<void> {
   try {
-    saved = JSON.parse(await readFile(path, 'utf8')) as Plan;
+    await writeJsonAtomic(path, plan);
   } catch (error: unknown) {
-    throw new BorgopsError('E_USAGE', `cannot read the plan ${path}`, { cause: error });
+    throw hostFsError('write the plan to', path, error);
   }
-  if (saved?.version !== 1 || typeof saved.fingerprint !== 'string' || !Array.isArray(saved.actions)) {
-    throw new BorgopsError(
-      'E_USAGE',
-      `${path} is not a borgops plan (make one with \`borgops plan --out FILE\`)`,
-    );
+}
+
+/** The plan `apply --plan FILE` checks; a missing, unreadable or wrong-shaped FILE is E_USAGE. */
+export async function readSavedPlan(path: string): Promise<SavedPlan> {
+  let saved: SavedPlan | undefined;
+  try {
+    saved = await readStateFile(path, planFile);
+  } catch (error: unknown) {
+    // a bad --plan argument is a usage error, whatever the file system said
+    if (!(error instanceof BorgopsError)) throw error;
+    throw new BorgopsError('E_USAGE', error.shortMessage, { cause: error, details: error.details });
+  }
+  if (saved === undefined) {
+    throw new BorgopsError('E_USAGE', `cannot read the plan ${path}: no such file or directory (ENOENT)`);
   }
   return saved;
 }
 
 /** Refuses (E_GUARD, exit 3) unless the saved plan was made from the same inputs and lists the same actions. */
-export function checkSavedPlan(saved: Plan, recomputed: Plan): void {
+export function checkSavedPlan(saved: SavedPlan, recomputed: Plan): void {
   if (saved.fingerprint !== recomputed.fingerprint) {
     throw new BorgopsError(
       'E_GUARD',
       'the saved plan is stale: the declarations or the machine changed since it was made; make a new plan',
       {
         details: [
-          `saved fingerprint ${String(saved.fingerprint).slice(0, 16)}, now ${recomputed.fingerprint.slice(0, 16)}`,
+          `saved fingerprint ${saved.fingerprint.slice(0, 16)}, now ${recomputed.fingerprint.slice(0, 16)}`,
         ],
       },
     );

@@ -7,6 +7,7 @@ import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
 import { formatBytes } from '../../src/util/bytes.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 import { type HealthReport, healthReport } from './health.js';
 import { listSchedules } from './schedule-list.js';
@@ -17,7 +18,8 @@ async function applied(paths: HostPaths, machine: string): Promise<AppliedMachin
   try {
     return await appliedMachine(paths, machine);
   } catch (error: unknown) {
-    if (isBorgopsError(error)) return undefined;
+    // none applied, or applied for another machine; a state file that cannot be read is an error
+    if (isBorgopsError(error) && error.code !== 'E_HOST') return undefined;
     throw error;
   }
 }
@@ -78,11 +80,7 @@ export async function machineHealth(
 }
 
 function ago(now: Date, at: string): string {
-  const seconds = Math.max(0, (now.getTime() - Date.parse(at)) / 1000);
-  if (seconds < 120) return `${Math.round(seconds)}s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
-  return `${Math.round(seconds / 86_400)}d ago`;
+  return formatDuration((now.getTime() - Date.parse(at)) / 1000, 'ago');
 }
 
 export function formatHealth(report: HealthReport, now: Date): string {

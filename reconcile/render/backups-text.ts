@@ -1,17 +1,12 @@
 import type { CreateProgress } from '../../src/borg/types.js';
 import type { HookRun } from '../../src/host/run-hook.js';
 import { formatBytes } from '../../src/util/bytes.js';
+import { formatDuration } from '../../src/util/duration.js';
 import type { DestinationResult } from '../operations/backup-destination.js';
 import type { BackupRun } from '../operations/backups-create.js';
 import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
 
 export { formatBytes };
-
-export function formatSeconds(seconds: number): string {
-  return seconds < 60
-    ? `${seconds.toFixed(1)} s`
-    : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -27,7 +22,7 @@ function outputTail(output: string, lines = 10): string[] {
 function hookLines(hooks: readonly HookRun[]): string[] {
   return hooks.flatMap((hook) =>
     hook.ok
-      ? [`✓ ${hook.name} (${formatSeconds(hook.durationSeconds)})`]
+      ? [`✓ ${hook.name} (${formatDuration(hook.durationSeconds, 'elapsed')})`]
       : [`✗ ${hook.name} failed: ${hook.error}`, ...outputTail(hook.output)],
   );
 }
@@ -42,7 +37,7 @@ function destinationLines(result: DestinationResult): string[] {
     const pruned = result.pruned.length > 0 ? `; pruned ${plural(result.pruned.length, 'archive')}` : '';
     const count = result.archives === undefined ? '' : `; ${plural(result.archives, 'archive')} kept`;
     lines.push(
-      `✓ ${result.destination}: created ${result.archive}${size} in ${formatSeconds(result.durationSeconds)}${pruned}${count}`,
+      `✓ ${result.destination}: created ${result.archive}${size} in ${formatDuration(result.durationSeconds, 'elapsed')}${pruned}${count}`,
     );
     if (result.error) lines.push(`✗ ${result.error.message}`);
   } else {
@@ -79,7 +74,7 @@ export function renderBackupRun(run: BackupRun): string {
       ? 'Backup failed'
       : 'Backup complete';
   lines.push(
-    `${verdict}: ${created} of ${plural(run.destinations.length, 'destination')} backed up${problems.length > 0 ? ` (${problems.join('; ')})` : ''} in ${formatSeconds(run.durationSeconds)}.`,
+    `${verdict}: ${created} of ${plural(run.destinations.length, 'destination')} backed up${problems.length > 0 ? ` (${problems.join('; ')})` : ''} in ${formatDuration(run.durationSeconds, 'elapsed')}.`,
   );
   return `${lines.join('\n')}\n`;
 }

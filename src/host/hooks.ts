@@ -2,6 +2,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError } from '../errors.js';
 import { isTemporaryFile, sweepTemporaries, writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 export interface HookFile {
   content: string;
@@ -11,7 +12,7 @@ export interface HookFile {
 /** Every regular file in the hooks directory; foreign files are reported too, and left alone by plan. */
 export async function observeHooks(dir: string): Promise<Record<string, HookFile>> {
   const hooks: Record<string, HookFile> = {};
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   for (const entry of entries) {
     if (!entry.isFile() || isTemporaryFile(entry.name)) continue;
     const path = join(dir, entry.name);

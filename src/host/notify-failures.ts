@@ -1,19 +1,29 @@
+import { z } from 'zod';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
 /**
  * Notifications receivers did not take, per receiver name, since the state directory was made:
  * written by `backups create` and the agent, exposed as `borgops_notify_failures_total`. Names
  * and counts only, never a URL.
  */
-export interface NotifyFailures {
-  version: 1;
-  failures: Record<string, { count: number; lastAt: string; lastEvent: string; lastError: string }>;
-}
+export const NotifyFailures = versioned({
+  failures: z
+    .record(
+      z.string(),
+      z.object({ count: z.number(), lastAt: z.string(), lastEvent: z.string(), lastError: z.string() }),
+    )
+    .default({}),
+});
+export type NotifyFailures = z.infer<typeof NotifyFailures>;
+
+const notifyFailuresFile: StateFile<NotifyFailures> = {
+  what: 'notification failure count',
+  schema: NotifyFailures,
+};
 
 export async function readNotifyFailures(path: string): Promise<NotifyFailures> {
-  const file = await readJsonFile<Partial<NotifyFailures>>(path, {});
-  return { version: 1, failures: file.failures ?? {} };
+  return (await readStateFile(path, notifyFailuresFile)) ?? { version: 1, failures: {} };
 }
 
 /** Counts one failure; the read-modify-write races only with another process's count, never a backup. */

@@ -1,32 +1,112 @@
+import { z } from 'zod';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { withFileLock } from './file-lock.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
-export type AttemptResult = 'applied' | 'partial' | 'failed' | 'refused' | 'invalid' | 'unverified';
+export const AttemptResult = z.enum(['applied', 'partial', 'failed', 'refused', 'invalid', 'unverified']);
+export type AttemptResult = z.infer<typeof AttemptResult>;
 
-export interface ReconcileAttempt {
-  at: string;
-  commit?: string;
+export const ReconcileAttempt = z.object({
+  at: z.string(),
+  commit: z.string().optional(),
+  result: AttemptResult,
+  actions: z.number(),
+  errors: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type ReconcileAttempt = z.infer<typeof ReconcileAttempt>;
+
+/** What the last reconcile did, kept in the state directory for `status` and the watch agent. */
+export const MachineStatus = versioned({
+  machine: z.string().optional(),
+  appliedCommit: z.string().optional(),
+  appliedAt: z.string().optional(),
+  lastAttempt: ReconcileAttempt.optional(),
+  /** The newest commit that could not be applied (invalid, unverified, refused); cleared when a newer one applies. */
+  failedCommit: z.object({ commit: z.string(), reason: z.string(), message: z.string() }).optional(),
+});
+export type MachineStatus = z.infer<typeof MachineStatus>;
+
+const statusFile: StateFile<MachineStatus> = { what: 'status file', schema: MachineStatus };
+
+export async function readStatus(path: string): Promise<MachineStatus> {
+  return (await readStateFile(path, statusFile)) ?? { version: 1 };
+}
+
+/**
+ * The one writer of status.json: a read-modify-write under the file's own brief lock, so the
+ * watch agent's records (a refused commit) and an apply's (under the apply lock) never lose
+ * each other's fields.
+ */
+async function updateStatus(
+  path: string,
+  change: (status: MachineStatus) => MachineStatus | undefined,
+): Promise<void> {
+  await withFileLock(`${path}.lock`, 'status update', async () => {
+    const next = change(await readStatus(path));
+    if (next !== undefined) await writeJsonAtomic(path, next);
+  });
+}
+
+export interface AttemptRecord {
+  machine: string;
   result: AttemptResult;
+  commit?: string;
   actions: number;
   errors: string[];
   durationMs: number;
+  at: Date;
 }
 
-/** What the last reconcile did, kept in the state directory for `status` and the watch agent. */
-export interface MachineStatus {
-  version: 1;
-  machine?: string;
-  appliedCommit?: string;
-  appliedAt?: string;
-  lastAttempt?: ReconcileAttempt;
-  /** The newest commit that could not be applied (invalid, unverified, refused); cleared when a newer one applies. */
-  failedCommit?: { commit: string; reason: string; message: string };
+/** Records an apply's attempt; an applied (or partly applied) commit becomes the applied one. */
+export async function recordAttempt(path: string, attempt: AttemptRecord): Promise<void> {
+  const at = attempt.at.toISOString();
+  const { commit, result, actions, errors, durationMs } = attempt;
+  const applied = result === 'applied' || result === 'partial';
+  await updateStatus(path, (status) => ({
+    ...status,
+    machine: attempt.machine,
+    ...(applied && commit !== undefined ? { appliedCommit: commit, appliedAt: at } : {}),
+    lastAttempt: { at, ...(commit === undefined ? {} : { commit }), result, actions, errors, durationMs },
+  }));
 }
 
-export async function readStatus(path: string): Promise<MachineStatus> {
-  return readJsonFile<MachineStatus>(path, { version: 1 });
+export interface FailedCommit {
+  commit: string;
+  /** `InvalidDeclarations`, `UnverifiedCommit`, `RefusedByGuard`. */
+  reason: string;
+  message: string;
+  result: 'invalid' | 'unverified' | 'refused';
+  durationMs: number;
+  at: Date;
 }
 
-export async function writeStatus(path: string, status: MachineStatus): Promise<void> {
-  await writeJsonAtomic(path, status);
+/**
+ * Records a commit the agent would not apply (the applied declarations stay in force); true when
+ * it was not the failed commit on record already (drift and retries see the same one again).
+ */
+export async function recordFailedCommit(path: string, failed: FailedCommit): Promise<boolean> {
+  const { commit, reason, message, result, durationMs } = failed;
+  let fresh = false;
+  await updateStatus(path, (status) => {
+    fresh = status.failedCommit?.commit !== commit;
+    return {
+      ...status,
+      failedCommit: { commit, reason, message },
+      lastAttempt: { at: failed.at.toISOString(), commit, result, actions: 0, errors: [message], durationMs },
+    };
+  });
+  return fresh;
+}
+
+/** Forgets the failed commit once `commit` (a newer one) applied; true when one was on record (back to Ready). */
+export async function clearFailedCommit(path: string, commit: string): Promise<boolean> {
+  let cleared = false;
+  await updateStatus(path, (status) => {
+    if (status.failedCommit === undefined) return undefined;
+    cleared = true;
+    const { failedCommit: _dropped, ...rest } = status;
+    return { ...rest, appliedCommit: commit };
+  });
+  return cleared;
 }

@@ -8,7 +8,7 @@ import {
   type Scheduler,
   sameJobFiles,
 } from '../../../src/host/schedulers/types.js';
-import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../../src/util/duration.js';
 import { patches } from '../describe/patch.js';
 import { scheduleSettings } from '../describe/settings.js';
 import type { BaseAction, FileDiff } from '../model.js';
@@ -63,7 +63,8 @@ function installSummary(
 ): string {
   const destination = schedule.destination;
   if (!found) {
-    const stagger = schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : '';
+    const stagger =
+      schedule.staggerSeconds > 0 ? `, stagger +${formatDuration(schedule.staggerSeconds)}` : '';
     return `install a ${scheduler} job for ${destination} (${schedule.startAt.join(', ')}${stagger})`;
   }
   const reason = found.reason ?? 'inactive';

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isBorgopsError } from '../../errors.js';
+import { z } from 'zod';
 import { writeJsonAtomic } from '../atomic.js';
-import { readJsonFile } from '../json-file.js';
-import { acquireLock } from '../lock.js';
+import { withFileLock } from '../file-lock.js';
+import { readStateFile, type StateFile, versioned } from '../json-file.js';
 import { staggeredCalendar } from './calendar.js';
 import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
 
@@ -11,22 +10,27 @@ import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
  * the agent runs on; `installedAt` and `lastRun` are the agent's history, not the declarations',
  * so plans never diff them and updates keep them.
  */
-export interface EmbeddedJob extends ScheduledJob {
-  runsAt: string[];
+export const EmbeddedJob = z.object({
+  machine: z.string(),
+  destination: z.string(),
+  startAt: z.array(z.string()),
+  staggerSeconds: z.number(),
+  command: z.array(z.string()),
+  runsAt: z.array(z.string()),
   /** When the job was first installed: its schedule's base until it has run (a timer's activation time). */
-  installedAt?: string;
+  installedAt: z.string().optional(),
   /** When the job last started (systemd's last trigger of a Persistent= timer). */
-  lastRun?: string;
-}
+  lastRun: z.string().optional(),
+}) satisfies z.ZodType<ScheduledJob>;
+export type EmbeddedJob = z.infer<typeof EmbeddedJob>;
 
-export interface ScheduleTable {
-  version: 1;
-  jobs: Record<string, EmbeddedJob>;
-}
+export const ScheduleTable = versioned({ jobs: z.record(z.string(), EmbeddedJob).default({}) });
+export type ScheduleTable = z.infer<typeof ScheduleTable>;
+
+const tableFile: StateFile<ScheduleTable> = { what: 'schedule table', schema: ScheduleTable };
 
 export async function readScheduleTable(path: string): Promise<ScheduleTable> {
-  const table = await readJsonFile<ScheduleTable>(path, { version: 1, jobs: {} });
-  return { version: 1, jobs: table.jobs ?? {} };
+  return (await readStateFile(path, tableFile)) ?? { version: 1, jobs: {} };
 }
 
 function declared(job: ScheduledJob): Omit<EmbeddedJob, 'installedAt' | 'lastRun'> {
@@ -42,25 +46,9 @@ function entry(path: string, job: Omit<EmbeddedJob, 'installedAt' | 'lastRun'>):
   };
 }
 
-/** Apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly. */
-async function withTableLock<T>(tablePath: string, change: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const lock = await acquireLock(`${tablePath}.lock`, 'schedule table update');
-      try {
-        return await change();
-      } finally {
-        await lock.release();
-      }
-    } catch (error: unknown) {
-      if (!isBorgopsError(error, 'E_LOCK') || attempt >= 200) throw error;
-      await sleep(10 + (attempt % 5) * 5);
-    }
-  }
-}
-
 async function updateTable<T>(tablePath: string, change: (table: ScheduleTable) => T): Promise<T> {
-  return withTableLock(tablePath, async () => {
+  // apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly
+  return withFileLock(`${tablePath}.lock`, 'schedule table update', async () => {
     const table = await readScheduleTable(tablePath);
     const result = change(table);
     const jobs = Object.fromEntries(
