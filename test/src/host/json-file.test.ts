@@ -5,8 +5,10 @@ import { isBorgopsError } from '../../../src/errors.js';
 import { readApplied } from '../../../src/host/applied.js';
 import { readLedger } from '../../../src/host/ledger.js';
 import { acquireLock } from '../../../src/host/lock.js';
+import { readNotifyFailures } from '../../../src/host/notify-failures.js';
 import { readRuns } from '../../../src/host/runs.js';
 import { readScheduleTable } from '../../../src/host/schedulers/embedded.js';
+import { readServedHistory } from '../../../src/host/served-history.js';
 import { readStatus } from '../../../src/host/status.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -64,6 +66,55 @@ const cases: StateFileCase[] = [
     wrong: { version: 1, destinations: { local: { archives: 'three' } } },
     wrongPath: 'destinations.local.archives',
     absent: { version: 1, destinations: {} },
+  },
+  {
+    file: 'runs.json',
+    what: 'run record',
+    read: (dir) => readRuns(join(dir, 'runs.json')),
+    // issue 15: the last check and drill of a destination live in its run record
+    previous: {
+      version: 1,
+      destinations: {
+        local: {
+          lastSuccess: at,
+          check: { lastAttempt: at, lastSuccess: at, ok: true, durationSeconds: 2, verifyData: false },
+          drill: { lastAttempt: at, ok: false, durationSeconds: 9, failure: 'mismatch', error: 'x' },
+        },
+      },
+    },
+    parsed: { destinations: { local: { check: { ok: true }, drill: { ok: false, failure: 'mismatch' } } } },
+    wrong: {
+      version: 1,
+      destinations: { local: { drill: { lastAttempt: at, ok: 'no', durationSeconds: 9 } } },
+    },
+    wrongPath: 'destinations.local.drill.ok',
+    absent: { version: 1, destinations: {} },
+  },
+  {
+    file: 'notify.json',
+    what: 'notification failure count',
+    read: (dir) => readNotifyFailures(join(dir, 'notify.json')),
+    previous: {
+      version: 1,
+      failures: { hc: { count: 2, lastAt: at, lastEvent: 'fail', lastError: 'HTTP 503' } },
+    },
+    parsed: { failures: { hc: { count: 2 } } },
+    wrong: { version: 1, failures: { hc: { count: 'two', lastAt: at, lastEvent: 'fail', lastError: 'x' } } },
+    wrongPath: 'failures.hc.count',
+    absent: { version: 1, failures: {} },
+  },
+  {
+    file: 'served.json',
+    what: 'served-repository history',
+    read: (dir) => readServedHistory(join(dir, 'served.json')),
+    previous: {
+      version: 1,
+      repositories: { '/srv/borg/jon': { current: { at, bytes: 1024, transaction: 7 } } },
+    },
+    parsed: { repositories: { '/srv/borg/jon': { current: { bytes: 1024 } } } },
+    wrong: { version: 1, repositories: { '/srv/borg/jon': { current: { at, bytes: -1 } } } },
+    wrongPath: 'repositories./srv/borg/jon.current.bytes',
+    absent: { version: 1, repositories: {} },
   },
   {
     file: 'status.json',
