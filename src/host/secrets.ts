@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, link, mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Borg, BorgTarget } from '../borg/types.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 export function passphrasePath(secretsDir: string, destination: string): string {
   return join(secretsDir, `${destination}.passphrase`);
@@ -13,11 +14,9 @@ export function exportedKeyPath(secretsDir: string, destination: string): string
   return join(secretsDir, `${destination}.key`);
 }
 
+/** Only ENOENT is "absent": a secrets directory this user cannot read is an error, not a missing secret. */
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return (await orAbsent(stat(path), 'inspect', path)) !== undefined;
 }
 
 export interface ObservedSecret {
@@ -33,7 +32,7 @@ export interface ObservedSecret {
 
 /** The repository id a `borg key export` file names in its first line (`BORG_KEY <id>`). */
 export async function exportedKeyRepositoryId(path: string): Promise<string | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = await orAbsent(readFile(path, 'utf8'), 'read', path);
   return /^BORG_KEY ([0-9a-f]+)/.exec(text ?? '')?.[1];
 }
 
