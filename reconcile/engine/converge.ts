@@ -9,7 +9,7 @@ import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import { type AttemptResult, recordAttempt } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
-import { type ApplyResult, apply } from './apply.js';
+import { type ApplyContext, type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
 import { cliEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
@@ -120,6 +120,20 @@ export interface Applied {
   result: ApplyResult;
 }
 
+function applyContext(options: ApplyOptions, planned: Planned): ApplyContext {
+  return {
+    paths: planned.paths,
+    borg: options.borg,
+    scheduler: planned.schedulers.active,
+    schedulers: planned.schedulers.all,
+    logger: options.logger,
+    allow: options.allow,
+    // the ledger's appliedAt from the clock the plan was made with
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onAction ? { onAction: options.onAction } : {}),
+  };
+}
+
 /** Plans (or checks a saved plan) and applies it under the state directory's lock. */
 export async function runApply(options: ApplyOptions): Promise<Applied> {
   const started = Date.now();
@@ -160,22 +174,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
     const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;
     try {
-      result = await apply(
-        {
-          paths,
-          borg: options.borg,
-          scheduler: planned.schedulers.active,
-          schedulers: planned.schedulers.all,
-          logger: options.logger,
-          allow: options.allow,
-          // the ledger's appliedAt from the clock the plan was made with
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.onAction ? { onAction: options.onAction } : {}),
-        },
-        planned.desired,
-        chosen,
-        ledger,
-      );
+      result = await apply(applyContext(options, planned), planned.desired, chosen, ledger);
     } catch (error: unknown) {
       if (error instanceof BorgopsError && error.code === 'E_GUARD') attempt = 'refused';
       throw error;
