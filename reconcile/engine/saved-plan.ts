@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { BorgopsError } from '../../src/errors.js';
 import { writeJsonAtomic } from '../../src/host/atomic.js';
-import { hostFsError } from '../../src/host/fs-error.js';
-import { readStateFile, type StateFile, versioned } from '../../src/host/json-file.js';
+import { errnoCode, hostFsError } from '../../src/host/fs-error.js';
+import { parseStateFile, readTextIfExists, type StateFile, versioned } from '../../src/host/json-file.js';
 import { canonicalJson } from '../../src/util/hash.js';
 import type { Plan } from './model.js';
 
@@ -51,24 +51,41 @@ export async function writeSavedPlan(path: string, plan: Plan): Promise<void> {
   try {
     await writeJsonAtomic(path, plan);
   } catch (error: unknown) {
-    throw hostFsError('write the plan to', path, error);
+    // the atomic writer's own error names the file; this one says it is the plan, with the errno's meaning
+    const cause = error instanceof BorgopsError && errnoCode(error.cause) !== undefined ? error.cause : error;
+    throw hostFsError('write the plan to', path, cause);
   }
 }
 
-/** The plan `apply --plan FILE` checks; a missing, unreadable or wrong-shaped FILE is E_USAGE. */
+/** A bad --plan argument is a usage error, whatever the file system said. */
+function usageError(error: unknown): unknown {
+  if (!(error instanceof BorgopsError)) return error;
+  return new BorgopsError('E_USAGE', error.shortMessage, { cause: error, details: error.details });
+}
+
+/** The plan `apply --plan FILE` checks; a missing, unreadable, truncated or wrong-shaped FILE is E_USAGE. */
 export async function readSavedPlan(path: string): Promise<SavedPlan> {
-  let saved: SavedPlan | undefined;
+  let text: string | undefined;
   try {
-    saved = await readStateFile(path, planFile);
+    text = await readTextIfExists(path);
   } catch (error: unknown) {
-    // a bad --plan argument is a usage error, whatever the file system said
-    if (!(error instanceof BorgopsError)) throw error;
-    throw new BorgopsError('E_USAGE', error.shortMessage, { cause: error, details: error.details });
+    throw usageError(error);
   }
-  if (saved === undefined) {
+  if (text === undefined) {
     throw new BorgopsError('E_USAGE', `cannot read the plan ${path}: no such file or directory (ENOENT)`);
   }
-  return saved;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error: unknown) {
+    // a truncated or hand-edited file
+    throw new BorgopsError('E_USAGE', `cannot read the plan ${path}`, { cause: error });
+  }
+  try {
+    return parseStateFile(path, planFile, value);
+  } catch (error: unknown) {
+    throw usageError(error);
+  }
 }
 
 /** Refuses (E_GUARD, exit 3) unless the saved plan was made from the same inputs and lists the same actions. */
