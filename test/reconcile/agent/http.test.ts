@@ -37,18 +37,17 @@ describe('parseListen', () => {
     ['127.0.0.1:9797', { host: '127.0.0.1', port: 9797 }],
     ['[::1]:0', { host: '::1', port: 0 }],
     ['localhost:65535', { host: 'localhost', port: 65_535 }],
+    // a bare port is loopback's
+    ['9797', { host: '127.0.0.1', port: 9797 }],
   ])('reads %s', (listen, expected) => {
     expect(parseListen(listen)).toEqual(expected);
   });
 
-  it.each(['9797', '127.0.0.1', '127.0.0.1:65536', '127.0.0.1:-1', ':80', '[::1]'])(
-    'refuses %s',
-    (listen) => {
-      expect(() => parseListen(listen)).toThrow(
-        `--listen must be host:port (e.g. 127.0.0.1:9797), not "${listen}"`,
-      );
-    },
-  );
+  it.each(['127.0.0.1', '127.0.0.1:65536', '127.0.0.1:-1', ':80', '[::1]'])('refuses %s', (listen) => {
+    expect(() => parseListen(listen)).toThrow(
+      `--listen must be host:port or a port (e.g. 127.0.0.1:9797 or 9797), not "${listen}"`,
+    );
+  });
 });
 
 describe('webhookAuthentic', () => {

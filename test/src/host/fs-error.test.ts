@@ -6,7 +6,7 @@ import { lookupUser } from '../../../src/host/accounts.js';
 import { errnoText, hostFsError, orAbsent } from '../../../src/host/fs-error.js';
 import { observeHooks, removeStaleTemporaryFiles } from '../../../src/host/hooks.js';
 import { ensureKnownHostsFile } from '../../../src/host/known-hosts.js';
-import { observeServed, readAuthorizedKeys } from '../../../src/host/served.js';
+import { observeServed } from '../../../src/host/served.js';
 import { observeSshKey } from '../../../src/host/ssh-key.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -40,7 +40,8 @@ const readers: { name: string; read(path: string): Promise<unknown>; absent: unk
     absent: [],
   },
   { name: 'ssh key', read: (path) => observeSshKey(path), absent: { exists: false } },
-  { name: 'authorized_keys', read: (path) => readAuthorizedKeys(path), absent: undefined },
+  // authorized_keys is opened without following links (issue 13): one that cannot be read safely
+  // reads as absent and applying refuses with the reason (test/src/host/served.test.ts)
   {
     name: 'served repository',
     read: (path) => observeServed(join(path, 'repo')),
