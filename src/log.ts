@@ -24,9 +24,44 @@ export function redactUrl(text: string): string {
   return text.replace(credentialInUrl, '$1:***@');
 }
 
+// Declared texts that may carry a credential (a passCommand with a token): never printed, never stored.
+const secretTexts = new Set<string>();
+
+/** Marks a declared text (a passCommand) as secret for this process: redactText replaces it everywhere. */
+export function rememberSecretText(text: string): void {
+  if (text.trim().length >= 4) secretTexts.add(text);
+}
+
+/** redactUrl, and every remembered secret text replaced by `[redacted]`. */
+export function redactText(text: string): string {
+  let out = redactUrl(text);
+  for (const secret of secretTexts) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** A copy of a log value with every nested string redacted (Error message and stack included). */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = {
+      type: value.name,
+      message: redactText(value.message),
+      ...(value.stack === undefined ? {} : { stack: redactText(value.stack) }),
+    };
+    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, depth + 1);
+    if (value.cause !== undefined) out.cause = redactDeep(value.cause, depth + 1);
+    return out;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, depth + 1)]));
+}
+
 export interface LoggerOptions {
   level?: string;
   pretty?: boolean;
+  /** Where JSON lines go (default: stderr); tests pass a stream. */
+  destination?: pino.DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -35,11 +70,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     formatters: {
+      // nested too: err.message, err.stack, a cause, a borg line inside an object
       log(object: Record<string, unknown>) {
-        for (const [key, value] of Object.entries(object)) {
-          if (typeof value === 'string') object[key] = redactUrl(value);
-        }
-        return object;
+        return redactDeep(object) as Record<string, unknown>;
+      },
+    },
+    hooks: {
+      logMethod(args: unknown[], method: (...rest: unknown[]) => void) {
+        const [first, ...rest] = args;
+        // pino takes an Error's message as the line's msg, past the formatter: give it a redacted one
+        const shaped =
+          first instanceof Error
+            ? [{ err: first }, typeof rest[0] === 'string' ? rest[0] : first.message, ...rest.slice(1)]
+            : args;
+        method.apply(
+          this,
+          shaped.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)),
+        );
       },
     },
   };
@@ -47,7 +94,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // a stream, not a transport: transports load modules by name in a worker, which a bundle cannot
     return pino(base, pretty({ destination: 2, colorize: true, sync: true }));
   }
-  return pino(base, pino.destination({ dest: 2, sync: true }));
+  return pino(base, options.destination ?? pino.destination({ dest: 2, sync: true }));
 }
 
 /** A logger that drops everything, for pure code paths and tests. */

@@ -25,6 +25,7 @@ export function commandContext(command: Command, stateDir?: string): CommandCont
     env: { ...process.env, BORG_BASE_DIR: join(options.stateDir, 'borg') },
     ssh: sshTimeouts(sshTimeoutSeconds(process.env.BORGOPS_SSH_TIMEOUT)),
     checkVersion: true,
+    versionCache: join(options.stateDir, 'borg-version.json'),
   });
   return { options, logger, borg };
 }

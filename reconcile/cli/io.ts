@@ -1,3 +1,4 @@
+import { redactText } from '../../src/log.js';
 import { printableTerminal } from '../../src/util/printable.js';
 
 /** Where a command writes: human output to stdout, diagnostics to stderr (logs go through pino). */
@@ -16,9 +17,12 @@ function eraseLine(text: string): string {
 export function processIo(): Io {
   return {
     // a last line of defence: data in printed text never drives the terminal (renderers escape first)
-    out: (text) => process.stdout.write(printableTerminal(text)),
+    // and a declared secret text (a passCommand with a token) is never printed
+    out: (text) => process.stdout.write(printableTerminal(redactText(text))),
     err: (text) =>
-      process.stderr.write(eraseLine(text) + printableTerminal(text.slice(eraseLine(text).length))),
+      process.stderr.write(
+        eraseLine(text) + printableTerminal(redactText(text.slice(eraseLine(text).length))),
+      ),
     interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY),
   };
 }

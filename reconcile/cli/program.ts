@@ -3,10 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
 import { errnoCode, hostFsError } from '../../src/host/fs-error.js';
-import { redactUrl } from '../../src/log.js';
+import { redactText } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackups } from './commands/backups.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
@@ -30,7 +31,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    // every subcommand's --help lists the options it inherits (--source, --machine, --root, --json …)
+    .configureHelp({ showGlobalOptions: true });
   addGlobalOptions(program);
   registerInit(program, io);
   registerValidate(program, io, setExit);
@@ -48,6 +51,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSecrets(program, io, setExit);
   registerFleet(program, io);
   registerNotify(program, io, setExit);
+  registerCompletion(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -80,17 +84,34 @@ function commanderMessage(error: CommanderError): string {
   return error.message.replace(/^error: /, '').trim();
 }
 
+/**
+ * Under `--json`, stdout holds one document per invocation: what a command printed is held back
+ * and written when it succeeds; when it then fails, only the error document reaches stdout and
+ * the held output goes to stderr, so nothing is lost and nothing parses as two documents.
+ */
+function jsonIo(io: Io): { io: Io; held: () => string } {
+  const chunks: string[] = [];
+  return { io: { ...io, out: (text) => chunks.push(text) }, held: () => chunks.join('') };
+}
+
 /** Runs the CLI and returns the exit code; the one place errors become messages and codes. */
-export async function run(argv: readonly string[], io: Io): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io,
+  build: (io: Io, setExit: (code: number) => void) => Command = buildProgram,
+): Promise<number> {
   let exitCode = 0;
   const json = wantsJson(argv);
-  const program = buildProgram(io, (code) => {
+  const buffered = json ? jsonIo(io) : undefined;
+  const program = build(buffered?.io ?? io, (code) => {
     exitCode = code;
   });
   const fail = (code: string, message: string, details: readonly string[], exit: number): number => {
     if (json) {
+      const held = buffered?.held() ?? '';
+      if (held !== '') io.err(held.endsWith('\n') ? held : `${held}\n`);
       const document: JsonError = {
-        error: { code, message: redactUrl(message), details: details.map((line) => redactUrl(line)) },
+        error: { code, message: redactText(message), details: details.map((line) => redactText(line)) },
       };
       printJson(io, document);
     }
@@ -98,11 +119,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   };
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    if (buffered !== undefined) io.out(buffered.held());
     return exitCode;
   } catch (caught: unknown) {
     let error = caught;
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
+      if (error.exitCode === 0) {
+        if (buffered !== undefined) io.out(buffered.held());
+        return 0;
+      }
       return fail('E_USAGE', commanderMessage(error), [], 1);
     }
     // a file system error no command named: still one line, with the path and the errno's meaning
@@ -110,12 +135,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       error = hostFsError(error.syscall, error.path, error);
     }
     if (error instanceof BorgopsError) {
-      io.err(`borgops: ${redactUrl(error.shortMessage)}\n`);
-      for (const line of error.details) io.err(`  ${redactUrl(line)}\n`);
+      io.err(`borgops: ${redactText(error.shortMessage)}\n`);
+      for (const line of error.details) io.err(`  ${redactText(line)}\n`);
       return fail(error.code, error.shortMessage, error.details, exitCodeOf[error.code]);
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.err(`borgops: internal error: ${redactUrl(message)}\n`);
+    io.err(`borgops: internal error: ${redactText(message)}\n`);
     return fail('E_INTERNAL', error instanceof Error ? error.message : String(error), [], 1);
   }
 }

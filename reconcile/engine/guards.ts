@@ -1,4 +1,5 @@
 import { BorgopsError } from '../../src/errors.js';
+import { plural } from '../../src/util/words.js';
 import type { GuardName, Plan, Refusal } from './model.js';
 
 /**
@@ -58,7 +59,11 @@ export function removeAllRefusal(
 export function checkGuards(plan: Plan, allow: ReadonlySet<GuardName>): void {
   const refused = plan.refusals.filter((refusal) => !allow.has(refusal.guard));
   if (refused.length === 0) return;
-  throw new BorgopsError('E_GUARD', `refused by ${refused.length} safety guard(s); nothing was changed`, {
-    details: refused.map((refusal) => refusal.message),
-  });
+  throw new BorgopsError(
+    'E_GUARD',
+    `refused by ${plural(refused.length, 'safety guard')}; nothing was changed`,
+    {
+      details: refused.map((refusal) => refusal.message),
+    },
+  );
 }

@@ -2,6 +2,7 @@ import { ownArchives, planRetention, type RetentionPlan } from '../../src/borg/r
 import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
+import { plural } from '../../src/util/words.js';
 
 /*
  * Retention of one destination, shared by `plan`/`apply` and `backups create` so both prune by
@@ -24,21 +25,34 @@ export function destinationRetention(
   return { own, plan: planRetention(own, destination.keep, now) };
 }
 
-/**
- * `<prefix><time>.failed` archives: written by a `backups create` that did not finish (it renames
- * the archive only once borg create succeeded). Never counted by retention (ownArchives skips them).
- */
-export function failedLeftovers(archives: readonly Archive[], prefix: string): string[] {
-  const suffix = '.failed';
-  const candidates = archives
-    .filter((archive) => archive.name.endsWith(suffix))
-    .map((archive) => ({ name: archive.name.slice(0, -suffix.length) }));
-  return ownArchives(candidates, prefix).map((archive) => `${archive.name}${suffix}`);
+/** What an interrupted run leaves: borg's `.checkpoint[.N]`, and `.failed` from borgops before 0.2. */
+const LEFTOVER_SUFFIX = /(\.failed)?(\.checkpoint(\.[0-9]+)?)?$/;
+
+/** The `<prefix><time>` a leftover name was made from, or undefined when it is no leftover. */
+function leftoverBase(name: string): string | undefined {
+  const match = LEFTOVER_SUFFIX.exec(name);
+  if (match === null || match[0] === '') return undefined;
+  return name.slice(0, match.index);
 }
 
-/** This machine's and destination's archive, or its `.failed` leftover: the only names a prune may delete. */
+/**
+ * This machine's and destination's incomplete archives: `<prefix><time>.checkpoint[.N]`, which
+ * borg writes when a create is interrupted (`borg prune` deletes them once a later archive
+ * exists), and `<prefix><time>.failed[.checkpoint]` that earlier versions of borgops wrote
+ * before renaming. Never counted by retention (ownArchives skips them).
+ */
+export function failedLeftovers(archives: readonly Archive[], prefix: string): string[] {
+  return archives
+    .map((archive) => archive.name)
+    .filter((name) => {
+      const base = leftoverBase(name);
+      return base !== undefined && ownArchives([{ name: base }], prefix).length === 1;
+    });
+}
+
+/** This machine's and destination's archive, or its leftover: the only names a prune may delete. */
 export function isOwnArchiveName(name: string, prefix: string): boolean {
-  const base = name.endsWith('.failed') ? name.slice(0, -'.failed'.length) : name;
+  const base = leftoverBase(name) ?? name;
   return ownArchives([{ name: base }], prefix).length === 1;
 }
 
@@ -58,7 +72,7 @@ export async function pruneArchives(
   if (foreign.length > 0) {
     throw new BorgopsError(
       'E_GUARD',
-      `refusing to prune ${foreign.length} archive(s) that are not ${prefix}<time>: ${foreign.slice(0, 3).join(', ')}`,
+      `refusing to prune ${plural(foreign.length, 'archive')} that are not ${prefix}<time>: ${foreign.slice(0, 3).join(', ')}`,
     );
   }
   await borg.deleteArchives(target, archives);

@@ -4,6 +4,7 @@ import { writeJsonAtomic } from '../../src/host/atomic.js';
 import { errnoCode, hostFsError } from '../../src/host/fs-error.js';
 import { parseStateFile, readTextIfExists, type StateFile, versioned } from '../../src/host/json-file.js';
 import { canonicalJson } from '../../src/util/hash.js';
+import { plural } from '../../src/util/words.js';
 import type { Plan } from './model.js';
 
 /*
@@ -112,7 +113,7 @@ export function checkSavedPlan(saved: SavedPlan, recomputed: Plan): void {
       "the saved plan's actions differ from the recomputed plan (edited or corrupt); nothing was changed; make a new plan",
       {
         details: [
-          `saved ${saved.actions.length} action(s), recomputed ${recomputed.actions.length}`,
+          `saved ${plural(saved.actions.length, 'action')}, recomputed ${recomputed.actions.length}`,
           ...extra.slice(0, 5).map((id) => `not in the recomputed plan: ${id}`),
           ...differing.slice(0, 5).map((id) => `differs: ${id}`),
         ],

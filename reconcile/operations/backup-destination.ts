@@ -22,11 +22,11 @@ export interface DestinationResult {
   destination: string;
   repo: string;
   status: DestinationStatus;
-  /** The archive created, or the `.failed` archive a failed or interrupted run left unrenamed. */
+  /** The archive created (only a complete archive exists under this name: see backupDestination). */
   archive?: string;
   stats?: CreateResult['stats'];
   warnings: string[];
-  /** Archives retention deleted (and `.failed` leftovers of earlier runs). */
+  /** Archives retention deleted (and `.checkpoint`/`.failed` leftovers of interrupted runs). */
   pruned: string[];
   /** This machine's archives in the destination afterwards. */
   archives?: number;
@@ -124,9 +124,12 @@ async function retention(
 }
 
 /**
- * One destination of a backup run: `borg create` of every state folder to `<name>.failed`
- * (cwd `<root>`, relative paths), renamed to `<name>` once create succeeded (exit code 1 is a
- * warning, not a failure), then retention. Never throws: the result says what happened.
+ * One destination of a backup run: `borg create` of every state folder to `<name>` (cwd
+ * `<root>`, relative paths; exit code 1 is a warning, not a failure), then retention. borg's
+ * transaction makes `<name>` appear only once the archive is complete and committed: a run
+ * interrupted (SIGINT, SIGKILL, power loss) leaves nothing under that name, at most a
+ * `<name>.checkpoint`, which retention never counts and the next successful run deletes (as
+ * `borg prune` does). Never throws: the result says what happened.
  */
 export async function backupDestination(
   context: DestinationContext,
@@ -144,12 +147,11 @@ export async function backupDestination(
   };
   const folders = foldersOf(context.states);
   const root = context.paths.root;
-  let step: 'create' | 'rename' | 'retention' = 'create';
+  let step: 'create' | 'retention' = 'create';
   try {
     const name = await freshName(context, destination);
     const missing = await missingFolders(root, folders);
-    const failed = `${name}.failed`;
-    const created = await context.borg.create(target, failed, {
+    const created = await context.borg.create(target, name, {
       paths: folders.map((folder) => folder.path),
       cwd: root,
       compression: destination.compression,
@@ -159,14 +161,9 @@ export async function backupDestination(
         ? {}
         : { onProgress: (progress) => context.onProgress?.(destination.name, progress) }),
     });
-    result.archive = failed;
+    result.archive = name;
     result.stats = created.stats;
     result.warnings.push(...folderWarnings(root, missing, created.warnings));
-    // interrupted after borg finished: the archive stays `.failed`, as if borg had been stopped
-    if (context.signal?.aborted) throw context.signal.reason;
-    step = 'rename';
-    await context.borg.rename(target, failed, name);
-    result.archive = name;
     result.status = 'created';
     if (context.signal?.aborted) {
       result.warnings.push('retention skipped: interrupted');

@@ -5,6 +5,7 @@ import type { HookRun } from '../../src/host/run-hook.js';
 import type { Logger } from '../../src/log.js';
 import type { NotifyMessage } from '../../src/notify/message.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
+import { plural } from '../../src/util/words.js';
 import type { DestinationResult } from './backup-destination.js';
 
 /** A notifier whose failures are counted in the state directory (`borgops_notify_failures_total`). */
@@ -137,7 +138,7 @@ export function resultMessage(run: FinishedRun, result: DestinationResult): Noti
       ...base,
       event: 'warn',
       result: 'warning',
-      summary: `${what}: backed up ${result.archive} with ${result.warnings.length} warning(s)`,
+      summary: `${what}: backed up ${result.archive} with ${plural(result.warnings.length, 'warning')}`,
     };
   }
   return { ...base, event: 'success', result: 'success', summary: `${what}: backed up ${result.archive}` };

@@ -6,8 +6,11 @@ import { waitForLock } from '../../src/host/lock.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
+import type { Notifier } from '../../src/notify/notifier.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
+import { countingNotifier } from './backup-notify.js';
 import { failureOf } from './failure.js';
+import { outcomeOf, verificationMessage } from './notify-verification.js';
 import {
   recordVerification,
   type VerificationKind,
@@ -119,35 +122,68 @@ export async function runVerification(
   const { desired, commit } = await appliedMachine(paths, options.machine);
   const destinations = destinationsFor(desired, options.destination);
   const verify = start(desired);
-  const lock = await waitForLock(paths.backupLock, `${kind} ${desired.machine}`, {
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
-  });
+  // receivers hear in the background, each result when it is known; the lock is not held for them
+  const notifier = countingNotifier(paths, desired.receivers, options.logger);
+  let lock: Awaited<ReturnType<typeof waitForLock>> | undefined;
   try {
-    const results: VerificationResult[] = [];
-    for (const destination of destinations) {
-      if (signal?.aborted) break;
-      const result = await verify(destination);
-      await recordVerification(paths.runs, result);
-      options.logger.info(
-        { destination: destination.name, ok: result.ok, failure: result.failure?.class, files: result.files },
-        `${kind} finished`,
-      );
-      options.onResult?.(result);
-      results.push(result);
-    }
-    const interrupted = signal?.aborted === true;
-    return {
-      kind,
-      machine: desired.machine,
-      ...(commit === undefined ? {} : { commit }),
-      ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
-      interrupted,
-      results,
-    };
-  } finally {
+    lock = await waitForLock(paths.backupLock, `${kind} ${desired.machine}`, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
+    });
+    const run = await verifyEach(kind, options, { desired, commit, destinations, verify, notifier });
     await lock.release();
+    lock = undefined;
+    return { ...run, notifications: await notifier.settle() };
+  } finally {
+    await lock?.release();
+    await notifier.settle();
   }
+}
+
+async function verifyEach(
+  kind: VerificationKind,
+  options: VerifyOptions,
+  context: {
+    desired: DesiredMachine;
+    commit: string | undefined;
+    destinations: readonly DesiredDestination[];
+    verify: (destination: DesiredDestination) => Promise<VerificationResult>;
+    notifier: Notifier;
+  },
+): Promise<Omit<VerificationRun, 'notifications'>> {
+  const { paths, signal } = options;
+  const { desired, commit, destinations, verify, notifier } = context;
+  const results: VerificationResult[] = [];
+  for (const destination of destinations) {
+    if (signal?.aborted) break;
+    const result = await verify(destination);
+    const before = await recordVerification(paths.runs, result);
+    options.logger.info(
+      { destination: destination.name, ok: result.ok, failure: result.failure?.class, files: result.files },
+      `${kind} finished`,
+    );
+    notifier.send(
+      verificationMessage(
+        {
+          machine: desired.machine,
+          receivers: desired.receivers,
+          ...(commit === undefined ? {} : { commit }),
+        },
+        outcomeOf(desired.machine, result, before),
+      ),
+    );
+    options.onResult?.(result);
+    results.push(result);
+  }
+  const interrupted = signal?.aborted === true;
+  return {
+    kind,
+    machine: desired.machine,
+    ...(commit === undefined ? {} : { commit }),
+    ok: !interrupted && results.length === destinations.length && results.every((r) => r.ok),
+    interrupted,
+    results,
+  };
 }
 
 /**

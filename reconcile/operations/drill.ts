@@ -7,6 +7,7 @@ import { archivePath } from '../../src/host/paths.js';
 import { runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
 import { formatDuration } from '../../src/util/duration.js';
+import { plural } from '../../src/util/words.js';
 import { isCorruption, runVerification, type VerifyOptions } from './check.js';
 import { itemsThroughLinks, overlappingFolders, scratchParent } from './drill-scratch.js';
 import { verifyExtracted } from './drill-verify.js';
@@ -101,7 +102,7 @@ async function drillState(context: StateDrill, state: DesiredState): Promise<Dri
       const more = checked.mismatches.length > 5 ? ` (and ${checked.mismatches.length - 5} more)` : '';
       result.failure = {
         class: 'mismatch',
-        message: `${state.name}: ${checked.mismatches.length} file(s) differ from what borg recorded: ${shown}${more}`,
+        message: `${state.name}: ${plural(checked.mismatches.length, 'file')} ${checked.mismatches.length === 1 ? 'differs' : 'differ'} from what borg recorded: ${shown}${more}`,
       };
       return result;
     }

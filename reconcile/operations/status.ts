@@ -7,7 +7,8 @@ import type { HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { readStatus } from '../../src/host/status.js';
 import { formatBytes } from '../../src/util/bytes.js';
-import { formatDuration } from '../../src/util/duration.js';
+import { localTime } from '../../src/util/local-time.js';
+import { ago, plural } from '../../src/util/words.js';
 import { type AppliedMachine, appliedMachine } from './applied-machine.js';
 import { type HealthReport, healthReport } from './health.js';
 import { listSchedules } from './schedule-list.js';
@@ -79,10 +80,6 @@ export async function machineHealth(
   });
 }
 
-function ago(now: Date, at: string): string {
-  return formatDuration((now.getTime() - Date.parse(at)) / 1000, 'ago');
-}
-
 export function formatHealth(report: HealthReport, now: Date): string {
   const [ready, stalled] = report.conditions;
   const lines = [
@@ -92,14 +89,14 @@ export function formatHealth(report: HealthReport, now: Date): string {
   if (stalled?.status) lines.push(`  stalled: ${stalled.reason}: ${stalled.message}`);
   if (report.lastAttempt) {
     lines.push(
-      `  last reconcile: ${report.lastAttempt.result} ${ago(now, report.lastAttempt.at)} (${report.lastAttempt.actions} actions)`,
+      `  last reconcile: ${report.lastAttempt.result} ${ago(now, report.lastAttempt.at)} (${plural(report.lastAttempt.actions, 'action')})`,
     );
   }
   for (const d of report.destinations) {
     const parts = [
       d.lastSuccess ? `last success ${ago(now, d.lastSuccess)}` : 'never backed up',
-      ...(d.archives === undefined ? [] : [`${d.archives} archives`]),
-      ...(d.nextRun ? [`next run ${d.nextRun}`] : []),
+      ...(d.archives === undefined ? [] : [plural(d.archives, 'archive')]),
+      ...(d.nextRun ? [`next run ${localTime(d.nextRun)}`] : []),
       ...(d.stale ? ['STALE'] : []),
       ...(d.lastError ? [`last error: ${d.lastError}`] : []),
       ...(['check', 'drill'] as const).flatMap((kind) => {

@@ -1,5 +1,6 @@
 import type { HookRun } from '../../src/host/run-hook.js';
 import { updateRun, type VerificationRecord } from '../../src/host/runs.js';
+import type { DeliveryReport } from '../../src/notify/notifier.js';
 
 /*
  * The results of `borgops check` and `borgops drill`: what the commands print (--json), what
@@ -80,12 +81,22 @@ export interface VerificationRun {
   ok: boolean;
   interrupted: boolean;
   results: VerificationResult[];
+  /** What the receivers that want `verification` answered (failures are also counted in /metrics). */
+  notifications: DeliveryReport[];
 }
 
-/** Records a result in runs.json under its destination (`check` or `drill`), keeping the last success. */
-export async function recordVerification(path: string, result: VerificationResult): Promise<void> {
+/**
+ * Records a result in runs.json under its destination (`check` or `drill`), keeping the last
+ * success. Returns the record it replaced (a pass after a failure is a recovery).
+ */
+export async function recordVerification(
+  path: string,
+  result: VerificationResult,
+): Promise<VerificationRecord | undefined> {
+  let replaced: VerificationRecord | undefined;
   await updateRun(path, result.destination, (previous) => {
     const before = previous?.[result.kind];
+    replaced = before;
     const record: VerificationRecord = {
       lastAttempt: result.startedAt,
       ok: result.ok,
@@ -106,4 +117,5 @@ export async function recordVerification(path: string, result: VerificationResul
     }
     return { ...previous, [result.kind]: record };
   });
+  return replaced;
 }

@@ -2,15 +2,12 @@ import type { CreateProgress } from '../../src/borg/types.js';
 import type { HookRun } from '../../src/host/run-hook.js';
 import { formatBytes } from '../../src/util/bytes.js';
 import { formatDuration } from '../../src/util/duration.js';
+import { plural } from '../../src/util/words.js';
 import type { DestinationResult } from '../operations/backup-destination.js';
 import type { BackupRun } from '../operations/backups-create.js';
 import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
 
 export { formatBytes };
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /** The last lines a failed script printed, indented under its failure. */
 function outputTail(output: string, lines = 10): string[] {

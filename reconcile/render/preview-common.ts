@@ -1,12 +1,9 @@
 import { compareStrings } from '../../src/util/compare.js';
+import { plural } from '../../src/util/words.js';
 import type { MachineCounts, MachinePreview } from '../preview/model.js';
 
 /** `+` added, `~` changed, `-` removed, as the plan prints actions. */
 export const CHANGE_SYMBOL = { added: '+', changed: '~', removed: '-' } as const;
-
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 /** `1 to add, 2 to change, 1 to remove (1 destructive), 5 archives pruned`; `no change` when all are 0. */
 export function countsWords(counts: MachineCounts): string {

@@ -1,5 +1,6 @@
 import { formatBytes } from '../../src/util/bytes.js';
 import { printableLine } from '../../src/util/printable.js';
+import { plural } from '../../src/util/words.js';
 import type { VerificationResult, VerificationRun } from '../operations/verification.js';
 
 function resultLines(result: VerificationResult): string[] {
@@ -10,12 +11,14 @@ function resultLines(result: VerificationResult): string[] {
       : `drill of ${result.archive ?? 'the newest archive'}`;
   const lines = [`${result.destination}: ${what} ${verdict} in ${result.durationSeconds.toFixed(1)}s`];
   if (result.kind === 'drill' && result.files !== undefined) {
-    lines.push(`  verified ${result.files} files, ${formatBytes(result.bytes ?? 0)} (size and sha256)`);
+    lines.push(
+      `  verified ${plural(result.files ?? 0, 'file')}, ${formatBytes(result.bytes ?? 0)} (size and sha256)`,
+    );
   }
   for (const state of result.states ?? []) {
     const script = state.script ? `, ${state.script.name} ${state.script.ok ? 'ok' : 'failed'}` : '';
     lines.push(
-      `  ${state.state}: ${state.status}, ${state.files} files, ${formatBytes(state.bytes)}${script}${state.failure ? ` — ${state.failure.message}` : ''}`,
+      `  ${state.state}: ${state.status}, ${plural(state.files, 'file')}, ${formatBytes(state.bytes)}${script}${state.failure ? ` — ${state.failure.message}` : ''}`,
     );
     for (const warning of state.warnings) lines.push(`    warning: ${warning}`);
   }
@@ -31,6 +34,12 @@ export function renderVerification(run: VerificationRun): string {
   const lines = run.results.flatMap(resultLines);
   const failed = run.results.filter((r) => !r.ok).map((r) => r.destination);
   if (run.interrupted) lines.push('interrupted');
+  for (const report of run.notifications.filter((n) => !n.ok)) {
+    const about = report.destination === undefined ? '' : ` about ${report.destination}`;
+    lines.push(
+      `! notification ${report.event}${about} to ${report.receiver} (${report.kind}) failed: ${report.error}`,
+    );
+  }
   lines.push(
     failed.length === 0 && !run.interrupted
       ? `${run.machine}: every ${run.kind} passed`

@@ -27,7 +27,13 @@ import type {
   ExtractOptions,
   RepositoryObservation,
 } from './types.js';
-import { parseVersion, unsupportedVersion } from './version.js';
+import {
+  executableFingerprint,
+  parseVersion,
+  readVersionCache,
+  unsupportedVersion,
+  writeVersionCache,
+} from './version.js';
 
 export interface BorgAdapterOptions {
   /** The borg executable and any prefix, e.g. `['nice', '-n19', 'borg']` (default `['borg']`). */
@@ -42,6 +48,12 @@ export interface BorgAdapterOptions {
    * a borg this code was not written for (borg 2 changed the command line and the repository).
    */
   checkVersion?: boolean;
+  /**
+   * A file remembering the version checkVersion read, keyed by the borg executable's real path,
+   * inode, size and change time: each borgops command then starts no `borg --version` (~0.3 s of
+   * Python start-up) until another borg is installed. Used only with a plain `command` of one word.
+   */
+  versionCache?: string;
 }
 
 // Modes whose key is encrypted with the passphrase; `none` would silently mean an empty one.
@@ -156,8 +168,22 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     return parsed;
   }
 
+  /** readVersion, or the version the cache file remembers for the borg installed now. */
+  async function rememberedVersion(): Promise<BorgVersion> {
+    const file = options.versionCache;
+    const command = context.command;
+    if (file === undefined || command.length !== 1) return readVersion();
+    const fingerprint = await executableFingerprint(command[0], context.env.PATH);
+    if (fingerprint === undefined) return readVersion();
+    const known = await readVersionCache(file, fingerprint);
+    if (known !== undefined) return known;
+    const read = await readVersion();
+    await writeVersionCache(file, fingerprint, read);
+    return read;
+  }
+
   function cachedVersion(): Promise<BorgVersion> {
-    version ??= readVersion().catch((error: unknown) => {
+    version ??= rememberedVersion().catch((error: unknown) => {
       version = undefined;
       throw error;
     });
@@ -177,7 +203,9 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
       const outcome = await runBorg(context, {
         command: 'list',
         target,
-        options: ['--json'],
+        // checkpoints too (borg 1.2 hides them): retention deletes this machine's leftovers, as
+        // `borg prune` does; ownArchives never counts them
+        options: ['--json', '--consider-checkpoints'],
         positionals: [target.repo],
         // borg prints local times without an offset; in UTC each start is an instant.
         env: { TZ: 'UTC' },

@@ -1,4 +1,4 @@
-import { redactUrl } from '../log.js';
+import { redactText } from '../log.js';
 import type { BorgFailure } from './errors.js';
 import type { LogMessage } from './log-json.js';
 import { sshReason } from './ssh-log.js';
@@ -137,18 +137,19 @@ export function diagnose(
   // ssh's own words from its -E log are the best reason: they exist whatever borg read in time
   const sshSaid = sshReason(ssh);
   const reason = remote[0]?.slice('Remote: '.length);
-  if (failure === 'unreachable' && sshSaid !== undefined) message = `ssh: ${sshSaid}`;
+  if (failure === 'unreachable' && sshSaid !== undefined)
+    message = sshSaid.startsWith('ssh: ') ? sshSaid : `ssh: ${sshSaid}`;
   else if (failure === 'unreachable' && reason !== undefined) message = `${message} (${reason})`;
   // "Cache initialization aborted" says little; the prompt borg answered "no" to says why.
   const prompt = text.find((line) => line.startsWith('Warning: '));
   if (msgid?.startsWith('Cache.') && prompt !== undefined) message = `${message}: ${prompt}`;
   const details = [...remote, ...text.filter((line) => line.trim() !== ''), ...ssh].map((line) =>
-    redactUrl(line.trim()),
+    redactText(line.trim()),
   );
   return {
     failure,
     ...(msgid === undefined ? {} : { msgid }),
-    message: redactUrl(message.split('\n')[0] ?? message),
+    message: redactText(message.split('\n')[0] ?? message),
     details: [...new Set(details)].slice(0, 10),
   };
 }

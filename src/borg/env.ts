@@ -13,6 +13,8 @@ const INHERITED_BLOCKLIST = new Set([
   'BORG_RSH',
   'BORG_REPO',
   'BORG_REMOTE_PATH',
+  // borg would read (or, at init, write) the key there instead of where the target says
+  'BORG_KEY_FILE',
 ]);
 
 /*

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
+import { rememberSecretText } from '../log.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { shlexSplit } from '../util/shlex.js';
 import { BorgError } from './errors.js';
@@ -42,6 +43,7 @@ async function runPassCommand(
   destination: string,
   command: Command,
 ): Promise<Uint8Array> {
+  rememberSecretText(passCommand);
   let argv: string[];
   try {
     argv = shlexSplit(passCommand);

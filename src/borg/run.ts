@@ -2,9 +2,16 @@ import { constants } from 'node:os';
 import { execa } from 'execa';
 import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
-import { redactUrl } from '../log.js';
+import { redactText } from '../log.js';
 import { borgEnvironment, type SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError } from './errors.js';
+import {
+  borgKeysDir,
+  committedKeyFile,
+  committedKeyMismatched,
+  type KeyFileLease,
+  nameCommittedKey,
+} from './key-file.js';
 import { type ArchiveProgress, type LogMessage, parseStderrLine } from './log-json.js';
 import { passphraseInput } from './passphrase-input.js';
 import { sshLog } from './ssh-log.js';
@@ -94,12 +101,55 @@ async function pinKnownHosts(target: BorgTarget, command: BorgCommand): Promise<
 /** Runs one borg process; resolves with whatever exit code it had, rejects only if it cannot start. */
 export async function runBorg(context: RunContext, invocation: BorgInvocation): Promise<BorgOutcome> {
   const { target } = invocation;
-  const destination = target?.destination;
   const input =
     target === undefined
       ? undefined
       : await passphraseInput(target.passphrase, target.destination, invocation.command);
   if (target?.knownHosts !== undefined) await pinKnownHosts(target, invocation.command);
+  const env = { ...borgEnvironment(context.env, target, context.ssh), ...invocation.env };
+  const keyFile =
+    target?.key === undefined
+      ? undefined
+      : await committedKeyFile(target, invocation.command, borgKeysDir(env, invocation.cwd), context.logger);
+  let outcome: BorgOutcome;
+  try {
+    outcome = await runProcess(context, invocation, input, keyFile);
+  } finally {
+    await keyFile?.release();
+  }
+  if (keyFile === undefined || target?.key === undefined) return outcome;
+  if (keyFile.localKeys && saidMsgid(outcome, 'KeyfileMismatchError')) {
+    // the committed key is another repository's; this host's own key may be the one (a re-init)
+    const own = await runProcess(context, invocation, input, undefined);
+    if (!saidMsgid(own, 'KeyfileNotFoundError')) {
+      committedKeyMismatched(target.key);
+      context.logger.warn(
+        { destination: target.destination, file: target.key.file },
+        'committed borg key is not the repository key',
+      );
+      return own;
+    }
+  }
+  const named = (text: string) => nameCommittedKey(text, keyFile, target.key!);
+  return {
+    ...outcome,
+    messages: outcome.messages.map((m) => ({ ...m, message: named(m.message) })),
+    text: outcome.text.map(named),
+  };
+}
+
+function saidMsgid(outcome: BorgOutcome, msgid: string): boolean {
+  return outcome.messages.some((message) => message.msgid === msgid);
+}
+
+async function runProcess(
+  context: RunContext,
+  invocation: BorgInvocation,
+  input: Uint8Array | undefined,
+  keyFile: KeyFileLease | undefined,
+): Promise<BorgOutcome> {
+  const { target } = invocation;
+  const destination = target?.destination;
   const [executable, ...prefix] = context.command;
   const args = [...prefix, ...argvOf(invocation)];
   const messages: LogMessage[] = [];
@@ -117,7 +167,7 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
 
   context.started();
   context.logger.debug(
-    { destination, command: invocation.command, argv: redactUrl([executable, ...args].join(' ')) },
+    { destination, command: invocation.command, argv: redactText([executable, ...args].join(' ')) },
     'borg started',
   );
   const startedAt = Date.now();
@@ -125,7 +175,11 @@ export async function runBorg(context: RunContext, invocation: BorgInvocation): 
   const result = await execa(executable, args, {
     reject: false,
     extendEnv: false,
-    env: { ...borgEnvironment(context.env, target, context.ssh, log?.path), ...invocation.env },
+    env: {
+      ...borgEnvironment(context.env, target, context.ssh, log?.path),
+      ...(keyFile === undefined ? {} : { BORG_KEY_FILE: keyFile.path }),
+      ...invocation.env,
+    },
     ...(invocation.cwd === undefined ? {} : { cwd: invocation.cwd }),
     // stdin closed: nothing borg or ssh might ask can wait for an answer. fd 3 carries the
     // passphrase file's content (BORG_PASSPHRASE_FD), never argv or the environment.

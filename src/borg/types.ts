@@ -19,6 +19,14 @@ export type Passphrase =
   /** Unencrypted or authenticated-only repositories. */
   | { kind: 'none' };
 
+/** A committed, age-encrypted borg key (keyfile modes), decrypted in memory with `identity`. */
+export interface CommittedKey {
+  /** Its path in the config repository, for messages (`machines/jon/secrets/local.key.age`). */
+  file: string;
+  armored: string;
+  identity: string;
+}
+
 /** Everything needed to reach one repository. */
 export interface BorgTarget {
   /** The destination name, for messages ("storagebox: repository is locked"). */
@@ -29,6 +37,11 @@ export interface BorgTarget {
   /** Pinned host keys: the known_hosts file `rsh` names, written with this content before borg starts. */
   knownHosts?: { path: string; content: string };
   passphrase: Passphrase;
+  /**
+   * keyfile modes: the committed age-encrypted `borg key export` (`<d>.key.age`), used when this
+   * host's borg keys directory holds no key of the repository (a new machine, a workstation).
+   */
+  key?: CommittedKey;
   /** borg --lock-wait, seconds. */
   lockWait: number;
 }

@@ -1,3 +1,4 @@
+import { parseDuration } from '../util/duration.js';
 import type { Keep } from './schema.js';
 
 /** clan's hard-coded values, which borgops makes configurable and uses as defaults. */
@@ -14,11 +15,7 @@ export const DEFAULTS = {
   verify: { check: 'monthly', verifyData: false, drill: 'monthly' },
 } as const;
 
-const durationUnits = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
-
-/** Seconds in a validated duration ("0", "30s", "15m", "2h", "1d", "1w"). */
-export function durationSeconds(text: string): number {
-  if (text === '0') return 0;
-  const unit = text.slice(-1) as keyof typeof durationUnits;
-  return Number(text.slice(0, -1)) * durationUnits[unit];
+/** Seconds in a validated duration ("0", "30s", "15m", "2h", "1d", "1w"); a number is seconds already. */
+export function durationSeconds(value: string | number): number {
+  return typeof value === 'number' ? value : (parseDuration(value) ?? 0);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { article, plural } from '../util/words.js';
 import type { ParsedFile } from './document.js';
 import { dottedPath, type Problem } from './problem.js';
 import { nearest } from './suggest.js';
@@ -46,7 +47,7 @@ function describeType(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a fractional number';
-  return `a ${typeof value}`;
+  return article(typeof value);
 }
 
 const expectedWords: Record<string, string> = {
@@ -69,7 +70,7 @@ function messageOf(issue: z.core.$ZodIssue, value: unknown): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(value)}`;
     case 'too_small':
-      if (issue.origin === 'array') return `must have at least ${issue.minimum} item(s)`;
+      if (issue.origin === 'array') return `must have at least ${plural(Number(issue.minimum), 'item')}`;
       if (issue.origin === 'string') return 'must not be empty';
       return `must be at least ${issue.minimum}; got ${JSON.stringify(value)}`;
     case 'too_big':

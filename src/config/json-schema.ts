@@ -9,7 +9,6 @@ export function jsonSchemaOf(file: SchemaFile): Record<string, unknown> {
   const schema = z.toJSONSchema(SCHEMA_FILES[file], { io: 'input', target: 'draft-2020-12' });
   return {
     ...schema,
-    $id: `https://borgops.dev/schema/${file}.schema.json`,
     title:
       file === 'inventory'
         ? 'borgops inventory (inventory.json / inventory.yaml)'
@@ -19,10 +18,9 @@ export function jsonSchemaOf(file: SchemaFile): Record<string, unknown> {
 
 /** One schema that accepts either file, for editors that take a single schema. */
 export function combinedJsonSchema(): Record<string, unknown> {
-  const strip = ({ $schema: _s, $id: _i, ...rest }: Record<string, unknown>) => rest;
+  const strip = ({ $schema: _s, ...rest }: Record<string, unknown>) => rest;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://borgops.dev/schema/borgops.schema.json',
     title: 'borgops config files',
     anyOf: [{ $ref: '#/$defs/inventory' }, { $ref: '#/$defs/state' }],
     $defs: { inventory: strip(jsonSchemaOf('inventory')), state: strip(jsonSchemaOf('state')) },

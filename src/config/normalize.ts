@@ -158,7 +158,7 @@ function clientConfig(
     },
     compression: settings.compression ?? DEFAULTS.compression,
     keep: settings.prune?.keep ?? { ...DEFAULTS.keep },
-    lockWait: settings.lockWait ?? DEFAULTS.lockWait,
+    lockWait: durationSeconds(settings.lockWait ?? DEFAULTS.lockWait),
     receivers,
   };
 }

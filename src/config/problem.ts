@@ -1,4 +1,5 @@
 import { compareStrings } from '../util/compare.js';
+import { plural } from '../util/words.js';
 export type Severity = 'error' | 'warning';
 
 /** One thing wrong with the declarations, located as precisely as the files allow. */
@@ -70,7 +71,7 @@ export function capProblems(sorted: readonly Problem[], limit = MAX_PROBLEMS_PER
         file: file ?? '',
         line: dropped[0]?.line ?? 1,
         path: '',
-        message: `and ${dropped.length} more problems in this file (${errors} errors, ${dropped.length - errors} warnings), not shown`,
+        message: `and ${plural(dropped.length, 'more problem')} in this file (${plural(errors, 'error')}, ${plural(dropped.length - errors, 'warning')}), not shown`,
         severity: errors > 0 ? 'error' : 'warning',
       });
     }

@@ -6,8 +6,7 @@ import { archivePrefix, isSafeName, NAME_RULE } from './names.js';
 import { MODULE_NAME } from './normalize.js';
 import { dottedPath, type Problem, type Severity } from './problem.js';
 import type { Inventory } from './schema.js';
-import { checkStagger, checkStartAt } from './start-at.js';
-import { checkVerifyCalendars } from './verify-rules.js';
+import { checkStagger } from './start-at.js';
 
 export interface RuleInput {
   inventory: Inventory;
@@ -159,9 +158,7 @@ export function checkRules(input: RuleInput): Problem[] {
   }
 
   checkDestinations(input, at);
-  problems.push(...checkStartAt(inventory, inventoryFile));
   problems.push(...checkStagger(inventory, declarations.clients, inventoryFile));
-  problems.push(...checkVerifyCalendars(inventory, inventoryFile));
   return problems;
 }
 

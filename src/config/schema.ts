@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { repositoryProblem } from '../borg/location.js';
+import { parseCalendar } from '../schedule/calendar.js';
 import { RECIPIENT_PATTERN } from '../secrets/age.js';
+import { DURATION_PATTERN, DURATION_RULE, durationHint } from '../util/duration.js';
 import { isSystemDirectory, NAME_PATTERN, NAME_RULE, UNSAFE_TEXT, UNSAFE_TEXT_RULE } from './names.js';
 
 /*
@@ -18,7 +20,9 @@ export const AbsolutePath = z
   .string()
   .refine((p) => p.startsWith('/'), { error: 'must be an absolute path (starting with "/")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'must not contain ".." segments' })
-  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE });
+  .refine((p) => !UNSAFE_TEXT.test(p), { error: UNSAFE_TEXT_RULE })
+  // what validate refuses, as far as a pattern can say it, so editors flag it too
+  .meta({ pattern: String.raw`^/(?!(.*/)?\.\.(/|$))` });
 
 /** One line of text: no newlines or NUL, as argv and unit files need. */
 const Line = z
@@ -27,14 +31,19 @@ const Line = z
   .refine((s) => !/[\n\r\0]/.test(s), { error: 'must be a single line' })
   .refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
+/** A systemd calendar expression (OnCalendar=), checked as systemd would, so a bad one is reported with the rest. */
+const Calendar = Line.superRefine((expression, ctx) => {
+  const parsed = parseCalendar(expression);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, input: expression });
+});
+
 /** Free text that is printed (descriptions, tags): no control characters or bidi overrides. */
 const Text = z.string().refine((s) => !UNSAFE_TEXT.test(s), { error: UNSAFE_TEXT_RULE });
 
 /** borg's --keep-within interval in borg 1.2 and 1.4: a positive integer and H, d, w, m or y. */
 export const WITHIN_PATTERN = /^[1-9][0-9]*[Hdwmy]$/;
 
-/** Durations of our own settings (stagger, maxAge): 0, or a positive integer with s, m, h, d or w. */
-export const DURATION_PATTERN = /^(0|[1-9][0-9]*[smhdw])$/;
+export { DURATION_PATTERN };
 
 /** NixOS's accepted compression forms, with levels in borg's ranges. */
 export const COMPRESSION_PATTERN =
@@ -69,7 +78,7 @@ const KnownHost = z
   });
 
 /** A verification schedule: systemd OnCalendar expression(s), or false for none. */
-const VerifyCalendar = z.union([z.literal(false), Line, z.array(Line).min(1)]);
+const VerifyCalendar = z.union([z.literal(false), Calendar, z.array(Calendar).min(1)]);
 
 export const Verify = z
   .strictObject({
@@ -131,11 +140,25 @@ export const KEEP_RULES = [
   'yearly',
 ] as const;
 
+/** Why a keep.within was refused, in borg's grammar (m is months there, H hours). */
+function withinMessage(within: string): string {
+  const rule =
+    'must be borg\'s --keep-within interval: a positive integer followed by H (hours), d, w, m (months) or y, e.g. "1d"';
+  const match = /^([1-9][0-9]*)\s*(h|hours?|min|mins|minutes?|s|sec|seconds?)$/i.exec(within.trim());
+  if (!match) return rule;
+  const unit = match[2]!.toLowerCase();
+  if (unit.startsWith('h')) return `${rule}; did you mean "${match[1]}H"? (borg's hours are H; m is months)`;
+  return `${rule}; borg keeps archives by hours at the finest (m is months, not minutes)`;
+}
+
 export const Keep = z
   .strictObject({
     within: z
       .string()
-      .regex(WITHIN_PATTERN, { error: 'must be a positive integer followed by H, d, w, m or y (e.g. "1d")' })
+      .superRefine((within, ctx) => {
+        if (WITHIN_PATTERN.test(within)) return;
+        ctx.addIssue({ code: 'custom', message: withinMessage(within), input: within });
+      })
       .optional(),
     last: KeepCount.optional(),
     minutely: KeepCount.optional(),
@@ -161,8 +184,15 @@ export const Encryption = z.strictObject({
 });
 export type Encryption = z.infer<typeof Encryption>;
 
-const Duration = z.string().regex(DURATION_PATTERN, {
-  error: 'must be 0 or a positive integer followed by s, m, h, d or w (e.g. "30m")',
+/** borgops's own durations (stagger, maxAge, lockWait, timeouts): the grammar of the CLI flags too. */
+const Duration = z.string().superRefine((text, ctx) => {
+  if (DURATION_PATTERN.test(text)) return;
+  const hint = durationHint(text);
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be ${DURATION_RULE}${hint ? `; ${hint}` : ''}`,
+    input: text,
+  });
 });
 
 /** Events a notification receiver can ask for (`on`); `stalled` also brings the return to Ready. */
@@ -247,7 +277,7 @@ export const ClientSettings = z
       .optional()
       .describe('borg exclude patterns.'),
     startAt: z
-      .union([Line, z.array(Line).min(1)])
+      .union([Calendar, z.array(Calendar).min(1)])
       .optional()
       .describe('systemd OnCalendar expression(s) (default "*-*-* 01:00:00").'),
     stagger: Duration.optional().describe(
@@ -265,7 +295,10 @@ export const ClientSettings = z
       .optional()
       .describe('borg --compression (default "auto,zstd").'),
     prune: z.strictObject({ keep: Keep.optional() }).optional(),
-    lockWait: z.int().min(0).max(86_400).optional().describe('borg --lock-wait in seconds (default 10).'),
+    lockWait: z
+      .union([z.int().min(0).max(86_400), Duration])
+      .optional()
+      .describe('borg --lock-wait: a duration ("10s", "2m") or a number of seconds (default 10s).'),
     verify: Verify.optional(),
     notify: z
       .record(nameKey, Receiver)
@@ -338,6 +371,8 @@ export const Instance = z.strictObject({
       name: z
         .string()
         .optional()
+        // the names validate serves; other modules' instances are set aside before this schema applies
+        .meta({ enum: ['borgbackup', '@clan/borgbackup'] })
         .describe(
           'The clan service module; borgops serves "borgbackup" (also "@clan/borgbackup"); default: the instance name, as in clan.',
         ),

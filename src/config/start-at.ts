@@ -5,58 +5,6 @@ import { dottedPath, type Problem } from './problem.js';
 import type { Inventory } from './schema.js';
 
 /**
- * A calendar expression systemd would refuse, at its own line: the string at `path`, or each
- * element of a list at `path.i` (startAt and the verify calendars).
- */
-export function calendarProblems(
-  file: ParsedFile,
-  path: PropertyKey[],
-  value: string | readonly string[] | undefined,
-): Problem[] {
-  const located =
-    typeof value === 'string'
-      ? [{ at: path, expression: value }]
-      : (value ?? []).map((expression, index) => ({ at: [...path, index], expression }));
-  return located.flatMap(({ at, expression }) => {
-    const parsed = parseCalendar(expression);
-    if (parsed.ok) return [];
-    return [
-      {
-        file: file.file,
-        line: file.lineOf(at, 'value'),
-        path: dottedPath(at),
-        message: parsed.message,
-        severity: 'error' as const,
-      },
-    ];
-  });
-}
-
-/**
- * Every client startAt that systemd would refuse (role-wide and per machine, a string or each
- * element of a list), at its own line: a bad OnCalendar= otherwise only surfaces when the timer
- * is installed.
- */
-export function checkStartAt(inventory: Inventory, file: ParsedFile): Problem[] {
-  const problems: Problem[] = [];
-  for (const [instance, declared] of Object.entries(inventory.instances)) {
-    const client = declared.roles.client;
-    const role = ['instances', instance, 'roles', 'client'];
-    problems.push(...calendarProblems(file, [...role, 'settings', 'startAt'], client?.settings?.startAt));
-    for (const [machine, entry] of Object.entries(client?.machines ?? {})) {
-      problems.push(
-        ...calendarProblems(
-          file,
-          [...role, 'machines', machine, 'settings', 'startAt'],
-          entry.settings?.startAt,
-        ),
-      );
-    }
-  }
-  return problems;
-}
-
-/**
  * The stagger is added into the calendar (see schedule/calendar-shift.ts); a declaration whose
  * largest stagger would move a run past midnight onto days systemd's syntax cannot name is
  * refused here, where it is written, rather than when its timer is installed. Checking the

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -154,9 +154,23 @@ async function linkOrExists(from: string, to: string): Promise<boolean> {
   }
 }
 
-/** Why the lock at `path` cannot be taken now, or undefined when it is stale. */
-async function refusal(path: string): Promise<BorgopsError | undefined> {
-  const current = await readHolder(path);
+/** What the lock file says: its holder, or that it is unreadable, or gone (released). */
+type Seen = LockHolder | 'unreadable' | 'missing';
+
+async function readLock(path: string): Promise<Seen> {
+  try {
+    await lstat(path);
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+  }
+  return (await readHolder(path)) ?? 'unreadable';
+}
+
+/** Why the lock at `path` cannot be taken now, or undefined when it is stale or gone. */
+async function refusal(path: string, seen?: Seen): Promise<BorgopsError | undefined> {
+  const read = seen ?? (await readLock(path));
+  if (read === 'missing') return undefined;
+  const current = read === 'unreadable' ? undefined : read;
   if (current && (await holderAlive(path, current))) {
     return new BorgopsError('E_LOCK', `another borgops holds ${path}: ${describeHolder(current)}`);
   }
@@ -179,7 +193,12 @@ async function replaceStale(path: string, staged: string): Promise<boolean> {
     return false;
   }
   try {
-    if ((await refusal(path)) !== undefined) return false;
+    const seen = await readLock(path);
+    // released meanwhile: a newcomer may link its lock in at any moment, and a rename would
+    // replace it unseen (two holders); a link fails instead when someone was first. A stale
+    // file seen here stays: only a holder of the guard replaces it, and nobody else removes it.
+    if (seen === 'missing') return linkOrExists(staged, path);
+    if ((await refusal(path, seen)) !== undefined) return false;
     await rename(staged, path);
     return true;
   } finally {
@@ -236,5 +255,26 @@ export async function waitForLock(path: string, command: string, options: WaitOp
       deadline === undefined ? poll : Math.max(0, Math.min(poll, deadline - Date.now())),
       options.signal,
     );
+  }
+}
+
+/**
+ * Runs `change` under the lock at `path`, for a short read-modify-write of a file that several
+ * processes write (the schedule table, the notification failure counts): a busy lock is tried
+ * again after a few milliseconds, a few hundred times, before giving up with E_LOCK.
+ */
+export async function withShortLock<T>(path: string, command: string, change: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const lock = await acquireLock(path, command);
+      try {
+        return await change();
+      } finally {
+        await lock.release();
+      }
+    } catch (error: unknown) {
+      if (!(error instanceof BorgopsError) || error.code !== 'E_LOCK' || attempt >= 200) throw error;
+      await sleep(10 + (attempt % 5) * 5);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { writeJsonAtomic } from './atomic.js';
 import { readStateFile, type StateFile, versioned } from './json-file.js';
+import { withShortLock } from './lock.js';
 
 /**
  * Notifications receivers did not take, per receiver name, since the state directory was made:
@@ -26,11 +27,22 @@ export async function readNotifyFailures(path: string): Promise<NotifyFailures> 
   return (await readStateFile(path, notifyFailuresFile)) ?? { version: 1, failures: {} };
 }
 
-/** Counts one failure; the read-modify-write races only with another process's count, never a backup. */
+/**
+ * Counts one failure. A backup job, the agent and a check may count at once: one
+ * read-modify-write at a time, under a short lock next to the file.
+ */
 export async function countNotifyFailure(
   path: string,
   failure: { receiver: string; event: string; error: string },
   at: Date = new Date(),
+): Promise<void> {
+  await withShortLock(`${path}.lock`, 'notify failure count', () => count(path, failure, at));
+}
+
+async function count(
+  path: string,
+  failure: { receiver: string; event: string; error: string },
+  at: Date,
 ): Promise<void> {
   const file = await readNotifyFailures(path);
   const previous = file.failures[failure.receiver]?.count ?? 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readStateFile, type StateFile, versioned } from './json-file.js';
 
@@ -55,7 +56,8 @@ export async function readRuns(path: string): Promise<Runs> {
 }
 
 export async function writeRuns(path: string, runs: Runs): Promise<void> {
-  await writeJsonAtomic(path, runs);
+  // served unauthenticated (GET /status) and read by people: a declared secret text never lands here
+  await writeJsonAtomic(path, redactDeep(runs));
 }
 
 /** Replaces one destination's record, keeping the others (one backup run at a time holds the backups lock). */

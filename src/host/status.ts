@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
-import { withFileLock } from './file-lock.js';
 import { readStateFile, type StateFile, versioned } from './json-file.js';
+import { withShortLock } from './lock.js';
 
 export const AttemptResult = z.enum(['applied', 'partial', 'failed', 'refused', 'invalid', 'unverified']);
 export type AttemptResult = z.infer<typeof AttemptResult>;
@@ -42,9 +43,10 @@ async function updateStatus(
   path: string,
   change: (status: MachineStatus) => MachineStatus | undefined,
 ): Promise<void> {
-  await withFileLock(`${path}.lock`, 'status update', async () => {
+  await withShortLock(`${path}.lock`, 'status update', async () => {
     const next = change(await readStatus(path));
-    if (next !== undefined) await writeJsonAtomic(path, next);
+    // served unauthenticated (GET /status) and read by people: a declared secret text never lands here
+    if (next !== undefined) await writeJsonAtomic(path, redactDeep(next));
   });
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import type { BorgTarget, Passphrase } from '../borg/types.js';
+import type { BorgTarget, CommittedKey, Passphrase } from '../borg/types.js';
 import type { DesiredDestination } from '../desired/types.js';
+import { rememberSecretText } from '../log.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { pinnedKnownHosts, sshEndpoint } from './known-hosts.js';
 import type { HostPaths } from './paths.js';
@@ -38,13 +39,14 @@ function hostKeyOptions(destination: DesiredDestination, paths: HostPaths): stri
 
 /**
  * The ssh borgops runs for a remote destination without a declared rsh: the machine's own key
- * and nothing else. BatchMode and the keepalive and connect timeouts are added by the borg
- * adapter to every rsh (src/borg/env.ts), declared ones included.
+ * and nothing else. Without the machine (`--identity`: an admin's workstation), the person's
+ * own ssh setup instead (agent, ~/.ssh/config, default keys). BatchMode and the keepalive and
+ * connect timeouts are added by the borg adapter to every rsh (src/borg/env.ts), declared ones
+ * included.
  */
-export function defaultRsh(destination: DesiredDestination, paths: HostPaths): string {
+export function defaultRsh(destination: DesiredDestination, paths: HostPaths, machineKey = true): string {
   const options = [
-    `-i ${shellQuote(paths.sshKey)}`,
-    '-o IdentitiesOnly=yes',
+    ...(machineKey ? [`-i ${shellQuote(paths.sshKey)}`, '-o IdentitiesOnly=yes'] : []),
     '-o PasswordAuthentication=no',
     ...hostKeyOptions(destination, paths),
   ];
@@ -52,8 +54,9 @@ export function defaultRsh(destination: DesiredDestination, paths: HostPaths): s
 }
 
 /** The rsh of a destination: declared (with the pins appended: options it sets itself win), or borgops's own. */
-function rshOf(destination: DesiredDestination, paths: HostPaths): string | undefined {
-  if (destination.rsh === undefined) return destination.remote ? defaultRsh(destination, paths) : undefined;
+function rshOf(destination: DesiredDestination, paths: HostPaths, machineKey: boolean): string | undefined {
+  if (destination.rsh === undefined)
+    return destination.remote ? defaultRsh(destination, paths, machineKey) : undefined;
   if (!isPinned(destination)) return destination.rsh;
   return `${destination.rsh} ${hostKeyOptions(destination, paths).join(' ')}`;
 }
@@ -70,8 +73,11 @@ function passphraseOf(
   identity: string | undefined,
 ): Passphrase {
   if (destination.encryption.mode === 'none') return { kind: 'none' };
-  if (destination.encryption.passCommand !== undefined)
+  if (destination.encryption.passCommand !== undefined) {
+    // it may carry a token: whatever echoes it later (an error, a log line, a status) shows [redacted]
+    rememberSecretText(destination.encryption.passCommand);
     return { kind: 'command', command: destination.encryption.passCommand };
+  }
   const committed = destination.committed?.passphrase;
   if (committed !== undefined)
     return {
@@ -83,6 +89,28 @@ function passphraseOf(
   return generatedExists
     ? { kind: 'file', path: passphrasePath(paths.secretsDir, destination.name) }
     : { kind: 'none' };
+}
+
+// Like the passphrases: one object per destination and identity, so a command decrypts it once.
+const sharedKeys = new WeakMap<DesiredDestination, Map<string, CommittedKey>>();
+
+/** keyfile modes: the committed `<d>.key.age`, decrypted with the machine's SSH key or the identity given. */
+function committedKeyOf(
+  destination: DesiredDestination,
+  paths: HostPaths,
+  identity: string | undefined,
+): CommittedKey | undefined {
+  const committed = destination.committed?.key;
+  if (committed === undefined || !destination.encryption.mode.startsWith('keyfile')) return undefined;
+  const key = { file: committed.file, armored: committed.armored, identity: identity ?? paths.sshKey };
+  let byIdentity = sharedKeys.get(destination);
+  if (byIdentity === undefined) {
+    byIdentity = new Map();
+    sharedKeys.set(destination, byIdentity);
+  }
+  const shared = byIdentity.get(key.identity) ?? key;
+  byIdentity.set(key.identity, shared);
+  return shared;
 }
 
 function knownHostsOf(destination: DesiredDestination, paths: HostPaths): BorgTarget['knownHosts'] {
@@ -118,12 +146,17 @@ export function borgTarget(
   paths: HostPaths,
   options: {
     passphraseExists?: boolean;
-    /** Decrypt committed secrets with this identity file instead of the machine's SSH key. */
+    /**
+     * Decrypt committed secrets with this identity file instead of the machine's SSH key, and
+     * reach remote repositories with the person's own ssh setup instead of the machine's key.
+     */
     identity?: string;
   } = {},
 ): BorgTarget {
-  const rsh = rshOf(destination, paths);
+  // an admin identity means the machine is not here: its SSH key is not either
+  const rsh = rshOf(destination, paths, options.identity === undefined);
   const knownHosts = knownHostsOf(destination, paths);
+  const key = committedKeyOf(destination, paths, options.identity);
   return {
     destination: destination.name,
     repo: destination.repo,
@@ -133,6 +166,7 @@ export function borgTarget(
       destination,
       passphraseOf(destination, paths, options.passphraseExists ?? true, options.identity),
     ),
+    ...(key === undefined ? {} : { key }),
     lockWait: destination.lockWait,
   };
 }

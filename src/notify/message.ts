@@ -16,6 +16,8 @@ export type ResultClass = 'started' | 'success' | 'warning' | 'failure' | 'stall
 
 export interface NotifyMessage {
   event: MessageEvent;
+  /** `verification`: which one, `check` (borg check) or `drill` (a restore, verified). */
+  verification?: 'check' | 'drill';
   result: ResultClass;
   machine: string;
   destination?: string;

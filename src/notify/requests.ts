@@ -105,14 +105,18 @@ export function requestFor(
       const style = NTFY[message.event];
       const what =
         message.destination === undefined ? message.machine : `${message.machine}/${message.destination}`;
-      const verification = message.event === 'verification' ? ` ${message.result}` : '';
+      // a check or drill says which and how: `check failed`, `drill passed`
+      const title =
+        message.event === 'verification'
+          ? `${message.verification ?? style.title} ${message.result === 'failure' ? 'failed' : 'passed'}`
+          : style.title;
       return {
         url: secrets.url,
         headers: {
           ...base,
           'Content-Type': 'text/plain; charset=utf-8',
           // header values must be ASCII: names are, by the name rule
-          Title: `borgops ${what}: ${style.title}${verification}`,
+          Title: `borgops ${what}: ${title}`,
           Priority: message.event === 'verification' && message.result === 'failure' ? '4' : style.priority,
           Tags: style.tags,
           ...(secrets.token === undefined ? {} : { Authorization: `Bearer ${secrets.token}` }),

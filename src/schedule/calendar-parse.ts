@@ -8,6 +8,7 @@ import {
   WEEKDAY_LONG_NAMES,
   WEEKDAY_NAMES,
 } from './calendar-spec.js';
+import { cronHint } from './cron-hint.js';
 import { timeZoneNamed } from './time-zone.js';
 
 export type CalendarParse = { ok: true; spec: CalendarSpec } | { ok: false; message: string };
@@ -86,9 +87,12 @@ export function parseCalendar(expression: string): CalendarParse {
     return { ok: true, spec: readExpression(expression) };
   } catch (error: unknown) {
     if (!(error instanceof CalendarRejection)) throw error;
+    const hint = cronHint(expression, (calendar) => parseCalendar(calendar).ok);
     return {
       ok: false,
-      message: `${JSON.stringify(expression)} is not a valid calendar expression: ${error.message}; ${ACCEPTED_FORMS}`,
+      message:
+        hint ??
+        `${JSON.stringify(expression)} is not a valid calendar expression: ${error.message}; ${ACCEPTED_FORMS}`,
     };
   }
 }

@@ -4,6 +4,7 @@
 // CI job runs it (node start-up included), with the peak RSS of the preview process.
 //
 //   npm run build && node test/bench/preview.mjs [--machines N] [--destinations N] [--states N] [--runs N]
+//     [--state-formats yaml,json] [--heads base,script,fleet]
 //
 // Three heads against one base: no change, one script of one machine, and a fleet-wide change
 // (retention and start time of every machine). State files are YAML (as the guide writes them)
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     states: { type: 'string', default: '10' },
     runs: { type: 'string', default: '5' },
     'state-formats': { type: 'string', default: 'yaml,json' },
+    heads: { type: 'string', default: 'base,script,fleet' },
     format: { type: 'string', default: 'markdown' },
     keep: { type: 'boolean', default: false },
   },
@@ -52,7 +54,7 @@ async function repository(dir, stateFormat) {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'base');
   git(dir, 'tag', 'base');
-  for (const change of ['script', 'fleet']) {
+  for (const change of values.heads.split(',').filter((head) => head !== 'base')) {
     git(dir, 'checkout', '-q', '-b', change, 'base');
     await writeFleet(dir, fleetFiles(size, change));
     git(dir, 'commit', '-q', '-a', '-m', change);
@@ -115,7 +117,7 @@ try {
     const generated = performance.now();
     await repository(repo, stateFormat);
     setupMs += performance.now() - generated;
-    for (const head of ['base', 'script', 'fleet']) {
+    for (const head of values.heads.split(',')) {
       const args = ['preview', '--source', repo, '--base', 'base', '--head', head, '--format', values.format];
       await runOnce(preload, args); // warm the page cache
       const samples = [];

@@ -46,6 +46,14 @@ afterAll(async () => {
   await world.dispose();
 });
 
+/** This machine's complete archives among `names`, as `backups list` shows them for `local`. */
+const completeOf = (names: readonly string[]) =>
+  names
+    .filter((name) => /^jon-local-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(name))
+    .map((name) => `local::${local}::${name}`);
+
+const localLines = async () => (await listLines()).filter((line) => line.startsWith('local::'));
+
 async function listLines(): Promise<string[]> {
   const list = await cli('backups', 'list', 'jon');
   return list.stdout.split('\n').filter(Boolean);
@@ -243,7 +251,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
     expect(await treeOf(world.root)).toEqual(before);
   });
 
-  it('on Ctrl-C stops borg, runs the post-backup scripts, leaves the .failed archive unrenamed, exits 130', async () => {
+  it('on Ctrl-C stops borg, runs the post-backup scripts, leaves no archive under the final name, exits 130', async () => {
     // borg 1.2 finishes the file it reads after SIGINT: many sparse files give it more work than that
     const bulk = join(world.root, 'var/lib/zerotier-one');
     await mkdir(bulk, { recursive: true });
@@ -282,9 +290,86 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
       'post-backup-linkding',
       'post-backup-notes',
     ]);
+    // at most borg's checkpoint: nothing a restore, retention or freshness takes for a backup
     const added = (await archiveNames(world, 'local', local)).filter((name) => !before.includes(name));
-    expect(added.every((name) => /^jon-local-\S+\.failed(\.checkpoint)?$/.test(name))).toBe(true);
+    expect(added.every((name) => /^jon-local-\S+\.checkpoint(\.\d+)?$/.test(name))).toBe(true);
     expect((await readRuns(world.paths.runs)).destinations.local).toMatchObject({ failure: 'aborted' });
+    expect(await localLines()).toEqual(completeOf(before));
+  });
+
+  it('borg killed with SIGKILL mid-create: no archive under the final name, never counted; the next run succeeds and deletes the leftovers', async () => {
+    const bulk = join(world.root, 'var/lib/zerotier-one');
+    await mkdir(bulk, { recursive: true });
+    for (let i = 0; i < 60; i += 1) {
+      const file = join(bulk, `sparse-${i}.bin`);
+      await writeFile(file, '');
+      await truncate(file, 256 * 2 ** 20);
+    }
+    const before = await archiveNames(world, 'local', local);
+    const success = (await readRuns(world.paths.runs)).destinations.local?.lastSuccess;
+    // a checkpoint of an earlier interrupted run, as borg names it: the next good run deletes it
+    const stale = `jon-local-${archiveTimestamp(new Date(Date.now() - 3_600_000))}.checkpoint`;
+    await world.rawBorg('local', ['create', `${local}::${stale}`, 'data/podman/linkding']);
+    let killed: Awaited<ReturnType<typeof cli>>;
+    try {
+      const child = execa(
+        'node',
+        [cliPath, 'backups', 'create', 'jon', '--destination', 'local', '--json', ...world.args],
+        { reject: false, env: { BORGOPS_LOG_LEVEL: 'warn' } },
+      );
+      const pid = await waitFor('borg create of local to run', async () => {
+        if (!(await readdir(local)).includes('lock.exclusive')) return undefined;
+        for (const entry of await readdir('/proc')) {
+          if (!/^\d+$/.test(entry)) continue;
+          const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+          const words = argv.split('\0');
+          if (words.includes('create') && words.some((word) => word.startsWith(`${local}::`)))
+            return Number(entry);
+        }
+        return undefined;
+      });
+      process.kill(pid, 'SIGKILL');
+      const result = await child;
+      killed = {
+        exitCode: result.exitCode ?? -1,
+        stdout: String(result.stdout),
+        stderr: String(result.stderr),
+      };
+    } finally {
+      await rm(bulk, { recursive: true });
+    }
+    expect(killed.exitCode).toBe(1);
+    const report = JSON.parse(killed.stdout);
+    expect(report.destinations).toEqual([
+      expect.objectContaining({ destination: 'local', status: 'failed', pruned: [] }),
+    ]);
+    expect(report.destinations[0].archive).toBeUndefined();
+    const after = await archiveNames(world, 'local', local);
+    // the killed create committed nothing: not even a checkpoint, only what was there before
+    expect(after).toEqual([...before, stale].sort());
+    const runs = (await readRuns(world.paths.runs)).destinations.local;
+    expect(runs?.lastSuccess).toEqual(success);
+    expect(runs?.failure).toBeDefined();
+    expect(await localLines()).toEqual(completeOf(before));
+
+    // borg finds its lock stale (the process is gone) and rolls the repository back
+    const next = await cli('backups', 'create', 'jon', '--destination', 'local', '--json');
+    expect(next.exitCode).toBe(0);
+    const created = JSON.parse(next.stdout).destinations[0];
+    expect(created).toMatchObject({ status: 'created' });
+    expect(created.pruned).toEqual(expect.arrayContaining([stale]));
+    const final = await archiveNames(world, 'local', local);
+    expect(final).toContain(created.archive);
+    expect(final.filter((name) => name.includes('.checkpoint'))).toEqual([]);
+    // post-backup ran after the kill as after any failure
+    expect((await hookLog()).map((line) => line.split(' ')[0])).toEqual([
+      'pre-backup-linkding',
+      'post-backup-linkding',
+      'post-backup-notes',
+      'pre-backup-linkding',
+      'post-backup-linkding',
+      'post-backup-notes',
+    ]);
   });
 
   it('waits while another run holds the backups lock; Ctrl-C while waiting exits 130 and runs nothing', async () => {

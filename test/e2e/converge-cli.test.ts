@@ -38,7 +38,7 @@ describe('borgops plan and apply (built CLI)', () => {
     const applied = await borgops(['apply', ...common, '--plan', saved]);
     expect(applied.stderr).toContain('[6/6] schedule/local');
     expect(applied.exitCode).toBe(0);
-    expect(applied.stdout).toMatch(/Apply complete: 6 applied, 0 failed \(\d+ borg processes\)\.\n$/);
+    expect(applied.stdout).toMatch(/Apply complete: 6 applied, 0 failed \(\d+ borg process(es)?\)\.\n$/);
 
     const converged = await borgops(['plan', ...common, '--json']);
     expect(converged.exitCode).toBe(0);

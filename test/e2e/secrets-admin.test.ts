@@ -49,7 +49,7 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
     expect(generated.stdout + generated.stderr).not.toContain(passphrase);
 
     const again = await borgops(['secrets', 'generate', '--source', repo.dir]);
-    expect(again.stdout).toBe(`kept  ${secretFile}\n0 secret(s) written, 1 kept\n`);
+    expect(again.stdout).toBe(`kept  ${secretFile}\n0 secrets written, 1 kept\n`);
     expect(await readFile(join(repo.dir, secretFile), 'utf8')).toBe(armored);
     await repo.commit({}, 'secrets');
 
@@ -83,9 +83,7 @@ describe('borgops secrets generate | verify | rekey and keys show --age (built C
     expect(await ageDecrypt(admin.file, join(repo.dir, secretFile))).toBe(passphrase);
     expect(await filesContaining(repo.dir, passphrase)).toEqual([]);
     const verified = await borgops(['secrets', 'verify', '--source', repo.dir, '--identity', second.file]);
-    expect(verified.stdout).toBe(
-      `${secretFile}: decrypts\n1 secret(s): 0 undecryptable, 0 stale, 0 missing\n`,
-    );
+    expect(verified.stdout).toBe(`${secretFile}: decrypts\n1 secret: 0 undecryptable, 0 stale, 0 missing\n`);
     expect(verified.exitCode).toBe(0);
   }, 300_000);
 

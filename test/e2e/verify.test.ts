@@ -8,11 +8,38 @@ import { silentLogger } from '../../src/log.js';
 import { type AppliedWorld, appliedWorld } from '../helpers/backups.js';
 import { borgops } from '../helpers/cli.js';
 import { clientInventory } from '../helpers/fleet.js';
+import { type Received, signatureValid, startReceivers, type TestReceivers } from '../helpers/receivers.js';
 
-function config(): Record<string, string> {
+const HC_UUID = 'a1c2-verify-hc-77e0';
+const HOOK_TOKEN = 'verify-hook-token-3b9d';
+const HOOK_SECRET = 'verify-hook-secret-51ac';
+const NTFY_TOPIC = 'verify-topic-c41f';
+
+/*
+ * Receivers of `verification` events (issue 18): a healthchecks check, a signed webhook limited to
+ * `local`, an ntfy topic; `backups` wants backup failures only and must hear nothing here; `slow`
+ * never answers and is limited to `old`, so it is met twice (the first check and the stale drill).
+ */
+function config(receivers: string): Record<string, string> {
   const inventory = clientInventory({
     maxAge: '1d',
     destinations: { local: { repo: '@REPOS@/local' }, old: { repo: '@REPOS@/old' } },
+    notify: {
+      vhc: { healthchecks: { url: `${receivers}/hc/${HC_UUID}` }, on: ['verification'] },
+      vhook: {
+        webhook: { url: `${receivers}/hook/${HOOK_TOKEN}`, secretCommand: `echo ${HOOK_SECRET}` },
+        on: ['verification'],
+        destinations: ['local'],
+      },
+      vphone: { ntfy: { url: `${receivers}/ntfy/${NTFY_TOPIC}` }, on: ['verification'] },
+      backups: { webhook: { url: `${receivers}/hook/backups` }, on: ['start', 'success', 'warn', 'fail'] },
+      slow: {
+        webhook: { url: `${receivers}/hang` },
+        on: ['verification'],
+        destinations: ['old'],
+        timeout: '1s',
+      },
+    },
   });
   const state = [
     'state:',
@@ -51,12 +78,19 @@ function parse(stdout: string): VerificationRun {
   return JSON.parse(stdout) as VerificationRun;
 }
 
+const json = (received: Received) => JSON.parse(received.body) as Record<string, unknown>;
+
 describe('borgops check and drill (built CLI, real borg)', () => {
   let world: AppliedWorld;
+  let receivers: TestReceivers;
+  const hc = () => receivers.at(`/hc/${HC_UUID}`);
+  const hook = () => receivers.at(`/hook/${HOOK_TOKEN}`);
+  const ntfy = () => receivers.at(`/ntfy/${NTFY_TOPIC}`);
   const liveFiles = { 'srv/app/a.bin': 300_000, 'srv/app/sub/b.txt': 12, 'var/lib/db/ok': 4 };
 
   beforeAll(async () => {
-    world = await appliedWorld({ files: config() });
+    receivers = await startReceivers();
+    world = await appliedWorld({ files: config(receivers.base) });
     await mkdir(join(world.root, 'srv/app/sub'), { recursive: true });
     await mkdir(join(world.root, 'var/lib/db'), { recursive: true });
     const random = Buffer.alloc(300_000);
@@ -77,15 +111,44 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     ]);
     expect(raw.exitCode, raw.stderr).toBe(0);
   }, 180_000);
-  afterAll(async () => world?.dispose());
+  afterAll(async () => {
+    await receivers?.close();
+    await world?.dispose();
+  });
 
   it('check passes on good repositories; drill restores the newest archive into scratch and verifies every file', async () => {
+    receivers.clear();
     const check = await borgops(['check', 'jon', '--json', ...world.args]);
     expect(check.exitCode, check.stderr).toBe(0);
     expect(parse(check.stdout).results.map((r) => [r.destination, r.ok])).toEqual([
       ['local', true],
       ['old', true],
     ]);
+    // each destination's result went to the receivers that want `verification`
+    expect(hc().map((r) => r.path)).toEqual([`/hc/${HC_UUID}`, `/hc/${HC_UUID}`]);
+    expect(hc()[0]?.body).toContain('jon/local: check passed');
+    expect(hc()[1]?.body).toContain('jon/old: check passed');
+    expect(hook().map(json)).toMatchObject([
+      {
+        event: 'verification',
+        verification: 'check',
+        result: 'success',
+        machine: 'jon',
+        destination: 'local',
+      },
+    ]);
+    expect(signatureValid(HOOK_SECRET, hook()[0]!)).toBe(true);
+    expect(ntfy().map((r) => r.headers.title)).toEqual([
+      'borgops jon/local: check passed',
+      'borgops jon/old: check passed',
+    ]);
+    // `slow` never answers: given up after its timeout, the check still passes, the failure is counted
+    expect(
+      parse(check.stdout)
+        .notifications.filter((n) => !n.ok)
+        .map((n) => `${n.receiver} ${n.event} ${n.destination}`),
+    ).toEqual(['slow verification old']);
+    expect(receivers.abandoned()).toBeGreaterThan(0);
 
     const before = await liveHash(world.root);
     const drill = await borgops(['drill', 'jon', '--destination', 'local', '--json', ...world.args]);
@@ -115,14 +178,38 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stdout).toContain('verified 2 files');
     expect(text.stdout).toContain('jon: every drill passed');
+
+    expect(hook().slice(1).map(json)).toMatchObject([
+      { verification: 'drill', result: 'success', destination: 'local', archive: result?.archive },
+      { verification: 'drill', result: 'success', destination: 'local', archive: result?.archive },
+    ]);
+    expect(String(json(hook()[1]!).log)).toContain('verified 3 files');
+    expect(
+      hc()
+        .slice(2)
+        .map((r) => r.path),
+    ).toEqual([`/hc/${HC_UUID}`, `/hc/${HC_UUID}`]);
+    // a receiver of backup events hears nothing of checks and drills
+    expect(receivers.at('/hook/backups')).toEqual([]);
   }, 180_000);
 
-  it('a drill fails on an archive older than maxAge, and when the verifyScript fails', async () => {
+  it('a drill fails on an archive older than maxAge, and when the verifyScript fails; each failure and the recovery are sent', async () => {
+    receivers.clear();
     const stale = await borgops(['drill', 'jon', '--destination', 'old', '--json', ...world.args]);
     expect(stale.exitCode).toBe(1);
     const [old] = parse(stale.stdout).results;
     expect(old?.failure?.class).toBe('stale');
     expect(stale.stderr).toMatch(/old: the newest archive jon-old-\S+ is 2d old, older than maxAge 1d/);
+    expect(hc().map((r) => r.path)).toEqual([`/hc/${HC_UUID}/fail`]);
+    expect(hc()[0]?.body).toMatch(
+      /jon\/old: drill failed \(stale\): old: the newest archive jon-old-\S+ is 2d old/,
+    );
+    // `vhook` hears about `local` only
+    expect(hook()).toEqual([]);
+    const status = JSON.parse(
+      (await borgops(['status', '--json', '--machine', 'jon', ...world.args])).stdout,
+    );
+    expect(status.notifyFailures).toEqual({ slow: 2 });
 
     await writeFile(join(world.root, 'fail-verify'), '');
     const before = await liveHash(world.root);
@@ -135,6 +222,21 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     expect(failing.stderr).toContain('local: db: verify-db failed (exit code 4)');
     expect(await liveHash(world.root)).toBe(before);
     expect(await readdir(join(world.paths.stateDir, 'drill'))).toEqual([]);
+    expect(hook().map(json)).toMatchObject([
+      { event: 'verification', verification: 'drill', result: 'failure', failure: 'verify-script' },
+    ]);
+    expect(signatureValid(HOOK_SECRET, hook()[0]!)).toBe(true);
+    expect(String(json(hook()[0]!).log)).toContain('integrity check failed');
+    expect(ntfy().at(-1)?.headers).toMatchObject({ title: 'borgops jon/local: drill failed', priority: '4' });
+
+    // the next drill passes: its message says the failure is over
+    const again = await borgops(['drill', 'jon', '--destination', 'local', '--json', ...world.args]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(json(hook()[1]!)).toMatchObject({
+      result: 'success',
+      summary: 'jon/local: drill passed again (the last one failed: verify-script)',
+    });
+    expect(hc().map((r) => r.path)).toEqual([`/hc/${HC_UUID}/fail`, `/hc/${HC_UUID}/fail`, `/hc/${HC_UUID}`]);
   }, 180_000);
 
   it('refuses a drill up front when the scratch filesystem has less free space than the archive', async () => {
@@ -167,12 +269,31 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     }
     await writeFile(file, bytes);
 
+    receivers.clear();
     const check = await borgops(['check', 'jon', ...world.args]);
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toMatch(/local: borg check FAILED \(corrupt\)/);
     expect(check.stdout).toMatch(/old: borg check passed/);
     expect(check.stderr).toContain('local: borg check found problems');
     expect(check.stdout).toContain('jon: check failed for local\n');
+    // the failure went out as a `verification` event: healthchecks /fail, a signed webhook, ntfy
+    expect(hc().map((r) => r.path)).toEqual([`/hc/${HC_UUID}/fail`, `/hc/${HC_UUID}`]);
+    expect(hc()[0]?.body).toContain('jon/local: check failed (corrupt): local: borg check found problems');
+    expect(hook().map(json)).toMatchObject([
+      {
+        event: 'verification',
+        verification: 'check',
+        result: 'failure',
+        failure: 'corrupt',
+        destination: 'local',
+      },
+    ]);
+    expect(signatureValid(HOOK_SECRET, hook()[0]!)).toBe(true);
+    expect(ntfy().map((r) => r.headers.title)).toEqual([
+      'borgops jon/local: check failed',
+      'borgops jon/old: check passed',
+    ]);
+    expect(check.stdout).toContain('! notification verification about old to slow (webhook) failed');
 
     const before = await liveHash(world.root);
     const drill = await borgops(['drill', 'jon', '--destination', 'local', '--json', ...world.args]);
@@ -186,5 +307,9 @@ describe('borgops check and drill (built CLI, real borg)', () => {
     expect(runs.destinations.local.check).toMatchObject({ ok: false, failure: 'corrupt' });
     expect(runs.destinations.local.check.lastSuccess).toBeDefined();
     expect(runs.destinations.local.drill).toMatchObject({ ok: false, failure: 'corrupt' });
+    expect(hook().slice(1).map(json)).toMatchObject([
+      { verification: 'drill', result: 'failure', failure: 'corrupt', destination: 'local' },
+    ]);
+    expect(receivers.at('/hook/backups')).toEqual([]);
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { plural } from '../../../src/util/words.js';
 import { runApply } from '../../engine/converge.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
@@ -65,7 +66,7 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
       io.out(
         planned.plan.actions.length === 0 && result.errors.length === 0
           ? `Nothing to do: ${planned.desired.machine} is converged.\n`
-          : `Apply ${result.errors.length === 0 ? 'complete' : 'incomplete'}: ${result.done.length} applied, ${result.errors.length} failed (${planned.plan.borgProcesses + result.borgProcesses} borg processes).\n`,
+          : `Apply ${result.errors.length === 0 ? 'complete' : 'incomplete'}: ${result.done.length} applied, ${result.errors.length} failed (${plural(planned.plan.borgProcesses + result.borgProcesses, 'borg process', 'borg processes')}).\n`,
       );
     }
     setExit(result.errors.length > 0 ? 1 : 0);

@@ -15,7 +15,9 @@ import type { FromGit } from '../../operations/declared-machine.js';
 import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
 import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
+import { durationFlag } from '../duration.js';
 import { type Io, printJson } from '../io.js';
+import { explicitMachine } from '../machine.js';
 import { globalOptions } from '../options.js';
 
 interface CreateFlags {
@@ -99,9 +101,7 @@ async function fromGit(
 
 /** The machine from the argument, else an explicit --machine, else the one the declarations were applied for. */
 export function machineOf(command: Command, argument: string | undefined): string | undefined {
-  if (argument !== undefined) return argument;
-  const source = command.getOptionValueSourceWithGlobals('machine');
-  return source !== undefined && source !== 'default' ? String(command.optsWithGlobals().machine) : undefined;
+  return argument ?? explicitMachine(command);
 }
 
 async function confirmOnTerminal(io: Io, yes: boolean, preview: RestorePreview): Promise<boolean> {
@@ -113,7 +113,8 @@ async function confirmOnTerminal(io: Io, yes: boolean, preview: RestorePreview):
       `a full in-place restore overwrites ${what}; add --yes to confirm, or restore one --service or into a --target directory`,
     );
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  // the question goes to stderr: stdout is the result (`--json` included)
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await prompt.question(`Restore ${what}? Files there are overwritten. [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
@@ -145,8 +146,8 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
       'destinations in different repositories backed up at once (default: the cores, at least 2)',
     )
     .option(
-      '--lock-timeout <seconds>',
-      'give up (exit 1, naming the holder) after waiting this long for another backup or restore',
+      '--lock-timeout <duration>',
+      'give up (exit 1, naming the holder) after waiting this long for another backup or restore (30s, 5m; a number is seconds)',
       String(DEFAULT_LOCK_TIMEOUT_SECONDS),
     )
     .action(async (machine: string, flags: CreateFlags, command: Command) => {
@@ -313,8 +314,5 @@ function parallelism(value: string): number {
 }
 
 function lockTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0)
-    throw new BorgopsError('E_USAGE', `--lock-timeout must be a number of seconds, not "${value}"`);
-  return seconds;
+  return durationFlag(value, '--lock-timeout');
 }

@@ -8,6 +8,7 @@ import { loadSource, requireValid } from '../../engine/declarations.js';
 import { DEFAULT_ADDRESS, fleetModel, fleetTargets } from '../../operations/fleet.js';
 import { fleetDashboard } from '../../operations/fleet-dashboard.js';
 import { fleetRules } from '../../operations/fleet-rules.js';
+import { durationFlag } from '../duration.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
 
@@ -18,16 +19,6 @@ interface FleetFlags {
   for?: string;
   evaluationInterval?: string;
   job: string;
-}
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-function durationFlag(value: string, flag: string): number {
-  const match = /^([0-9]+)([smhdw]?)$/.exec(value);
-  if (!match || Number(match[1]) === 0) {
-    throw new BorgopsError('E_USAGE', `${flag} must be a duration such as 30s, 5m, 2h or 1d, not "${value}"`);
-  }
-  return Number(match[1]) * (UNITS[match[2] || 's'] ?? 1);
 }
 
 function addressOf(values: readonly string[]): Record<string, string> {
@@ -86,10 +77,16 @@ export function registerFleet(program: Command, io: Io): void {
       });
       const rules = fleetRules(model, {
         job: flags.job,
-        ...(flags.for === undefined ? {} : { forSeconds: durationFlag(flags.for, '--for') }),
+        ...(flags.for === undefined
+          ? {}
+          : { forSeconds: durationFlag(flags.for, '--for', { positive: true }) }),
         ...(flags.evaluationInterval === undefined
           ? {}
-          : { intervalSeconds: durationFlag(flags.evaluationInterval, '--evaluation-interval') }),
+          : {
+              intervalSeconds: durationFlag(flags.evaluationInterval, '--evaluation-interval', {
+                positive: true,
+              }),
+            }),
       });
       await mkdir(flags.outDir, { recursive: true });
       const files: Record<string, string> = {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { generateSshKey, observeSshKey } from '../../../src/host/ssh-key.js';
 import { ageRecipientOfSshKey } from '../../../src/secrets/ssh-age.js';
 import { type Io, printJson } from '../io.js';
+import { machineToActFor, requireDeclaredMachine } from '../machine.js';
 import { globalOptions } from '../options.js';
 
 /** What `keys show` prints with --json. */
@@ -35,7 +36,9 @@ export function registerKeys(program: Command, io: Io): void {
       'print the age recipient (age1…) derived from the key as ssh-to-age does, instead of the key',
     )
     .action(async (flags: { age?: boolean }, command: Command) => {
-      const options = globalOptions(command);
+      const global = globalOptions(command);
+      const options = { ...global, machine: await machineToActFor(command, global) };
+      await requireDeclaredMachine(options.machine, options);
       const { paths } = options;
       const before = await observeSshKey(paths.sshKey);
       const publicKey = await generateSshKey(paths.sshKey, `borgops@${options.machine}`);

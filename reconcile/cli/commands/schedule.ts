@@ -1,21 +1,10 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../../src/util/duration.js';
+import { localTime } from '../../../src/util/local-time.js';
 import { listSchedules, type ScheduleList } from '../../operations/schedule-list.js';
 import { type Io, printJson } from '../io.js';
+import { machineToActFor } from '../machine.js';
 import { globalOptions } from '../options.js';
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
-}
-
-/** An instant in this machine's zone, as systemd's timers are: `2026-03-11 01:20:34 +01:00`. */
-export function localTime(iso: string): string {
-  const at = new Date(iso);
-  const offset = -at.getTimezoneOffset();
-  const sign = offset < 0 ? '-' : '+';
-  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ${zone}`;
-}
 
 export function formatScheduleList(list: ScheduleList): string {
   const at = list.commit === null ? '' : ` at ${list.commit.slice(0, 12)}`;
@@ -56,7 +45,7 @@ export function registerSchedule(program: Command, io: Io): void {
     .action(async (_options: unknown, command: Command) => {
       const options = globalOptions(command);
       const list = await listSchedules({
-        machine: options.machine,
+        machine: await machineToActFor(command, options),
         paths: options.paths,
         now: new Date(),
       });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readIdentities } from '../../../src/secrets/age.js';
+import { plural } from '../../../src/util/words.js';
 import { generateSecrets, rekeySecrets, verifySecrets } from '../../operations/secrets-admin.js';
 import { adoptSecrets } from '../../operations/secrets-adopt.js';
 import { type Io, printJson } from '../io.js';
@@ -38,7 +39,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
       }
       const written = results.filter((r) => r.outcome === 'written').length;
       io.out(
-        `${written} secret(s) written, ${results.length - written} kept${written > 0 ? '; commit them' : ''}\n`,
+        `${plural(written, 'secret')} written, ${results.length - written} kept${written > 0 ? '; commit them' : ''}\n`,
       );
     });
 
@@ -91,7 +92,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
       }
       for (const file of missing) io.out(`${file}: not committed\n`);
       io.out(
-        `${results.length} secret(s): ${broken} undecryptable, ${stale} stale, ${missing.length} missing\n`,
+        `${plural(results.length, 'secret')}: ${broken} undecryptable, ${stale} stale, ${missing.length} missing\n`,
       );
     });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../../../src/config/problem.js';
+import { plural } from '../../../src/util/words.js';
 import { describe, loadSource } from '../../engine/declarations.js';
 import { type Io, printJson } from '../io.js';
 import { globalOptions } from '../options.js';
@@ -27,7 +28,7 @@ export function registerValidate(program: Command, io: Io, setExit: (code: numbe
           io.out(`info: ignored what borgops does not read: ${result.ignored.join(', ')}\n`);
         const verdict = errors === 0 ? 'valid' : 'invalid';
         io.out(
-          `declarations${describe(snapshot)} are ${verdict}: ${errors} error(s), ${warnings} warning(s)\n`,
+          `declarations${describe(snapshot)} are ${verdict}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`,
         );
       }
       setExit(errors === 0 ? 0 : 1);

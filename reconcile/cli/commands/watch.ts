@@ -13,6 +13,7 @@ import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/
 import { machineHealth } from '../../operations/status.js';
 import type { Counters } from '../../render/metrics.js';
 import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
+import { durationFlag } from '../duration.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 
@@ -31,13 +32,6 @@ interface WatchFlags {
   allowRemoveAll: boolean;
 }
 
-function seconds(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0)
-    throw new BorgopsError('E_USAGE', `${flag} must be a number of seconds, not "${value}"`);
-  return number;
-}
-
 /** `watch` and its own flags (the converge options are added by the caller). */
 function watchCommand(program: Command): Command {
   return program
@@ -46,13 +40,13 @@ function watchCommand(program: Command): Command {
       'converge continuously: follow --ref of --source (a local repository or a URL), correct drift, serve health',
     )
     .option(
-      '--interval <seconds>',
-      'fetch a remote source (or re-read a local one) this often, with jitter',
+      '--interval <duration>',
+      'fetch a remote source (or re-read a local one) this often, with jitter (30s, 5m, 1h; a number is seconds)',
       '60',
     )
     .option(
-      '--drift-interval <seconds>',
-      're-observe and correct drift this often even without a new commit (0: off)',
+      '--drift-interval <duration>',
+      're-observe and correct drift this often even without a new commit (5m, 1h; a number is seconds; 0: off)',
       '300',
     )
     .option('--listen <host:port>', 'serve /healthz, /status, /metrics and POST /hooks/push (off by default)')
@@ -123,8 +117,8 @@ async function runAgent(agent: Agent): Promise<void> {
     logger,
     borg,
     allow: allowedGuards(flags),
-    intervalSeconds: seconds(flags.interval, '--interval'),
-    driftSeconds: seconds(flags.driftInterval, '--drift-interval'),
+    intervalSeconds: durationFlag(flags.interval, '--interval'),
+    driftSeconds: durationFlag(flags.driftInterval, '--drift-interval'),
     ...verifyOptions(flags),
     signal,
     onReconcile: (outcome: ReconcileOutcome) => {

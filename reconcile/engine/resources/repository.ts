@@ -4,12 +4,14 @@ import { repositoryKey } from '../../../src/config/rules.js';
 import { resourceId } from '../../../src/desired/ids.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
 import type { Ledger } from '../../../src/host/ledger.js';
+import type { HostPaths } from '../../../src/host/paths.js';
 import { type Runs, readRuns } from '../../../src/host/runs.js';
+import { exportedKeyPath, passphrasePath } from '../../../src/host/secrets.js';
 import { borgTarget } from '../../../src/host/targets.js';
 import { mapBounded } from '../../../src/util/pool.js';
 import { redactValue } from '../describe/redact.js';
 import { repositorySettings } from '../describe/settings.js';
-import type { BaseAction, ObservedRepository } from '../model.js';
+import type { ActualMachine, BaseAction, ObservedRepository } from '../model.js';
 import { repositorySpec, retentionSpec } from '../specs.js';
 import { type KindModule, ledgerIds, type ObserveInput, type ResourceOf } from './kind.js';
 import { repositoryVerdict } from './verdict.js';
@@ -37,13 +39,10 @@ function needsBorg(destination: DesiredDestination, ledger: Ledger, runs: Runs, 
   return runs.destinations[destination.name]?.error !== undefined;
 }
 
-async function observeRepositories({
-  context,
-  desired,
-  ledger,
-  observed,
-}: ObserveInput): Promise<Record<string, ObservedRepository>> {
-  const runs = await readRuns(context.paths.runs);
+async function observeRepositories(
+  { context, desired, ledger, observed }: ObserveInput,
+  runs: Runs,
+): Promise<Record<string, ObservedRepository>> {
   const result: Record<string, ObservedRepository> = {};
   // one borg list per repository, shared by destinations that write to the same one
   const byRepository = new Map<string, DesiredDestination[]>();
@@ -82,18 +81,41 @@ async function observeRepositories({
   return result;
 }
 
+/** Destinations with a successful backup on record: a repository was there, whatever the ledger says. */
+function backedUp(runs: Runs): string[] {
+  return Object.entries(runs.destinations)
+    .filter(([, run]) => run.lastSuccess !== undefined || run.archive !== undefined)
+    .map(([name]) => name)
+    .sort();
+}
+
+/** Why a missing repository existed before (the re-init guard); not the ledger alone: a ledger moved away must not open the way. */
+function existedBefore(name: string, actual: ActualMachine, paths: HostPaths): string[] {
+  const secret = actual.secrets[name];
+  const ledger = actual.ledger.entries;
+  return [
+    ...(ledger[resourceId('repository', name)] ? [`the ledger ${paths.ledger} records it`] : []),
+    ...(secret?.key ? [`its key export ${exportedKeyPath(paths.secretsDir, name)} exists`] : []),
+    ...(secret?.passphrase && !ledger[resourceId('secret', name)]
+      ? [`its passphrase ${passphrasePath(paths.secretsDir, name)} exists`]
+      : []),
+    ...(actual.backedUp?.includes(name) ? [`${paths.runs} records a backup`] : []),
+  ];
+}
+
 export const repository: KindModule<
   RepositoryAction,
-  { repositories: Record<string, ObservedRepository> },
+  { repositories: Record<string, ObservedRepository>; backedUp?: string[] },
   ResourceOf<'repository'>
 > = {
   kind: 'repository',
 
   async observe(input) {
-    return { repositories: await observeRepositories(input) };
+    const runs = await readRuns(input.context.paths.runs);
+    return { repositories: await observeRepositories(input, runs), backedUp: backedUp(runs) };
   },
 
-  planEach(destination, { actual }, out) {
+  planEach(destination, { actual, options }, out) {
     const name = destination.name;
     const id = resourceId('repository', name);
     const verdict = repositoryVerdict(destination, actual);
@@ -111,11 +133,12 @@ export const repository: KindModule<
       effect: 'additive',
       summary: `borg init --encryption ${destination.encryption.mode} ${destination.repo}`,
     });
-    if (actual.ledger.entries[id]) {
+    const evidence = existedBefore(name, actual, options.paths);
+    if (evidence.length > 0) {
       out.refusals.push({
         guard: 'reinit',
         id,
-        message: `${name}: borgops initialized ${destination.repo} before and it is missing now (an unmounted disk? deleted?); --allow-reinit creates it again, empty`,
+        message: `${name}: ${destination.repo} is missing, but it existed before (${evidence.join('; ')}): an unmounted disk? deleted? --allow-reinit creates it again, empty`,
       });
     }
   },

@@ -9,6 +9,7 @@ import {
   sameJobFiles,
 } from '../../../src/host/schedulers/types.js';
 import { formatDuration } from '../../../src/util/duration.js';
+import { article } from '../../../src/util/words.js';
 import { patches } from '../describe/patch.js';
 import { scheduleSettings } from '../describe/settings.js';
 import type { BaseAction, FileDiff } from '../model.js';
@@ -65,7 +66,7 @@ function installSummary(
   if (!found) {
     const stagger =
       schedule.staggerSeconds > 0 ? `, stagger +${formatDuration(schedule.staggerSeconds)}` : '';
-    return `install a ${scheduler} job for ${destination} (${schedule.startAt.join(', ')}${stagger})`;
+    return `install ${article(scheduler)} job for ${destination} (${schedule.startAt.join(', ')}${stagger})`;
   }
   const reason = found.reason ?? 'inactive';
   if (changed)
@@ -98,13 +99,21 @@ function planInstalls({ desired, actual, options }: PlanInput, out: PlanOutput):
   }
 }
 
-function removeSummary(found: ObservedJob | undefined, destination: string, backend: string, active: string) {
+function removeSummary(
+  found: ObservedJob | undefined,
+  destination: string,
+  backend: string,
+  { actual, desired }: PlanInput,
+) {
+  const active = actual.scheduler;
   if (!found) return `forget the ${backend} job of ${destination}: it is already gone`;
-  if (backend === active) return `remove the ${backend} job of ${destination} (its destination is gone)`;
+  if (backend === active)
+    return `remove the ${backend} job of ${destination} (${desired.states.length === 0 ? 'no state to back up any more' : 'its destination is gone'})`;
   return `remove the ${backend} job of ${destination} (the scheduler is now ${active})`;
 }
 
-function planRemovals({ actual, declared }: PlanInput, out: PlanOutput): void {
+function planRemovals(input: PlanInput, out: PlanOutput): void {
+  const { actual, declared } = input;
   const removals = new Set<string>();
   for (const id of ledgerIds(actual, 'schedule')) {
     const entry = actual.ledger.entries[id]!;
@@ -126,7 +135,7 @@ function planRemovals({ actual, declared }: PlanInput, out: PlanOutput): void {
       backend,
       diffs: fileDiffs(found?.files ?? [], []),
       effect: 'destructive',
-      summary: removeSummary(found, destination, backend, actual.scheduler),
+      summary: removeSummary(found, destination, backend, input),
     });
   }
 }
@@ -216,7 +225,7 @@ export const schedule: KindModule<ScheduleAction, ObservedSchedules, ResourceOf<
 
   preview: {
     added: (item, context) => ({
-      summary: `install a ${context.scheduler} job for ${item.destination} (${item.startAt.join(', ')})`,
+      summary: `install ${article(context.scheduler)} job for ${item.destination} (${item.startAt.join(', ')})`,
       files: patches([], jobFiles(item, context)),
     }),
     removed: (item, context) => ({

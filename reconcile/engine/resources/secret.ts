@@ -88,8 +88,10 @@ export const secret: KindModule<
     }
   },
 
-  async apply(action, { context }) {
+  async apply(action, { context, record }) {
     await generatePassphrase(context.paths.secretsDir, action.destination);
+    // the re-init guard tells "generated, no repository made yet" from "a repository's passphrase"
+    await record(action.id, { kind: 'secret' });
   },
 
   preview: {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { writeJsonAtomic } from '../atomic.js';
-import { withFileLock } from '../file-lock.js';
 import { readStateFile, type StateFile, versioned } from '../json-file.js';
+import { withShortLock } from '../lock.js';
 import { staggeredCalendar } from './calendar.js';
 import type { JobFile, ObservedJob, ScheduledJob, Scheduler } from './types.js';
 
@@ -48,7 +48,7 @@ function entry(path: string, job: Omit<EmbeddedJob, 'installedAt' | 'lastRun'>):
 
 async function updateTable<T>(tablePath: string, change: (table: ScheduleTable) => T): Promise<T> {
   // apply and the watch agent both rewrite the table: one read-modify-write at a time, briefly
-  return withFileLock(`${tablePath}.lock`, 'schedule table update', async () => {
+  return withShortLock(`${tablePath}.lock`, 'schedule table update', async () => {
     const table = await readScheduleTable(tablePath);
     const result = change(table);
     const jobs = Object.fromEntries(

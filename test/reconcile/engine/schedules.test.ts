@@ -84,6 +84,17 @@ function inventoryWith(repos: string, destinations: string[], extra: Record<stri
 }
 
 describe('schedules end to end under a temporary root (real git, real borg, systemd units as files)', () => {
+  it('says the state is gone, not the destination, when the state file is deleted', async () => {
+    const base = await tempDir('borgops-schedules-');
+    const repos = join(base, 'repos');
+    const repo = await gitRepo(localConfig({ local: join(repos, 'local') }));
+    const w = await worldOf(repo, join(base, 'root'), repos);
+    expect((await w.apply()).result.errors).toEqual([]);
+    await repo.commit({ 'machines/jon/state.yaml': null });
+    const summaries = (await w.plan()).actions.filter((a) => a.kind === 'schedule').map((a) => a.summary);
+    expect(summaries).toEqual(['remove the systemd job of local (no state to back up any more)']);
+  });
+
   it('installs units that change with startAt, restores drift, and removes them with their destination', async () => {
     const base = await tempDir('borgops-schedules-');
     const repos = join(base, 'repos');

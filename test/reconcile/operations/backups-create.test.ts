@@ -72,7 +72,7 @@ describe('backups create (real borg, the applied declarations)', () => {
     }
   });
 
-  it('creates <name>.failed, renames it, then prunes exactly what apply would: own archives and .failed leftovers only', async () => {
+  it('creates <name> directly, then prunes exactly what apply would: own archives and own leftovers only', async () => {
     const { desired } = await loadApplied(world.paths.applied).then(({ result }) => ({
       desired: compile(result.declarations!, 'jon'),
     }));
@@ -96,20 +96,26 @@ describe('backups create (real borg, the applied declarations)', () => {
     await old(2, `jon-local-${stamp(2)}`);
     await old(3, `jon-local-${stamp(3)}`);
     await old(4, `jon-local-${stamp(4)}.failed`);
+    await old(5, `jon-local-${stamp(5)}.checkpoint`);
+    await old(5, `sara-local-${stamp(5)}.checkpoint`);
     await old(1, `sara-local-${stamp(1)}`);
     await old(1, `jon-local-other-${stamp(1)}`);
 
     const before = world.borg.processCount;
     const result = await run({ destination: 'local' });
-    // create, rename, list, delete (one process for all), compact
-    expect(world.borg.processCount - before).toBe(5);
+    // create (under the final name), list, delete (one process for all), compact
+    expect(world.borg.processCount - before).toBe(4);
     const created = result.destinations[0]!;
     expect(created).toMatchObject({ destination: 'local', status: 'created', archives: 3 });
     expect(created.error).toBeUndefined();
     expect(created.archive).toMatch(/^jon-local-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     expect(created.stats?.files).toBe(1);
     // daily #1 keeps 03:00 of that day, daily[oldest] the oldest archive (01:00), as borg prune would
-    expect(created.pruned).toEqual([`jon-local-${stamp(2)}`, `jon-local-${stamp(4)}.failed`]);
+    expect(created.pruned).toEqual([
+      `jon-local-${stamp(2)}`,
+      `jon-local-${stamp(4)}.failed`,
+      `jon-local-${stamp(5)}.checkpoint`,
+    ]);
     expect(created.warnings).toEqual([
       `/var/lib/zerotier-one does not exist (${join(world.root, 'var/lib/zerotier-one')}): state zerotier backed up nothing from it`,
     ]);
@@ -120,6 +126,7 @@ describe('backups create (real borg, the applied declarations)', () => {
         `jon-local-${stamp(3)}`,
         `jon-local-other-${stamp(1)}`,
         `sara-local-${stamp(1)}`,
+        `sara-local-${stamp(5)}.checkpoint`,
       ].sort(),
     );
     // the archive holds the state folders as relative paths, read from <root>

@@ -130,7 +130,7 @@ describe('backup naming and paths', () => {
 });
 
 describe('retention shared with apply', () => {
-  it('finds only this destination’s .failed leftovers', () => {
+  it('finds only this destination’s leftovers: .failed, .checkpoint[.N] and both', () => {
     const names = [
       'jon-local-2026-01-01T01:00:00.failed',
       'jon-local-2026-01-01T01:00:00',
@@ -138,13 +138,23 @@ describe('retention shared with apply', () => {
       'sara-local-2026-01-01T01:00:00.failed',
       'jon-local-2026-01-01T01:00:00.failed.checkpoint',
       'jon-local-garbage.failed',
+      'jon-local-2026-01-01T02:00:00.checkpoint',
+      'jon-local-2026-01-01T03:00:00.checkpoint.2',
+      'jon-local-2026-01-01T03:00:00.checkpoint.x',
+      'sara-local-2026-01-01T02:00:00.checkpoint',
+      'jon-local-garbage.checkpoint',
     ];
     expect(
       failedLeftovers(
         names.map((name) => ({ name, id: '', start: '' })),
         'jon-local-',
       ),
-    ).toEqual(['jon-local-2026-01-01T01:00:00.failed']);
+    ).toEqual([
+      'jon-local-2026-01-01T01:00:00.failed',
+      'jon-local-2026-01-01T01:00:00.failed.checkpoint',
+      'jon-local-2026-01-01T02:00:00.checkpoint',
+      'jon-local-2026-01-01T03:00:00.checkpoint.2',
+    ]);
   });
 
   it.each([

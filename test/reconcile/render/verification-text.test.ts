@@ -10,6 +10,7 @@ describe('renderVerification', () => {
       machine: 'jon',
       ok: false,
       interrupted: false,
+      notifications: [],
       results: [
         {
           kind: 'drill',

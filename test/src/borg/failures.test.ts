@@ -85,7 +85,7 @@ describe('list: missing only when the repository does not exist', () => {
     expect(observed).toMatchObject({ state: 'failed', failure: 'unreachable' });
     // ssh's own reason (from its -E log), whatever borg managed to relay
     expect(observed.state === 'failed' && observed.message).toBe(
-      'test: repository unreachable: ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused',
+      'test: repository unreachable: ssh: connect to host 127.0.0.1 port 1: Connection refused',
     );
   });
 

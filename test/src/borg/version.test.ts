@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBorg } from '../../../src/borg/adapter.js';
@@ -80,6 +80,65 @@ describe('borg versions', () => {
     expect(await absent(calls)).toBe('absent');
     expect(borg.processCount).toBe(0);
     expect(await readFile(`${calls}.version`, 'utf8')).toBe('asked\n');
+  });
+
+  it('remembers the version per installed executable: asked once, asked again when borg is replaced', async () => {
+    const dir = await tempDir('borgops-version-cache-');
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    const asked = join(dir, 'asked');
+    const install = async (version: string) => {
+      // a package manager writes a new file: a new inode, size and change time
+      await rm(join(bin, 'borg'), { force: true });
+      await writeFile(join(bin, 'borg'), `#!/bin/sh\necho "$@" >> '${asked}'\necho "borg ${version}"\n`, {
+        mode: 0o755,
+      });
+    };
+    const state = join(dir, 'state');
+    await mkdir(state);
+    const cache = join(state, 'borg-version.json');
+    const adapter = () =>
+      createBorg({
+        command: ['borg'],
+        env: { PATH: `${bin}:/usr/bin:/bin` },
+        checkVersion: true,
+        versionCache: cache,
+      });
+    const calls = async () => (await readFile(asked, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+    await install('1.2.9');
+    expect((await adapter().version()).text).toBe('1.2.9');
+    expect(await calls()).toEqual(['--version']);
+    // a second command (a new adapter, as a new process makes) asks no borg
+    expect((await adapter().version()).text).toBe('1.2.9');
+    expect(await calls()).toEqual(['--version']);
+    expect(JSON.parse(await readFile(cache, 'utf8'))).toMatchObject({ version: { text: '1.2.9' } });
+
+    // borg 2 installed in its place: asked again, and refused before any repository is touched
+    await install('2.0.0b14');
+    const borg = adapter();
+    const target = {
+      destination: 'a',
+      repo: join(dir, 'repo'),
+      passphrase: { kind: 'none' },
+      lockWait: 1,
+    } as const;
+    await expect(borg.list(target)).rejects.toThrow('borg 2.0.0b14 is not supported yet');
+    expect(await calls()).toEqual(['--version', '--version']);
+    expect(borg.processCount).toBe(0);
+
+    // a cache that cannot be trusted is asked past, and a missing state directory is not created
+    await writeFile(cache, '{"fingerprint": 1}');
+    expect((await adapter().version()).text).toBe('2.0.0b14');
+    const elsewhere = join(dir, 'no-state', 'borg-version.json');
+    await createBorg({
+      command: ['borg'],
+      env: { PATH: bin },
+      checkVersion: true,
+      versionCache: elsewhere,
+    }).version();
+    await expect(readFile(elsewhere)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await calls()).toHaveLength(4);
   });
 
   it('`borgops plan` with borg 2 first on PATH exits 1 with one line, touching no repository', async () => {

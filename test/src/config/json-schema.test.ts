@@ -24,4 +24,23 @@ describe('JSON Schema', () => {
     expect(text).toContain('"destinations"');
     expect(JSON.stringify(combinedJsonSchema().$defs)).toContain('preBackupScript');
   });
+
+  it('says what validate refuses where JSON Schema can: absolute folders, the module name; no $id that does not resolve', () => {
+    const state = JSON.stringify(jsonSchemaOf('state'));
+    const pattern = /"folders":\{[^}]*"items":\{"type":"string","pattern":"((?:[^"\\]|\\.)*)"/.exec(
+      state,
+    )?.[1];
+    expect(pattern).toBeDefined();
+    const folder = new RegExp(JSON.parse(`"${pattern}"`) as string);
+    expect(['/var/lib/app', '/', '/a..b/c'].filter((p) => folder.test(p))).toEqual([
+      '/var/lib/app',
+      '/',
+      '/a..b/c',
+    ]);
+    expect(['var/lib/app', '/a/../b', '/..', '../x'].filter((p) => folder.test(p))).toEqual([]);
+    expect(JSON.stringify(jsonSchemaOf('inventory'))).toContain('"enum":["borgbackup","@clan/borgbackup"]');
+    for (const schema of [jsonSchemaOf('inventory'), jsonSchemaOf('state'), combinedJsonSchema()]) {
+      expect(schema).not.toHaveProperty('$id');
+    }
+  });
 });

@@ -292,7 +292,23 @@ const cases: Case[] = [
     },
     expected: [
       `inventory.json:10: ${client}.settings.prune.keep.daily: must be a positive whole number, or -1 to keep one archive of every period`,
-      `inventory.json:10: ${client}.settings.prune.keep.within: must be a positive integer followed by H, d, w, m or y (e.g. "1d")`,
+      `inventory.json:10: ${client}.settings.prune.keep.within: must be borg's --keep-within interval: a positive integer followed by H (hours), d, w, m (months) or y, e.g. "1d"`,
+    ],
+  },
+  {
+    name: 'durations: keep.within in borg grammar says so; our durations give the near form; lockWait takes one',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "within": "2h" } }, "stagger": "5min", "maxAge": "2 hours", "lockWait": "2m", "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.maxAge: must be a duration: 0 or a positive integer followed by s, m, h, d or w (e.g. "30s", "5m", "2h", "1d", "1w"); did you mean "2h"?`,
+      `inventory.json:10: ${client}.settings.prune.keep.within: must be borg's --keep-within interval: a positive integer followed by H (hours), d, w, m (months) or y, e.g. "1d"; did you mean "2H"? (borg's hours are H; m is months)`,
+      `inventory.json:10: ${client}.settings.stagger: must be a duration: 0 or a positive integer followed by s, m, h, d or w (e.g. "30s", "5m", "2h", "1d", "1w"); did you mean "5m"?`,
     ],
   },
   {
@@ -411,6 +427,38 @@ const cases: Case[] = [
     expected: [
       `inventory.json:10: ${client}.settings.verify.drill: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
       `inventory.json:11: ${client}.settings.destinations.storagebox.verify.check.1: "*/2:00" is not a valid calendar expression: "*/N" is not systemd syntax: write START/N, e.g. 0/15 for minutes or 1/2 for days (in "*/2:00"); ${calendarForms}`,
+    ],
+  },
+  {
+    name: 'an unknown key does not hide a calendar error in the same file (every problem at once)',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"startAt": "Mon..Fry 02:30", "exlcude": [], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
+      `inventory.json:10: ${client}.settings.startAt: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
+    ],
+  },
+  {
+    name: 'cron syntax and cron macros where a systemd calendar is expected get the systemd form',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        edit(inventory, dest, dest.replace(' }', ', "verify": { "check": "@daily" } }')),
+        '"destinations": {',
+        '"startAt": ["0 3 * * *", "*/15 * * * 1-5", "@reboot"], "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.startAt.0: "0 3 * * *" is cron syntax, not a systemd calendar expression; as a systemd calendar: "*-*-* 03:00:00"`,
+      `inventory.json:10: ${client}.settings.startAt.1: "*/15 * * * 1-5" is cron syntax, not a systemd calendar expression; as a systemd calendar: "Mon..Fri *-*-* *:00/15:00"`,
+      `inventory.json:10: ${client}.settings.startAt.2: "@reboot" is a cron macro, not a systemd calendar expression (e.g. "*-*-* 03:00:00" for cron's "0 3 * * *", "daily" for "@daily")`,
+      `inventory.json:11: ${client}.settings.destinations.storagebox.verify.check: "@daily" is a cron macro, not a systemd calendar expression; as a systemd calendar: "daily"`,
     ],
   },
   {

@@ -31,6 +31,9 @@ describe('point-of-use checks', () => {
       'sara-local-2026-03-01T01:00:00',
       'jon-local-x-2026-03-01T01:00:00',
       'jon-local-',
+      'sara-local-2026-03-01T01:00:00.checkpoint',
+      'jon-local-x-2026-03-01T01:00:00.checkpoint.1',
+      'jon-local-2026-03-01T01:00:00.checkpoint.x',
     ]) {
       await expect(
         pruneArchives(borg, target, ['jon-local-2026-03-01T01:00:00', foreign], 'jon-local-'),
@@ -38,6 +41,7 @@ describe('point-of-use checks', () => {
     }
     expect(calls).toEqual([]);
     expect(isOwnArchiveName('jon-local-2026-03-01T01:00:00.failed', 'jon-local-')).toBe(true);
+    expect(isOwnArchiveName('jon-local-2026-03-01T01:00:00.checkpoint.3', 'jon-local-')).toBe(true);
     await pruneArchives(borg, target, ['jon-local-2026-03-01T01:00:00'], 'jon-local-');
     expect(calls).toEqual([['jon-local-2026-03-01T01:00:00']]);
   });

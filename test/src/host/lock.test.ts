@@ -65,6 +65,36 @@ describe('apply lock', () => {
     await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
   });
 
+  it('never has two holders when a holder releases while others judge the lock (many rounds)', async () => {
+    const path = join(await tempDir(), 'state', 'table.lock');
+    let holding = 0;
+    let most = 0;
+    let rounds = 0;
+    const worker = async () => {
+      for (let done = 0; done < 20; ) {
+        const lock = await acquireLock(path, 'update').catch((error: unknown) => {
+          if (isBorgopsError(error, 'E_LOCK')) return undefined;
+          throw error;
+        });
+        if (lock === undefined) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        holding++;
+        most = Math.max(most, holding);
+        // a read-modify-write of a file, as the schedule table and the failure counts are
+        await writeFile(join(dirname(path), 'data'), String(rounds));
+        holding--;
+        await lock.release();
+        done++;
+        rounds++;
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    expect(rounds).toBe(400);
+    expect(most).toBe(1);
+  });
+
   it('lets exactly one of many callers take over a stale lock at once', async () => {
     // each caller finds the dead holder's lock stale; without a guard the later rename replaced
     // the earlier taker's fresh lock and both went on holding it

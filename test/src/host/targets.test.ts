@@ -37,6 +37,14 @@ describe('borgTarget: how ssh reaches a destination', () => {
     expect(target.knownHosts).toBeUndefined();
   });
 
+  it("with an admin identity (the machine is gone) ssh uses the person's own setup, not the absent machine key", () => {
+    const [vault] = destinations({});
+    const target = borgTarget(vault!, paths, { identity: '/home/admin/admin.key' });
+    expect(target.rsh).toBe(
+      `ssh -o PasswordAuthentication=no -o 'UserKnownHostsFile="/tmp/my root/var/lib/borgops/ssh/known_hosts"' -o StrictHostKeyChecking=accept-new`,
+    );
+  });
+
   it('checks a pinned server strictly against its own file, which the target carries', () => {
     const [vault] = destinations({ hostKey, port: 2222, user: 'backup' });
     const target = borgTarget(vault!, paths);

@@ -20,9 +20,10 @@ describe('formatDuration', () => {
     [259_200, 'age', '3d'],
     [0, 'ago', '0s ago'],
     [-5, 'ago', '0s ago'],
-    [90, 'ago', '90s ago'],
+    [59.4, 'ago', '59s ago'],
+    [90, 'ago', '1m ago'],
     [120, 'ago', '2m ago'],
-    [7199, 'ago', '120m ago'],
+    [7199, 'ago', '1h ago'],
     [7200, 'ago', '2h ago'],
     [172_800, 'ago', '2d ago'],
   ])('%d s, %s: %s', (seconds, style, text) => {

@@ -1,0 +1,141 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { borgops } from '../helpers/cli.js';
+import { localConfig } from '../helpers/fleet.js';
+import { gitRepo } from '../helpers/git.js';
+import { tempDir } from '../helpers/temp.js';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function applied() {
+  const base = await tempDir('borgops-newcomer-');
+  const repos = join(base, 'repos');
+  await mkdir(repos);
+  const repo = await gitRepo(localConfig({ local: join(repos, 'local') }));
+  const root = join(base, 'root');
+  const apply = await borgops([
+    'apply',
+    '--source',
+    repo.dir,
+    '--machine',
+    'jon',
+    '--root',
+    root,
+    '--scheduler',
+    'embedded',
+  ]);
+  expect(apply.exitCode, apply.stderr).toBe(0);
+  return { repo, root };
+}
+
+describe('the machine a command acts for', () => {
+  it('status, schedule list and state list default to the machine the state directory was applied for', async () => {
+    expect(hostname().split('.')[0]).not.toBe('jon');
+    const { repo, root } = await applied();
+    const status = await borgops(['status', '--root', root, '--json']);
+    expect((JSON.parse(status.stdout) as { machine: string }).machine).toBe('jon');
+    const text = await borgops(['status', '--root', root]);
+    expect(text.stdout).toMatch(/^jon: /);
+    const schedule = await borgops(['schedule', 'list', '--root', root, '--json']);
+    expect(schedule.exitCode, schedule.stderr).toBe(0);
+    expect((JSON.parse(schedule.stdout) as { machine: string }).machine).toBe('jon');
+    const states = await borgops(['state', 'list', '--source', repo.dir, '--root', root]);
+    expect(states.exitCode, states.stderr).toBe(0);
+    expect(states.stdout).toContain('linkding');
+  });
+
+  it('keys show refuses a machine the declarations do not declare, and generates no key', async () => {
+    const { repo, root } = await applied();
+    const other = join(await tempDir(), 'root');
+    // before any apply on this host: checked against the config repository
+    const fresh = await borgops([
+      'keys',
+      'show',
+      '--machine',
+      'nobody',
+      '--source',
+      repo.dir,
+      '--root',
+      other,
+      '--json',
+    ]);
+    expect(fresh.exitCode).toBe(1);
+    const error = (JSON.parse(fresh.stdout) as { error: { code: string; message: string } }).error;
+    expect(error).toEqual(
+      expect.objectContaining({
+        code: 'E_CONFIG',
+        message: 'machine "nobody" is not declared (declared machines: jon)',
+      }),
+    );
+    expect(await exists(join(other, 'var/lib/borgops/ssh/borgbackup.ssh'))).toBe(false);
+    // after an apply: checked against the applied declarations, wherever the command runs
+    const after = await borgops(['keys', 'show', '--machine', 'nobody', '--root', root], { cwd: root });
+    expect(after.exitCode).toBe(1);
+    expect(after.stderr).toContain('machine "nobody" is not declared');
+    // the declared machine, by default the applied one, gets its key
+    const ok = await borgops(['keys', 'show', '--root', root, '--json'], { cwd: root });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      machine: 'jon',
+      commitAs: 'machines/jon/borgbackup.ssh.pub',
+    });
+  });
+});
+
+describe('help and shell completion', () => {
+  it('subcommand --help lists the common options', async () => {
+    for (const args of [['status'], ['backups', 'create'], ['plan']]) {
+      const help = await borgops([...args, '--help']);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toContain('Global Options:');
+      for (const option of ['--source <dir>', '--machine <name>', '--root <dir>', '--json']) {
+        expect(help.stdout).toContain(option);
+      }
+    }
+  });
+
+  it('completion bash completes subcommands and options in a real bash', async () => {
+    const script = await borgops(['completion', 'bash']);
+    expect(script.exitCode).toBe(0);
+    const dir = await tempDir();
+    const file = join(dir, 'borgops.bash');
+    await writeFile(file, script.stdout);
+    const complete = (words: string[]) =>
+      execa('bash', [
+        '-c',
+        `source ${file}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _borgops; echo "\${COMPREPLY[@]}"`,
+      ]);
+    expect((await complete(['borgops', 'ba'])).stdout).toBe('backups');
+    expect((await complete(['borgops', 'backups', 'cr'])).stdout).toBe('create');
+    expect((await complete(['borgops', '--source', 'x', 'backups', 'create', '--par'])).stdout).toBe(
+      '--parallel',
+    );
+    expect((await complete(['borgops', 'status', '--ma'])).stdout).toBe('--machine');
+  });
+
+  it('completion zsh and fish print scripts; another shell is a usage error', async () => {
+    const zsh = await borgops(['completion', 'zsh']);
+    expect(zsh.stdout.split('\n')[0]).toBe('#compdef borgops');
+    expect(zsh.stdout).toContain('complete -o default -F _borgops borgops');
+    const fish = await borgops(['completion', 'fish']);
+    expect(fish.stdout).toContain("complete -c borgops -n '__fish_seen_subcommand_from backups' -a 'create'");
+    expect(fish.stdout).toContain(
+      "complete -c borgops -n '__fish_seen_subcommand_from create' -l parallel -r",
+    );
+    const other = await borgops(['completion', 'tcsh', '--json']);
+    expect(other.exitCode).toBe(1);
+    expect(JSON.parse(other.stdout)).toMatchObject({ error: { code: 'E_USAGE' } });
+    // bash parses the script (syntax check), as zsh's bashcompinit would source it
+    const dir = await tempDir();
+    await writeFile(join(dir, 'c.sh'), zsh.stdout.split('\n').slice(2).join('\n'));
+    expect((await execa('bash', ['-n', join(dir, 'c.sh')])).exitCode).toBe(0);
+  });
+});
