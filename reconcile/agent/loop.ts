@@ -10,7 +10,7 @@ import { createWaker, sleep } from '../../src/util/sleep.js';
 import { type ApplyOptions, convergePaths } from '../engine/converge.js';
 import { afterReconcile, jittered, type LoopResult, type RetryState } from './backoff.js';
 import { agentNotices } from './notices.js';
-import { type ReconcileContext, reconcileCommit } from './reconcile-commit.js';
+import { type ReconcileContext, reconcileCommit, recordFailureBeforeApply } from './reconcile-commit.js';
 
 export type Trigger = 'start' | 'commit' | 'interval' | 'webhook' | 'drift' | 'retry';
 
@@ -88,9 +88,14 @@ async function runLoop(context: ReconcileContext, triggers: Triggers): Promise<v
     }
     triggers.pending = undefined;
     let outcome: ReconcileOutcome;
+    const started = Date.now();
     try {
       outcome = await reconcileCommit(context, reason);
     } catch (error: unknown) {
+      if (context.memory.stage !== 'apply')
+        await recordFailureBeforeApply(context, error, started).catch((recordError: unknown) =>
+          options.logger.error({ err: recordError }, 'cannot record the failed reconcile in status'),
+        );
       const commit = context.memory.lastCommit;
       outcome = {
         trigger: reason,

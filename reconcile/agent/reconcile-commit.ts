@@ -1,14 +1,19 @@
 import { loadDeclarations } from '../../src/config/load.js';
 import { formatProblem } from '../../src/config/problem.js';
-import { isBorgopsError } from '../../src/errors.js';
+import { errorMessage, isBorgopsError } from '../../src/errors.js';
 import { fetchMirror } from '../../src/git/remote.js';
 import { type GitSource, readAtCommit, resolveCommit } from '../../src/git/source.js';
 import { verifyCommit } from '../../src/git/verify.js';
 import { readApplied } from '../../src/host/applied.js';
 import type { HostPaths } from '../../src/host/paths.js';
-import { clearFailedCommit, readStatus, recordFailedCommit } from '../../src/host/status.js';
+import {
+  clearFailedCommit,
+  readStatus,
+  recordEarlyFailure,
+  recordFailedCommit,
+} from '../../src/host/status.js';
 import { runApply } from '../engine/converge.js';
-import type { LoadedSource } from '../engine/declarations.js';
+import { type LoadedSource, validateFiles } from '../engine/declarations.js';
 import type { LoopResult } from './backoff.js';
 import type { ReconcileOutcome, Trigger, WatchOptions } from './loop.js';
 import type { AgentNotices } from './notices.js';
@@ -21,8 +26,16 @@ export interface ReconcileContext {
   remote: boolean;
   /** Tells the receivers when a commit is refused and when the machine is back to Ready. */
   notices: AgentNotices;
-  /** The commit and result of the previous reconcile (updated here). */
-  memory: { lastCommit?: string; lastResult?: LoopResult };
+  /**
+   * The commit and result of the previous reconcile, and how far the current one got: a failure
+   * before apply is recorded by the loop, apply records its own (updated here).
+   */
+  memory: {
+    lastCommit?: string;
+    lastResult?: LoopResult;
+    stage?: 'fetch' | 'load' | 'apply';
+    attempted?: string;
+  };
 }
 
 type Refusal = {
@@ -48,6 +61,25 @@ async function appliedInForce(
   };
 }
 
+/** The commit's files, or why they must not be applied: a link, a submodule, a file too large is as bad as an invalid file. */
+async function readCommit(
+  context: ReconcileContext,
+  commit: string,
+): Promise<Awaited<ReturnType<typeof readAtCommit>> | Refusal> {
+  try {
+    return await readAtCommit(context.source, commit);
+  } catch (error: unknown) {
+    if (!isBorgopsError(error, 'E_CONFIG')) throw error;
+    const problems = [...new Set([error.shortMessage, ...error.details])];
+    return {
+      result: 'invalid',
+      reason: 'InvalidDeclarations',
+      message: `invalid declarations: ${problems.join('; ')}`,
+      errors: problems,
+    };
+  }
+}
+
 /** The commit's declarations, or why they must not be applied (its signature is not allowed). */
 async function loadCommit(context: ReconcileContext, commit: string): Promise<LoadedSource | Refusal> {
   const { options, source } = context;
@@ -58,8 +90,9 @@ async function loadCommit(context: ReconcileContext, commit: string): Promise<Lo
       return { result: 'unverified', reason: 'UnverifiedCommit', message, errors: [verification.message] };
     }
   }
-  const snapshot = await readAtCommit(source, commit);
-  return { snapshot, result: loadDeclarations(snapshot.files, snapshot.commit) };
+  const snapshot = await readCommit(context, commit);
+  if ('reason' in snapshot) return snapshot;
+  return { snapshot, result: await validateFiles(snapshot.files, snapshot.commit) };
 }
 
 /** Invalid declarations are never applied: the refusal that says why. */
@@ -113,10 +146,17 @@ export async function reconcileCommit(context: ReconcileContext, reason: Trigger
     durationMs: Date.now() - started,
   });
   const timer = reason === 'drift' || reason === 'retry';
-  if (context.remote && !timer) await fetchMirror(source, options.source);
+  memory.stage = 'fetch';
+  memory.attempted = undefined;
+  // a retry fetches too: the failure it retries may have been the fetch
+  if (context.remote && reason !== 'drift') await fetchMirror(source, options.source);
+  memory.stage = 'load';
   const commit = await resolveCommit(source, options.ref);
+  memory.attempted = commit;
   const status = await readStatus(paths.status);
-  if (commit === memory.lastCommit && !timer && reason !== 'start' && memory.lastResult !== undefined) {
+  const settled =
+    memory.lastResult !== undefined && memory.lastResult !== 'failed' && memory.lastResult !== 'partial';
+  if (commit === memory.lastCommit && !timer && reason !== 'start' && settled) {
     return outcome('unchanged', commit);
   }
   memory.lastCommit = commit;
@@ -127,8 +167,9 @@ export async function reconcileCommit(context: ReconcileContext, reason: Trigger
   if (fallback && !inForce) return outcome('unchanged', commit);
   const target = inForce?.target ?? commit;
   const loaded = inForce?.loaded ?? (await loadCommit(context, commit));
-  const applied =
-    'snapshot' in loaded ? (invalid(loaded) ?? (await applyLoaded(context, target, loaded))) : loaded;
+  const refused = 'snapshot' in loaded ? invalid(loaded) : loaded;
+  if (refused === undefined) memory.stage = 'apply';
+  const applied = refused ?? (await applyLoaded(context, target, loaded as LoadedSource));
   if ('reason' in applied) {
     const fresh = await recordFailedCommit(paths.status, {
       commit,
@@ -150,4 +191,27 @@ export async function reconcileCommit(context: ReconcileContext, reason: Trigger
     context.notices.ready(commit, client?.receivers ?? []);
   }
   return { ...outcome(applied.result, target, applied.errors, applied.actions), commit: target };
+}
+
+/**
+ * A reconcile that failed before apply (fetch, git read, load): Stalled, naming the commit it
+ * was on, until one succeeds. Apply records its own attempts.
+ */
+export async function recordFailureBeforeApply(
+  context: ReconcileContext,
+  error: unknown,
+  started: number,
+): Promise<void> {
+  const { memory, source, options, paths } = context;
+  const commit =
+    memory.attempted ??
+    memory.lastCommit ??
+    (await resolveCommit(source, options.ref).catch(() => undefined));
+  await recordEarlyFailure(paths.status, {
+    ...(commit === undefined ? {} : { commit }),
+    reason: memory.stage === 'load' ? 'LoadFailed' : 'FetchFailed',
+    error: errorMessage(error),
+    durationMs: Date.now() - started,
+    at: new Date(),
+  });
 }

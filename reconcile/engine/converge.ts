@@ -9,9 +9,11 @@ import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import { type AttemptResult, recordAttempt } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
+import { appliedSettingChanges } from './applied-settings.js';
 import { type ApplyContext, type ApplyResult, apply } from './apply.js';
+
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
-import { cliEntry } from './entry.js';
+import { jobEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
@@ -57,7 +59,7 @@ export interface Planned {
 export function jobCommand(paths: HostPaths, machine: string, destination: string): string[] {
   return [
     process.execPath,
-    cliEntry(),
+    jobEntry(),
     'backups',
     'create',
     machine,
@@ -101,6 +103,11 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     now: options.now?.() ?? new Date(),
     borgProcesses: options.borg.processCount - before,
   });
+  const settings = await appliedSettingChanges(paths, desired);
+  if (settings.length > 0) {
+    result.settings = settings;
+    result.summary.change += settings.length;
+  }
   if (schedulers.note !== undefined) result.notes.push(schedulers.note);
   result.notes.push(...(await receiverNotes(paths, desired)));
   return { loaded: source, desired, actual, plan: result, paths, schedulers };

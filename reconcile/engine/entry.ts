@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The borgops package directory, found by walking up from this module (works bundled or not). */
@@ -33,4 +33,34 @@ export function cliEntry(): string {
   if (override !== undefined && override !== '') return override;
   const root = packageRoot();
   return root === undefined ? fileURLToPath(import.meta.url) : join(root, 'dist', 'borgops.mjs');
+}
+
+function realpath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `borgops` on PATH that is this very CLI (the bin `npm install -g` links), so scheduled jobs
+ * call the installed command and keep working when a checkout moves; undefined when not installed.
+ */
+export function installedCli(path = process.env.PATH ?? ''): string | undefined {
+  const self = realpath(cliEntry());
+  if (self === undefined) return undefined;
+  for (const dir of path.split(delimiter)) {
+    if (dir === '' || !isAbsolute(dir)) continue;
+    const candidate = join(dir, 'borgops');
+    if (realpath(candidate) === self) return candidate;
+  }
+  return undefined;
+}
+
+/** The executable and script a scheduled job runs: `BORGOPS_CLI`, else the installed bin, else this file. */
+export function jobEntry(): string {
+  const override = process.env.BORGOPS_CLI;
+  if (override !== undefined && override !== '') return override;
+  return installedCli() ?? cliEntry();
 }

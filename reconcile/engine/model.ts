@@ -51,6 +51,17 @@ export interface Refusal {
   message: string;
 }
 
+/** A setting the applied declarations carry (no resource does) that the next apply changes. */
+export interface SettingChange {
+  /** `settings/<destination>`. */
+  id: string;
+  destination: string;
+  /** `encryption.passCommand`. */
+  setting: string;
+  /** One line for people; never the value. */
+  summary: string;
+}
+
 export interface Plan {
   version: 1;
   machine: string;
@@ -62,6 +73,8 @@ export interface Plan {
   refresh: boolean;
   scheduler: string;
   actions: Action[];
+  /** Settings that change with the next apply although no action carries them (a passCommand). */
+  settings?: SettingChange[];
   /** Things left alone on purpose (a repository no longer declared is never deleted). */
   notes: string[];
   warnings: string[];

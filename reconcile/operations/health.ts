@@ -123,8 +123,10 @@ function stalledCondition(status: HealthInput['status']): Condition {
       ? {
           type: 'Stalled',
           status: true,
-          reason: reasonOf(attempt.result),
-          message: attempt.errors.join('; ') || attempt.result,
+          reason: attempt.reason ?? reasonOf(attempt.result),
+          message: `${attempt.commit === undefined ? '' : `commit ${attempt.commit.slice(0, 12)}: `}${
+            attempt.errors.join('; ') || attempt.result
+          }`,
         }
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 }

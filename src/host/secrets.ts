@@ -5,6 +5,7 @@ import type { Borg, BorgTarget } from '../borg/types.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { writeFileAtomic } from './atomic.js';
 import { orAbsent } from './fs-error.js';
+import { ownFileExists, readOwnFile } from './nofollow.js';
 
 export function passphrasePath(secretsDir: string, destination: string): string {
   return join(secretsDir, `${destination}.passphrase`);
@@ -32,7 +33,7 @@ export interface ObservedSecret {
 
 /** The repository id a `borg key export` file names in its first line (`BORG_KEY <id>`). */
 export async function exportedKeyRepositoryId(path: string): Promise<string | undefined> {
-  const text = await orAbsent(readFile(path, 'utf8'), 'read', path);
+  const text = (await readOwnFile(path))?.toString('utf8');
   return /^BORG_KEY ([0-9a-f]+)/.exec(text ?? '')?.[1];
 }
 
@@ -41,9 +42,10 @@ export async function observeSecret(
   destination: string,
   committed?: { armored: string; identity: string },
 ): Promise<ObservedSecret> {
+  // lstat, never followed: a secret swapped for a symlink is refused
   const [passphrase, key] = await Promise.all([
-    exists(passphrasePath(secretsDir, destination)),
-    exists(exportedKeyPath(secretsDir, destination)),
+    ownFileExists(passphrasePath(secretsDir, destination)),
+    ownFileExists(exportedKeyPath(secretsDir, destination)),
   ]);
   if (committed === undefined) return { passphrase, key };
   let plain: Uint8Array;
@@ -54,7 +56,7 @@ export async function observeSecret(
   }
   try {
     if (!passphrase) return { passphrase, key, committed: 'readable' };
-    const local = await readFile(passphrasePath(secretsDir, destination));
+    const local = (await readOwnFile(passphrasePath(secretsDir, destination))) ?? Buffer.alloc(0);
     const differs = !Buffer.from(local).equals(Buffer.from(plain));
     local.fill(0);
     return { passphrase, key, committed: 'readable', ...(differs ? { differs } : {}) };

@@ -11,6 +11,8 @@ export const ReconcileAttempt = z.object({
   at: z.string(),
   commit: z.string().optional(),
   result: AttemptResult,
+  /** Why a failed attempt failed when it never reached apply: `FetchFailed`, `LoadFailed`. */
+  reason: z.string().optional(),
   actions: z.number(),
   errors: z.array(z.string()),
   durationMs: z.number(),
@@ -111,4 +113,30 @@ export async function clearFailedCommit(path: string, commit: string): Promise<b
     return { ...rest, appliedCommit: commit };
   });
   return cleared;
+}
+
+/** A reconcile of the agent that failed before apply (fetch, git read, load): Stalled until one succeeds. */
+export async function recordEarlyFailure(
+  path: string,
+  failure: {
+    commit?: string;
+    reason: 'FetchFailed' | 'LoadFailed';
+    error: string;
+    durationMs: number;
+    at: Date;
+  },
+): Promise<void> {
+  const { commit, reason, error, durationMs } = failure;
+  await updateStatus(path, (status) => ({
+    ...status,
+    lastAttempt: {
+      at: failure.at.toISOString(),
+      ...(commit === undefined ? {} : { commit }),
+      result: 'failed',
+      reason,
+      actions: 0,
+      errors: [error],
+      durationMs,
+    },
+  }));
 }

@@ -97,8 +97,10 @@ describe('apply', () => {
       'hook/post-restore-linkding',
       'hook/pre-backup-linkding',
       'schedule/usb',
+      // the generated passphrase is recorded (the re-init guard tells it from a repository's)
+      'secret/usb',
     ]);
-    expect(Object.values(ledger.entries).map((e) => e.appliedAt)).toEqual(Array(3).fill(clock.toISOString()));
+    expect(Object.values(ledger.entries).map((e) => e.appliedAt)).toEqual(Array(4).fill(clock.toISOString()));
     expect(ledger.machine).toBe('jon');
     expect(await readFile(join(paths.hooksDir, 'pre-backup-linkding'), 'utf8')).toContain(
       'pre-backup linkding',

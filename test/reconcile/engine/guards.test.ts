@@ -58,7 +58,7 @@ describe('guards', () => {
     }
     expect(thrown).toBeInstanceOf(BorgopsError);
     expect((thrown as BorgopsError).code).toBe('E_GUARD');
-    expect((thrown as BorgopsError).shortMessage).toBe('refused by 1 safety guard(s); nothing was changed');
+    expect((thrown as BorgopsError).shortMessage).toBe('refused by 1 safety guard; nothing was changed');
     expect((thrown as BorgopsError).details).toEqual(['usb: reinit']);
   });
 });
