@@ -8,7 +8,7 @@ import { readApplied } from '../../src/host/applied.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import {
   clearFailedCommit,
-  readStatus,
+  readStatusForUpdate,
   recordEarlyFailure,
   recordFailedCommit,
 } from '../../src/host/status.js';
@@ -153,7 +153,7 @@ export async function reconcileCommit(context: ReconcileContext, reason: Trigger
   memory.stage = 'load';
   const commit = await resolveCommit(source, options.ref);
   memory.attempted = commit;
-  const status = await readStatus(paths.status);
+  const status = await readStatusForUpdate(paths.status);
   const settled =
     memory.lastResult !== undefined && memory.lastResult !== 'failed' && memory.lastResult !== 'partial';
   if (commit === memory.lastCommit && !timer && reason !== 'start' && settled) {

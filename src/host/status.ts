@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BorgopsError } from '../errors.js';
 import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readStateFile, type StateFile, versioned } from './json-file.js';
@@ -37,6 +38,23 @@ export async function readStatus(path: string): Promise<MachineStatus> {
 }
 
 /**
+ * The status to update: status.json is derived (every apply and reconcile writes it again), so
+ * one that is not JSON or not of its shape starts over instead of failing every later write, and
+ * with it /status and /metrics, for good. A read error (permissions, EISDIR) is still an error.
+ */
+export async function readStatusForUpdate(path: string): Promise<MachineStatus> {
+  try {
+    return await readStatus(path);
+  } catch (error: unknown) {
+    const unparseable =
+      error instanceof BorgopsError &&
+      (error.cause instanceof SyntaxError || error.cause instanceof z.ZodError);
+    if (!unparseable) throw error;
+  }
+  return { version: 1 };
+}
+
+/**
  * The one writer of status.json: a read-modify-write under the file's own brief lock, so the
  * watch agent's records (a refused commit) and an apply's (under the apply lock) never lose
  * each other's fields.
@@ -46,7 +64,7 @@ async function updateStatus(
   change: (status: MachineStatus) => MachineStatus | undefined,
 ): Promise<void> {
   await withShortLock(`${path}.lock`, 'status update', async () => {
-    const next = change(await readStatus(path));
+    const next = change(await readStatusForUpdate(path));
     // served unauthenticated (GET /status) and read by people: a declared secret text never lands here
     if (next !== undefined) await writeJsonAtomic(path, redactDeep(next));
   });
