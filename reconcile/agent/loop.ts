@@ -11,7 +11,7 @@ import { readApplied } from '../../src/host/applied.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { readStatus, writeStatus } from '../../src/host/status.js';
 import { type ApplyOptions, runApply } from '../engine/converge.js';
-import type { LoadedSource } from '../engine/declarations.js';
+import { type LoadedSource, validateFiles } from '../engine/declarations.js';
 import { agentNotices } from './notices.js';
 
 export type Trigger = 'start' | 'commit' | 'interval' | 'webhook' | 'drift' | 'retry';
@@ -81,6 +81,9 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
   let retryAt = 0;
   let lastCommit: string | undefined;
   let lastResult: ReconcileOutcome['result'] | undefined;
+  // how far the current reconcile got: a failure before apply is recorded here, apply records its own
+  let stage: 'fetch' | 'load' | 'apply' = 'fetch';
+  let attempted: string | undefined;
   const timers: NodeJS.Timeout[] = [];
 
   const trigger = (reason: Trigger) => {
@@ -123,8 +126,13 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       errors,
       durationMs: Date.now() - started,
     });
-    if (remote && reason !== 'drift' && reason !== 'retry') await fetchMirror(source, options.source);
+    stage = 'fetch';
+    attempted = undefined;
+    // a retry fetches too: the failure it retries may have been the fetch
+    if (remote && reason !== 'drift') await fetchMirror(source, options.source);
+    stage = 'load';
     const commit = await resolveCommit(source, options.ref);
+    attempted = commit;
     const status = await readStatus(paths.status);
     const moved = commit !== lastCommit;
     if (
@@ -132,7 +140,9 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       reason !== 'drift' &&
       reason !== 'retry' &&
       reason !== 'start' &&
-      lastResult !== undefined
+      lastResult !== undefined &&
+      lastResult !== 'failed' &&
+      lastResult !== 'partial'
     ) {
       return outcome('unchanged', commit);
     }
@@ -167,8 +177,24 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       }
     }
     if (!loaded) {
-      const snapshot = await readAtCommit(source, commit);
-      loaded = { snapshot, result: loadDeclarations(snapshot.files, snapshot.commit) };
+      let snapshot: Awaited<ReturnType<typeof readAtCommit>>;
+      try {
+        snapshot = await readAtCommit(source, commit);
+      } catch (error: unknown) {
+        // a link, a submodule, a file too large: the commit is as bad as an invalid one
+        if (!isBorgopsError(error, 'E_CONFIG')) throw error;
+        const problems = [...new Set([error.shortMessage, ...error.details])];
+        await markFailed(
+          commit,
+          'InvalidDeclarations',
+          `invalid declarations: ${problems.join('; ')}`,
+          'invalid',
+          started,
+          problems,
+        );
+        return outcome('invalid', commit, problems);
+      }
+      loaded = { snapshot, result: await validateFiles(snapshot.files, snapshot.commit) };
     }
     if (!loaded.result.declarations) {
       const problems = loaded.result.problems.filter((p) => p.severity === 'error').map(formatProblem);
@@ -183,6 +209,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       return outcome('invalid', commit, problems);
     }
 
+    stage = 'apply';
     try {
       const { result } = await runApply({ ...options, ref: target, worktree: false, loaded });
       const errors = result.errors.map((e) => e.message);
@@ -234,6 +261,28 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     });
   }
 
+  /**
+   * A reconcile that failed before apply (fetch, git read, load): Stalled, naming the commit it
+   * was on, until one succeeds. Apply records its own attempts.
+   */
+  async function markEarlyFailure(error: unknown, started: number): Promise<void> {
+    const commit =
+      attempted ?? lastCommit ?? (await resolveCommit(source, options.ref).catch(() => undefined));
+    const status = await readStatus(paths.status);
+    await writeStatus(paths.status, {
+      ...status,
+      lastAttempt: {
+        at: new Date().toISOString(),
+        ...(commit === undefined ? {} : { commit }),
+        result: 'failed',
+        reason: stage === 'fetch' ? 'FetchFailed' : 'LoadFailed',
+        actions: 0,
+        errors: [errorMessage(error)],
+        durationMs: Date.now() - started,
+      },
+    });
+  }
+
   /** True when a refused commit was on record: the machine is back to Ready. */
   async function clearFailed(commit: string): Promise<boolean> {
     const status = await readStatus(paths.status);
@@ -264,9 +313,14 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
       const reason = pending;
       pending = undefined;
       let outcome: ReconcileOutcome;
+      const started = Date.now();
       try {
         outcome = await reconcile(reason);
       } catch (error: unknown) {
+        if (stage !== 'apply')
+          await markEarlyFailure(error, started).catch((recordError: unknown) =>
+            logger.error({ err: recordError }, 'cannot record the failed reconcile in status'),
+          );
         outcome = {
           trigger: reason,
           result: 'failed',

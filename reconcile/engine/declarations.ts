@@ -1,8 +1,10 @@
-import { type LoadResult, loadDeclarations } from '../../src/config/load.js';
+import { type LoadCache, type LoadResult, loadDeclarations } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';
 import { formatProblem, type Problem } from '../../src/config/problem.js';
+import { scriptProblems } from '../../src/config/scripts.js';
 import { BorgopsError } from '../../src/errors.js';
 import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../../src/git/source.js';
+import { bashSyntax } from '../../src/host/bash-syntax.js';
 
 export interface SourceOptions {
   source: string;
@@ -21,8 +23,23 @@ export async function loadSource(options: SourceOptions): Promise<LoadedSource> 
   const snapshot = options.worktree ? await readWorktree(source) : await readAtCommit(source, options.ref);
   return {
     snapshot,
-    result: loadDeclarations(snapshot.files, snapshot.worktree ? undefined : snapshot.commit),
+    result: await validateFiles(snapshot.files, snapshot.worktree ? undefined : snapshot.commit),
   };
+}
+
+/**
+ * Validates the files of a commit, with `bash -n` of every declared script (a script that does
+ * not parse would fail at backup time, after borg ran): what validate refuses, plan refuses.
+ */
+export async function validateFiles(
+  files: ReadonlyMap<string, string>,
+  commit?: string,
+  cache?: LoadCache,
+): Promise<LoadResult> {
+  const result = loadDeclarations(files, commit, cache);
+  const broken = await scriptProblems(result.scripts ?? [], bashSyntax);
+  // again with them, so they are sorted, capped and refuse the declarations like any other error
+  return broken.length === 0 ? result : loadDeclarations(files, commit, cache, broken);
 }
 
 /** Valid declarations, or an E_CONFIG error listing every problem: nothing acts on an invalid set. */

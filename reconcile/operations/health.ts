@@ -126,8 +126,10 @@ export function healthReport(input: HealthInput): HealthReport {
       ? {
           type: 'Stalled',
           status: true,
-          reason: reasonOf(attempt.result),
-          message: attempt.errors.join('; ') || attempt.result,
+          reason: attempt.reason ?? reasonOf(attempt.result),
+          message: `${attempt.commit === undefined ? '' : `commit ${attempt.commit.slice(0, 12)}: `}${
+            attempt.errors.join('; ') || attempt.result
+          }`,
         }
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 

@@ -1,4 +1,4 @@
-import { instantMicros, parseArchiveTimes } from '../../src/borg/archive-time.js';
+import { listedInstantsMicros, parseArchiveTimes } from '../../src/borg/archive-time.js';
 import { ownArchives, planRetention, type RetentionArchive } from '../../src/borg/retention.js';
 import type { Keep } from '../../src/config/schema.js';
 import type { PrunePreview } from './model.js';
@@ -24,13 +24,12 @@ export function ownObserved(observed: readonly ObservedArchive[], prefix: string
   }));
 }
 
-/** The newest archive's start as an instant (local time of this process, as borg's), or undefined. */
+/** The newest archive's start as an instant (local time of this process, as borg's; list order settles a repeated hour), or undefined. */
 export function newestStart(archives: readonly RetentionArchive[]): Date | undefined {
   if (archives.length === 0) return undefined;
-  const times = parseArchiveTimes(archives);
+  const instants = listedInstantsMicros(parseArchiveTimes(archives));
   let newest = Number.NEGATIVE_INFINITY;
-  for (let index = 0; index < archives.length; index += 1)
-    newest = Math.max(newest, instantMicros(times, index));
+  for (const instant of instants) newest = Math.max(newest, instant);
   return new Date(Math.floor(newest / 1000));
 }
 

@@ -1,5 +1,6 @@
-import { createLoadCache, loadDeclarations } from '../../src/config/load.js';
+import { createLoadCache } from '../../src/config/load.js';
 import { openSource, readAtCommit } from '../../src/git/source.js';
+import { validateFiles } from '../engine/declarations.js';
 import type { PreviewReport } from './model.js';
 import { readObserved } from './observed.js';
 import { preview } from './preview.js';
@@ -27,17 +28,21 @@ export async function runPreview(options: RunPreviewOptions): Promise<PreviewRep
   ]);
   // files that base and head share are parsed once
   const cache = createLoadCache();
+  const [baseResult, headResult] = [
+    await validateFiles(base.files, base.commit, cache),
+    await validateFiles(head.files, head.commit, cache),
+  ];
   return preview(
     {
       base: {
         ref: options.base,
         commit: base.commit!,
-        result: loadDeclarations(base.files, base.commit, cache),
+        result: baseResult,
       },
       head: {
         ref: options.head,
         commit: head.commit!,
-        result: loadDeclarations(head.files, head.commit, cache),
+        result: headResult,
       },
       ...(observed ? { observed } : {}),
     },

@@ -100,6 +100,37 @@ export function instantMicros(times: ArchiveTimes, index: number): number {
   return local.getTime() * 1000 + (times.micros[index] ?? 0);
 }
 
+/** Whether a local instant (ms) shows this wall time (ms as if UTC) in this process's time zone. */
+function showsWall(instantMs: number, wallMs: number): boolean {
+  return instantMs - new Date(instantMs).getTimezoneOffset() * 60_000 === wallMs;
+}
+
+/**
+ * The instants of archives listed in borg's (timestamp) order, in µs, when only local times are
+ * known (an exported `borg list`): a wall time that occurs twice, in the hour that repeats when
+ * clocks go back, is the first occurrence unless that would be older than the archive listed
+ * before it. Exact for a list that crosses the change; an archive whose list starts after the
+ * change and only in the repeated hour reads as the first occurrence (nothing tells them apart).
+ */
+export function listedInstantsMicros(times: ArchiveTimes): Float64Array {
+  const instants = new Float64Array(times.wall.length);
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < times.wall.length; index += 1) {
+    let instant = instantMicros(times, index);
+    if (instant < previous) {
+      // the second occurrence: the same wall time read with the offset in force a few hours later
+      const wall = times.wall[index] ?? 0;
+      const laterOffset = new Date(instant / 1000 + 3 * 3_600_000).getTimezoneOffset();
+      const second = wall + laterOffset * 60_000;
+      if (second * 1000 > instant && showsWall(second, wall))
+        instant = second * 1000 + (times.micros[index] ?? 0);
+    }
+    instants[index] = instant;
+    previous = Math.max(previous, instant);
+  }
+  return instants;
+}
+
 export type PeriodRule = 'secondly' | 'minutely' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
 
 /**

@@ -1,6 +1,6 @@
 import type { Keep } from '../config/schema.js';
 import { BorgopsError } from '../errors.js';
-import { instantMicros, type PeriodRule, parseArchiveTimes, periodKey } from './archive-time.js';
+import { listedInstantsMicros, type PeriodRule, parseArchiveTimes, periodKey } from './archive-time.js';
 
 /*
  * borg 1.2.4's prune rules in plain TypeScript (archiver.py do_prune, helpers/misc.py
@@ -118,12 +118,15 @@ export function planRetention(archives: readonly RetentionArchive[], keep: Keep,
 
   if (within !== undefined) {
     // prune_within: strictly newer than now - hours, counted newest first; in borg's order those
-    // archives are a prefix of `order`. Without a known instant a repeated wall time reads as its
-    // earlier instant (borg's local `start` carries no offset).
+    // archives are a prefix of `order`. Without a known instant (borg's local `start` carries no
+    // offset) the list order tells the two occurrences of a repeated wall time apart.
     const limit = now.getTime() * 1000 - within * 3_600_000_000;
+    const listed = archives.every((a) => a.epochMicros !== undefined)
+      ? undefined
+      : listedInstantsMicros(times);
     let kept = 0;
     for (const index of order) {
-      const instant = archives[index]?.epochMicros ?? instantMicros(times, index);
+      const instant = archives[index]?.epochMicros ?? listed?.[index] ?? 0;
       if (instant <= limit) break;
       kept += 1;
       keepAs(index, 'within', kept, false);

@@ -11,6 +11,7 @@ import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } fro
 import { reservedKeys } from './reserved-keys.js';
 import { checkRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
+import { type ScriptSite, scriptSites } from './scripts.js';
 import { checkSecrets, readSecrets } from './secrets.js';
 
 export interface LoadResult {
@@ -19,6 +20,8 @@ export interface LoadResult {
   problems: Problem[];
   /** clan keys and instances of other modules that were read past (for one line of `validate`). */
   ignored?: string[];
+  /** Every script the state files declare, for a syntax check outside this pure function. */
+  scripts?: ScriptSite[];
 }
 
 interface Checked<T> {
@@ -112,8 +115,10 @@ export function loadDeclarations(
   files: ReadonlyMap<string, string>,
   commit?: string,
   cache?: LoadCache,
+  /** Problems found outside (a script's `bash -n`), reported and counted with the others. */
+  found: readonly Problem[] = [],
 ): LoadResult {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...found];
   const inventoryPaths: string[] = [];
   const statePaths = new Map<string, string[]>();
   const keyPaths = new Map<string, string>();
@@ -162,6 +167,7 @@ export function loadDeclarations(
   const states: Record<string, MachineStates> = {};
   const stateFiles = new Map<string, ParsedFile>();
   const statePrefixes = new Map<string, readonly string[]>();
+  const scripts: ScriptSite[] = [];
   for (const [machine, paths] of statePaths) {
     if (paths.length > 1) {
       problems.push({
@@ -178,6 +184,7 @@ export function loadDeclarations(
       states[machine] = { file: path, states: state.value.states };
       stateFiles.set(machine, state.parsed);
       statePrefixes.set(machine, state.value.prefix);
+      scripts.push(...scriptSites(state.parsed, state.value.prefix, state.value.states));
     }
   }
 
@@ -203,7 +210,7 @@ export function loadDeclarations(
   }
 
   const secrets = readSecrets(files, secretPaths, problems);
-  if (!inventory) return { problems: capProblems(problems.sort(compareProblems)) };
+  if (!inventory) return { problems: capProblems(problems.sort(compareProblems)), scripts };
 
   const resolved = resolveInventory(inventory.value.inventory);
   const ignored = [...resolved.ignored, ...inventory.value.otherModules];
@@ -236,6 +243,6 @@ export function loadDeclarations(
   problems.push(...checkSecrets(declarations, inventory.parsed));
   const reported = capProblems(problems.sort(compareProblems));
   return hasErrors(reported)
-    ? { problems: reported, ignored }
-    : { declarations, problems: reported, ignored };
+    ? { problems: reported, ignored, scripts }
+    : { declarations, problems: reported, ignored, scripts };
 }

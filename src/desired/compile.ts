@@ -78,9 +78,7 @@ function servedBy(
 ): { served: ServedRepository[]; keys: AuthorizedKey[] } {
   const served: ServedRepository[] = [];
   const keys: AuthorizedKey[] = [];
-  const clients = declarations.clients.filter(
-    (c) => c.instance === server.instance && c.machine !== server.machine,
-  );
+  const clients = clientsServedBy(declarations, server);
   const options = {
     user: server.user,
     appendOnly: server.appendOnly,
@@ -119,27 +117,94 @@ const byName = byKey<{ name: string }>((item) => item.name);
  * equal DesiredMachine, so a preview of a thousand machines compiles only those whose inputs
  * changed. Keep it in step with compile below.
  */
+/**
+ * Lookups by machine and instance, built once per Declarations (a preview or a fleet compiles
+ * thousands of machines of one Declarations: searching the arrays each time was quadratic).
+ * Declarations are never mutated once loaded; the arrays' identity and length are checked anyway.
+ */
+interface DeclarationsIndex {
+  machines: readonly string[];
+  clients: readonly ClientConfig[];
+  servers: readonly ServerConfig[];
+  lengths: string;
+  declared: ReadonlySet<string>;
+  clientOf: ReadonlyMap<string, ClientConfig>;
+  serversOf: ReadonlyMap<string, ServerConfig[]>;
+  clientsOfInstance: ReadonlyMap<string, ClientConfig[]>;
+}
+
+const indexes = new WeakMap<Declarations, DeclarationsIndex>();
+
+function indexOf(declarations: Declarations): DeclarationsIndex {
+  const { machines, clients, servers } = declarations;
+  const lengths = `${machines.length}/${clients.length}/${servers.length}`;
+  const known = indexes.get(declarations);
+  if (
+    known !== undefined &&
+    known.machines === machines &&
+    known.clients === clients &&
+    known.servers === servers &&
+    known.lengths === lengths
+  ) {
+    return known;
+  }
+  const clientOf = new Map<string, ClientConfig>();
+  const clientsOfInstance = new Map<string, ClientConfig[]>();
+  for (const client of clients) {
+    // the first, as Array.find gave it
+    if (!clientOf.has(client.machine)) clientOf.set(client.machine, client);
+    const list = clientsOfInstance.get(client.instance);
+    if (list === undefined) clientsOfInstance.set(client.instance, [client]);
+    else list.push(client);
+  }
+  const serversOf = new Map<string, ServerConfig[]>();
+  for (const server of servers) {
+    const list = serversOf.get(server.machine);
+    if (list === undefined) serversOf.set(server.machine, [server]);
+    else list.push(server);
+  }
+  const index = {
+    machines,
+    clients,
+    servers,
+    lengths,
+    declared: new Set(machines),
+    clientOf,
+    serversOf,
+    clientsOfInstance,
+  };
+  indexes.set(declarations, index);
+  return index;
+}
+
+/** The clients a server serves: its instance's clients but itself, in declaration order. */
+function clientsServedBy(declarations: Declarations, server: ServerConfig): ClientConfig[] {
+  return (indexOf(declarations).clientsOfInstance.get(server.instance) ?? []).filter(
+    (c) => c.machine !== server.machine,
+  );
+}
+
 export function compileInputs(declarations: Declarations, machine: string): unknown {
-  const servers = declarations.servers.filter((s) => s.machine === machine);
+  const index = indexOf(declarations);
+  const servers = index.serversOf.get(machine) ?? [];
   return {
-    declared: declarations.machines.includes(machine),
+    declared: index.declared.has(machine),
     states: declarations.states[machine],
-    client: declarations.clients.find((c) => c.machine === machine),
+    client: index.clientOf.get(machine),
     // the ssh-key resource carries the machine's own committed key (to warn when it is not this host's)
     ownKey: declarations.publicKeys[machine]?.key,
     servers,
     // a server's authorized keys and served repositories depend on its instance's clients and their keys
     clients: servers.map((server) =>
-      declarations.clients
-        .filter((c) => c.instance === server.instance && c.machine !== server.machine)
-        .map((c) => [c.machine, declarations.publicKeys[c.machine]?.key]),
+      clientsServedBy(declarations, server).map((c) => [c.machine, declarations.publicKeys[c.machine]?.key]),
     ),
   };
 }
 
 /** Declarations + machine → what that machine must have. Pure and deterministic. */
 export function compile(declarations: Declarations, machine: string): DesiredMachine {
-  if (!declarations.machines.includes(machine)) {
+  const index = indexOf(declarations);
+  if (!index.declared.has(machine)) {
     const known = declarations.machines.length > 0 ? declarations.machines.join(', ') : 'none';
     throw new BorgopsError('E_CONFIG', `machine "${machine}" is not declared (declared machines: ${known})`);
   }
@@ -152,7 +217,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     ? states.flatMap((state) => hooksOf(state.name, state, stateFile.file)).sort(byName)
     : [];
 
-  const client = declarations.clients.find((c) => c.machine === machine);
+  const client = index.clientOf.get(machine);
   // clan: a machine with no state gets no backup jobs, and so nothing to back up to
   const destinations =
     client && states.length > 0 ? destinationsOf(client, declarations.secrets[machine]) : [];
@@ -161,7 +226,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
 
   const served: ServedRepository[] = [];
   const authorizedKeys: AuthorizedKey[] = [];
-  const servers = declarations.servers.filter((s) => s.machine === machine);
+  const servers = index.serversOf.get(machine) ?? [];
   const users = serverUsers(servers);
   const homes = new Map(users.map((user) => [user.name, user.home]));
   for (const server of servers) {

@@ -8,6 +8,8 @@ export interface ReconcileAttempt {
   at: string;
   commit?: string;
   result: AttemptResult;
+  /** Why a failed attempt failed when it never reached apply: `FetchFailed`, `LoadFailed`. */
+  reason?: string;
   actions: number;
   errors: string[];
   durationMs: number;

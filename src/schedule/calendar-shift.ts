@@ -192,9 +192,39 @@ export function shiftCalendarSpec(spec: CalendarSpec, seconds: number): Calendar
  */
 export function shiftCalendars(startAt: readonly string[], seconds: number): CalendarShift {
   if (seconds === 0) return { ok: true, expressions: [...startAt] };
+  // a fleet repeats the same few startAt values, and one preview or plan asks for each
+  // (startAt, stagger) several times (validation, both commits, the timer it renders)
+  const key = `${seconds}\u0000${startAt.join('\u0000')}`;
+  let shift = shifted.get(key);
+  if (shift === undefined) {
+    shift = computeShift(startAt, seconds);
+    if (shifted.size >= SHIFTED_MAX) shifted.clear();
+    shifted.set(key, shift);
+  }
+  // callers own what they get: a copy, never the remembered array
+  return shift.ok ? { ok: true, expressions: [...shift.expressions] } : { ...shift };
+}
+
+const SHIFTED_MAX = 100_000;
+const shifted = new Map<string, CalendarShift>();
+
+// parsed specs are only read here (shiftCalendarSpec copies what it changes)
+const parsedSpecs = new Map<string, ReturnType<typeof parseCalendar>>();
+
+function parsedOnce(expression: string): ReturnType<typeof parseCalendar> {
+  let parsed = parsedSpecs.get(expression);
+  if (parsed === undefined) {
+    parsed = parseCalendar(expression);
+    if (parsedSpecs.size >= SHIFTED_MAX) parsedSpecs.clear();
+    parsedSpecs.set(expression, parsed);
+  }
+  return parsed;
+}
+
+function computeShift(startAt: readonly string[], seconds: number): CalendarShift {
   const expressions: string[] = [];
   for (const expression of startAt) {
-    const parsed = parseCalendar(expression);
+    const parsed = parsedOnce(expression);
     if (!parsed.ok) return { ok: false, message: parsed.message };
     const shifted = shiftCalendarSpec(parsed.spec, seconds);
     if (typeof shifted === 'string') {

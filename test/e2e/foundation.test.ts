@@ -103,6 +103,24 @@ describe('borgops CLI on the guide example', () => {
     expect(result.stderr).toContain('  machines/jon/state.yaml:');
   });
 
+  it('refuses a script bash cannot parse in validate and in plan, naming the file, line and field', async () => {
+    const repo = await gitRepo(undefined, { from: exampleDir });
+    await repo.commit({
+      'machines/jon/state.yaml':
+        'state:\n  zerotier:\n    folders: [/var/lib/zerotier-one]\n    postBackupScript: |\n      cp -a (x) /tmp\n',
+    });
+    const line =
+      "machines/jon/state.yaml:4: state.zerotier.postBackupScript: bash -n: line 1: syntax error near unexpected token `(' (in `cp -a (x) /tmp')";
+    const validate = await borgops(['validate', '--source', repo.dir]);
+    expect(validate.exitCode).toBe(1);
+    expect(validate.stdout).toContain(`${line}\n`);
+    const root = await tempDir();
+    const plan = await borgops(['plan', '--source', repo.dir, '--machine', 'jon', '--root', root]);
+    expect(plan.exitCode).toBe(1);
+    expect(plan.stderr).toContain('run `borgops validate`');
+    expect(plan.stderr).toContain(`  ${line}\n`);
+  });
+
   it('prints the JSON Schema of both files', async () => {
     const result = await borgops(['schema']);
     expect(result.exitCode).toBe(0);

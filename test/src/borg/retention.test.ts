@@ -223,14 +223,53 @@ describe('planRetention (borg 1.2.4 prune semantics)', () => {
       expect(names({ last: 2 }, berlin, '2030-01-01Z', instants)).toEqual(['w50 secondly', 'w20 secondly']);
     });
 
-    it('within compares instants: 02:20 CET is newer than a limit at 01:00Z, 02:40 CEST is not', () => {
-      process.env.TZ = 'Europe/Berlin';
-      // now - 1H = 01:00Z: w05, w20, w50 are newer; c40 (00:40Z) is older though its wall time is later.
-      expect(names({ within: '1H' }, berlin, '2023-10-29T02:00:00Z')).toEqual([
-        'w50 within',
-        'w20 within',
-        'w05 within',
-      ]);
+    it.each([true, false])(
+      'within compares instants: 02:20 CET is newer than a limit at 01:00Z, 02:40 CEST is not (instants: %s)',
+      (instants) => {
+        process.env.TZ = 'Europe/Berlin';
+        // now - 1H = 01:00Z: w05, w20, w50 are newer; c40 (00:40Z) is older though its wall time is later.
+        // Without instants (an --observed export) the list order tells the second 02:05 from the first.
+        expect(names({ within: '1H' }, berlin, '2023-10-29T02:00:00Z', instants)).toEqual([
+          'w50 within',
+          'w20 within',
+          'w05 within',
+        ]);
+      },
+    );
+  });
+
+  describe('exported archives without instants (--observed): the repeated hour read from the list order', () => {
+    const zones = [
+      ['America/New_York', '2023-11-05T04:30:00Z'],
+      ['Europe/Berlin', '2023-10-29T00:00:00Z'],
+      ['Australia/Lord_Howe', '2023-04-01T14:00:00Z'],
+    ] as const;
+    it.each(zones)('%s: within keeps exactly what it keeps with instants', (zone, from) => {
+      process.env.TZ = zone;
+      // one archive every 7 minutes across the repeated hour, listed in timestamp order as borg lists them
+      const start = Date.parse(from);
+      const rows = Array.from({ length: 30 }, (_, i) => {
+        const instant = new Date(start + i * 7 * 60_000);
+        const wall = new Date(instant.getTime() - instant.getTimezoneOffset() * 60_000);
+        return { name: `a${String(i).padStart(2, '0')}`, start: wall.toISOString().slice(0, 19), instant };
+      });
+      for (const within of ['1H', '2H']) {
+        for (const nowIndex of [10, 15, 20, 29]) {
+          const now = new Date((rows[nowIndex]?.instant.getTime() ?? 0) + 60_000);
+          const keep = { within };
+          const exact = planRetention(
+            rows.map((r) => ({ name: r.name, start: r.start, epochMicros: r.instant.getTime() * 1000 })),
+            keep,
+            now,
+          );
+          const exported = planRetention(
+            rows.map((r) => ({ name: r.name, start: r.start })),
+            keep,
+            now,
+          );
+          expect(exported, `${zone} now=${now.toISOString()} ${keep.within}`).toEqual(exact);
+        }
+      }
     });
   });
 

@@ -81,6 +81,19 @@ describe('shiftCalendars (pure)', () => {
     expect(shiftOf('2026-*-* 03:00', 3600)).toEqual(['2026-*-* 04:00:00']);
   });
 
+  it('gives each caller its own answer: a remembered shift is never changed through a result', () => {
+    const first = shiftCalendars(['*-*-* 01:00:00'], 90);
+    expect(first).toEqual({ ok: true, expressions: ['*-*-* 01:01:30'] });
+    if (first.ok) first.expressions.push('changed by the caller');
+    expect(shiftCalendars(['*-*-* 01:00:00'], 90)).toEqual({ ok: true, expressions: ['*-*-* 01:01:30'] });
+    // the same expressions with another stagger, and a list whose joined text is ambiguous, are other shifts
+    expect(shiftCalendars(['*-*-* 01:00:00'], 91)).toEqual({ ok: true, expressions: ['*-*-* 01:01:31'] });
+    expect(shiftCalendars(['*-*-* 01:00:00', '*-*-* 02:00:00'], 90)).toEqual({
+      ok: true,
+      expressions: ['*-*-* 01:01:30', '*-*-* 02:01:30'],
+    });
+  });
+
   it('formats durations', () => {
     expect([0, 1, 1234, 3600, 90_061].map(formatSeconds)).toEqual(['0s', '1s', '20m34s', '1h', '1d1h1m1s']);
   });

@@ -1,0 +1,53 @@
+import type { ParsedFile } from './document.js';
+import { dottedPath, type Problem } from './problem.js';
+import type { State } from './schema.js';
+
+/** Where a declared script is: the state file, the line of its value, its dotted path. */
+export interface ScriptSite {
+  file: string;
+  line: number;
+  path: string;
+  script: string;
+}
+
+/** Checks a script's syntax without running it: undefined when it parses, else why not. */
+export type ScriptCheck = (script: string) => Promise<string | undefined>;
+
+const SCRIPT_FIELDS = [
+  'preBackupScript',
+  'postBackupScript',
+  'preRestoreScript',
+  'postRestoreScript',
+  'verifyScript',
+] as const satisfies readonly (keyof State)[];
+
+/** Every script a state file declares, located for a `file:line: path` problem. */
+export function scriptSites(
+  parsed: ParsedFile,
+  prefix: readonly string[],
+  states: Readonly<Record<string, State>>,
+): ScriptSite[] {
+  const sites: ScriptSite[] = [];
+  for (const [name, state] of Object.entries(states)) {
+    for (const field of SCRIPT_FIELDS) {
+      const script = state[field];
+      if (script === undefined) continue;
+      const path = [...prefix, name, field];
+      sites.push({ file: parsed.file, line: parsed.lineOf(path, 'value'), path: dottedPath(path), script });
+    }
+  }
+  return sites;
+}
+
+/** One error per script that does not parse; each distinct script is checked once. */
+export async function scriptProblems(sites: readonly ScriptSite[], check: ScriptCheck): Promise<Problem[]> {
+  const verdicts = new Map<string, Promise<string | undefined>>();
+  for (const site of sites) if (!verdicts.has(site.script)) verdicts.set(site.script, check(site.script));
+  const problems: Problem[] = [];
+  for (const site of sites) {
+    const message = await verdicts.get(site.script);
+    if (message !== undefined)
+      problems.push({ file: site.file, line: site.line, path: site.path, message, severity: 'error' });
+  }
+  return problems;
+}
