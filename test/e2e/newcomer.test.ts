@@ -192,26 +192,4 @@ describe('backups create shows each result as it happens', () => {
     // no progress drawing in a log
     expect(all).not.toContain('\u001b[');
   });
-
-  it('on a terminal (script, a pseudo-terminal): a progress line per destination, erased before each result', async () => {
-    const { root } = await twoDestinations();
-    const typescript = join(root, '..', 'typescript');
-    const run = await execa(
-      'script',
-      ['-qfec', `node ${cliPath} backups create jon --root ${root}`, typescript],
-      { reject: false, env: { TERM: 'xterm', COLUMNS: '100' } },
-    );
-    expect(run.exitCode, run.stdout).toBe(0);
-    const screen = await readFile(typescript, 'utf8');
-    expect(screen).toContain('local: borg create…');
-    expect(screen).toContain('spare: borg create…');
-    expect(screen).toMatch(/✓ local: created jon-local-/);
-    expect(screen).toMatch(/✓ spare: created jon-spare-/);
-    // each result starts on a cleared line: the progress never runs into it
-    for (const destination of ['local', 'spare']) {
-      const at = screen.indexOf(`✓ ${destination}: created`);
-      expect(screen.slice(Math.max(0, at - 12), at)).toMatch(/\u001b\[(\d+A\u001b\[J|K)$/);
-    }
-    expect(screen).toMatch(/Backup complete: 2 of 2 destinations backed up in /);
-  });
 });
