@@ -159,7 +159,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       const { options, logger, borg } = commandContext(command);
       // on a terminal, one progress line per running step under the results; never with --json
       const live = io.interactive && !options.json;
-      const lines = live ? liveLines(io, () => Math.max(40, process.stderr.columns ?? 80)) : undefined;
+      // a pseudo-terminal may report 0 columns
+      const width = () => Math.max(40, process.stderr.columns || 80);
+      const lines = live ? liveLines(io, width) : undefined;
       const shown = lines?.io ?? io;
       const interrupt = interruptible(shown, setExit, 'stopping borg, then running the post-backup scripts');
       try {
@@ -176,7 +178,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
             ? {}
             : {
                 onProgress: (destination, progress) =>
-                  lines.set(destination, progressLine(destination, progress, process.stderr.columns ?? 80)),
+                  lines.set(destination, progressLine(destination, progress, width())),
               }),
           onEvent: (event) => {
             // waiting is worth a line in a job's log too
