@@ -8,9 +8,8 @@ import { type GitSource, openSource, readAtCommit, resolveCommit } from '../../s
 import { type VerifyOptions, verifyCommit } from '../../src/git/verify.js';
 import { type RefWatcher, watchRefs } from '../../src/git/watch-refs.js';
 import { readApplied } from '../../src/host/applied.js';
-import { hostPaths } from '../../src/host/paths.js';
 import { readStatus, writeStatus } from '../../src/host/status.js';
-import { type ApplyOptions, runApply } from '../engine/converge.js';
+import { type ApplyOptions, convergePaths, runApply } from '../engine/converge.js';
 import { type LoadedSource, validateFiles } from '../engine/declarations.js';
 import { agentNotices } from './notices.js';
 
@@ -62,7 +61,7 @@ const permanent = new Set(['invalid', 'unverified', 'refused']);
  */
 export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
   const { logger, signal } = options;
-  const paths = hostPaths(options.root, options.stateDir);
+  const paths = convergePaths(options);
   const remote = isRemoteSource(options.source);
   const source: GitSource = remote
     ? await ensureMirror(options.source, paths.mirrors)

@@ -17,8 +17,7 @@ export interface CommandContext {
 
 /** The logger and the borg adapter every converging command uses, from the global options. */
 export function commandContext(command: Command, stateDir?: string): CommandContext {
-  const global = globalOptions(command);
-  const options = stateDir === undefined ? global : { ...global, stateDir };
+  const options = globalOptions(command, stateDir);
   const logger = createLogger({ level: options.logLevel, pretty: Boolean(process.stderr.isTTY) });
   // borg's keys, security and cache directories live under the state directory, so --root is self-contained
   const borg = createBorg({

@@ -3,7 +3,6 @@ import { loadDeclarations } from '../../src/config/load.js';
 import { BorgopsError } from '../../src/errors.js';
 import { readApplied } from '../../src/host/applied.js';
 import { readLedger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
 import { loadSource } from '../engine/declarations.js';
 import type { GlobalOptions } from './options.js';
 
@@ -21,7 +20,7 @@ export async function machineToActFor(command: Command, options: GlobalOptions):
   const named = explicitMachine(command);
   if (named !== undefined) return named;
   try {
-    return (await readLedger(hostPaths(options.root, options.stateDir).ledger)).machine ?? options.machine;
+    return (await readLedger(options.paths.ledger)).machine ?? options.machine;
   } catch {
     // an unreadable ledger is reported by the commands that need it; the host name is the fallback
     return options.machine;
@@ -34,7 +33,7 @@ export async function machineToActFor(command: Command, options: GlobalOptions):
  */
 async function declaredMachines(options: GlobalOptions): Promise<string[] | undefined> {
   try {
-    const applied = await readApplied(hostPaths(options.root, options.stateDir).applied);
+    const applied = await readApplied(options.paths.applied);
     if (applied) {
       const machines = loadDeclarations(new Map(Object.entries(applied.files)), applied.commit).declarations
         ?.machines;

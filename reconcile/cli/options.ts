@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 
 /** Options every command accepts (design.md: the command line). */
 export interface GlobalOptions {
@@ -10,6 +11,8 @@ export interface GlobalOptions {
   machine: string;
   root: string;
   stateDir: string;
+  /** Every host path, computed once per command from --root and --state-dir and passed down. */
+  paths: HostPaths;
   json: boolean;
   logLevel: string;
 }
@@ -30,16 +33,21 @@ export function addGlobalOptions(program: Command): Command {
     );
 }
 
-export function globalOptions(command: Command): GlobalOptions {
+/** The global options; `stateDir` replaces --state-dir (a command reading a gone machine's declarations from git). */
+export function globalOptions(command: Command, stateDirOverride?: string): GlobalOptions {
   const raw = command.optsWithGlobals<Partial<GlobalOptions> & Record<string, unknown>>();
   const root = resolve(raw.root ?? '/');
+  const stateDir =
+    stateDirOverride ??
+    (raw.stateDir === undefined ? resolve(root, 'var/lib/borgops') : resolve(raw.stateDir));
   return {
     source: raw.source ?? '.',
     ref: raw.ref ?? 'HEAD',
     worktree: raw.worktree ?? false,
     machine: raw.machine ?? hostname().split('.')[0] ?? 'localhost',
     root,
-    stateDir: raw.stateDir === undefined ? resolve(root, 'var/lib/borgops') : resolve(raw.stateDir),
+    stateDir,
+    paths: hostPaths(root, stateDir),
     json: raw.json ?? false,
     logLevel: raw.logLevel ?? 'warn',
   };

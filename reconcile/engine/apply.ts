@@ -1,34 +1,14 @@
-import { join } from 'node:path';
-import type { Borg } from '../../src/borg/types.js';
 import type { DesiredDestination, DesiredMachine } from '../../src/desired/types.js';
 import { BorgopsError, errorMessage } from '../../src/errors.js';
-import { createSystemUser, lookupUser, type SystemUser } from '../../src/host/accounts.js';
-import { removeHook, removeStaleTemporaryFiles, writeHook } from '../../src/host/hooks.js';
-import { type Ledger, type LedgerEntry, writeLedger } from '../../src/host/ledger.js';
-import type { HostPaths } from '../../src/host/paths.js';
-import { underRoot } from '../../src/host/paths.js';
-import type { Scheduler } from '../../src/host/schedulers/types.js';
-import { escrowKey, generatePassphrase } from '../../src/host/secrets.js';
-import { createServed, updateAuthorizedKeys } from '../../src/host/served.js';
-import { generateSshKey } from '../../src/host/ssh-key.js';
-import { borgTarget } from '../../src/host/targets.js';
-import type { Logger } from '../../src/log.js';
-import { plural } from '../../src/util/words.js';
-import type { Action, GuardName, Plan, PlanError } from './model.js';
-import { pruneArchives } from './retention.js';
-import { repositorySpec, retentionSpec } from './specs.js';
+import { removeStaleTemporaryFiles } from '../../src/host/hooks.js';
+import { type Ledger, writeLedger } from '../../src/host/ledger.js';
+import { checkGuards } from './guards.js';
+import type { Action, Plan, PlanError } from './model.js';
+import { KINDS, kindModule } from './resources/index.js';
+import type { ApplyContext, ApplyRuntime, LedgerRecord } from './resources/kind.js';
 
-export interface ApplyContext {
-  paths: HostPaths;
-  borg: Borg;
-  scheduler: Scheduler;
-  schedulers?: Record<string, Scheduler>;
-  logger: Logger;
-  /** Guards the user explicitly allowed (`--allow-large-prune` …). */
-  allow: ReadonlySet<GuardName>;
-  /** Called before each action (progress on long work). */
-  onAction?: (action: Action, index: number, total: number) => void;
-}
+export type { ApplyContext };
+export { checkGuards };
 
 export interface ApplyResult {
   done: Action[];
@@ -50,21 +30,93 @@ export function startClocks(
   return clocks;
 }
 
-/** Refuses the whole plan when a guard the user did not allow would trip (nothing is changed). */
-export function checkGuards(result: Plan, allow: ReadonlySet<GuardName>): void {
-  const refused = result.refusals.filter((refusal) => !allow.has(refusal.guard));
-  if (refused.length === 0) return;
-  throw new BorgopsError(
-    'E_GUARD',
-    `refused by ${plural(refused.length, 'safety guard')}; nothing was changed`,
-    {
-      details: refused.map((refusal) => refusal.message),
-    },
-  );
+interface Run {
+  runtime: ApplyRuntime;
+  plan: Plan;
+  done: Action[];
+  errors: PlanError[];
+  failedDestinations: Set<string>;
 }
 
-function now(): string {
-  return new Date().toISOString();
+function startRun(context: ApplyContext, desired: DesiredMachine, plan: Plan, ledger: Ledger): Run {
+  const clock = context.now ?? (() => new Date());
+  const destinations = new Map(desired.destinations.map((d) => [d.name, d]));
+  const destinationOf = (name: string): DesiredDestination => {
+    const destination = destinations.get(name);
+    if (!destination)
+      throw new BorgopsError('E_USAGE', `the plan names destination "${name}", which is not declared`);
+    return destination;
+  };
+  const record = async (id: string, entry: LedgerRecord | undefined) => {
+    if (entry === undefined) delete ledger.entries[id];
+    else
+      ledger.entries[id] = {
+        ...entry,
+        appliedAt: clock().toISOString(),
+        ...(desired.commit === undefined ? {} : { commit: desired.commit }),
+      };
+    await writeLedger(context.paths.ledger, ledger);
+  };
+  return {
+    runtime: { context, desired, ledger, record, destinationOf },
+    plan,
+    done: [],
+    errors: [...plan.errors],
+    failedDestinations: new Set(
+      plan.errors.flatMap((e) => (e.destination === undefined ? [] : [e.destination])),
+    ),
+  };
+}
+
+/** One action through its kind's module; a failure is recorded and marks its destination failed. */
+async function runAction(run: Run, action: Action, index: number): Promise<void> {
+  const { context } = run.runtime;
+  const module = kindModule(action.kind);
+  const destination = 'destination' in action ? action.destination : undefined;
+  if (
+    destination !== undefined &&
+    run.failedDestinations.has(destination) &&
+    !module.runsAfterFailedDestination
+  ) {
+    context.logger.warn({ id: action.id }, 'skipped: an earlier step of this destination failed');
+    return;
+  }
+  context.onAction?.(action, index, run.plan.actions.length);
+  try {
+    await module.apply?.(action, run.runtime);
+    run.done.push(action);
+    context.logger.info({ id: action.id, op: action.op }, 'applied');
+  } catch (error: unknown) {
+    context.logger.error({ id: action.id, op: action.op, err: error }, 'action failed');
+    run.errors.push({
+      id: action.id,
+      ...(destination === undefined ? {} : { destination }),
+      message: `${action.id}: ${errorMessage(error)}`,
+    });
+    if (destination !== undefined) run.failedDestinations.add(destination);
+  }
+}
+
+/** Records what is converged now, and forgets what is no longer declared (and left in place). */
+async function settleLedger(run: Run): Promise<void> {
+  const { context, desired, ledger, destinationOf } = run.runtime;
+  const clock = context.now ?? (() => new Date());
+  const input = {
+    context,
+    ledger,
+    failedDestinations: run.failedDestinations,
+    pending: (id: string) => run.plan.actions.some((a) => a.id === id && !run.done.includes(a)),
+    destinationOf,
+    stamp: () => clock().toISOString(),
+  };
+  for (const resource of desired.resources) kindModule(resource.kind).settle?.(resource, input);
+  const declared = new Set(desired.resources.map((r) => r.id));
+  const forgotten = new Set(KINDS.filter((k) => k.forgetsUndeclared).map((k) => k.kind));
+  for (const [id, entry] of Object.entries(ledger.entries)) {
+    if (!declared.has(id) && forgotten.has(entry.kind)) delete ledger.entries[id];
+  }
+  ledger.destinations = startClocks(ledger.destinations, desired.destinations, input.stamp());
+  await writeLedger(context.paths.ledger, { ...ledger, machine: desired.machine });
 }
 
 /**
@@ -75,203 +127,16 @@ function now(): string {
 export async function apply(
   context: ApplyContext,
   desired: DesiredMachine,
-  result: Plan,
+  plan: Plan,
   ledger: Ledger,
 ): Promise<ApplyResult> {
-  checkGuards(result, context.allow);
-  const { paths, borg, logger } = context;
-  const startProcesses = borg.processCount;
-  const destinations = new Map(desired.destinations.map((d) => [d.name, d]));
-  const done: Action[] = [];
-  const errors: PlanError[] = [...result.errors];
-  const failedDestinations = new Set(result.errors.map((e) => e.destination).filter((d) => d !== undefined));
-  const stale = await removeStaleTemporaryFiles(paths.hooksDir);
-  if (stale.length > 0) logger.warn({ files: stale }, 'removed temporary files of an interrupted apply');
-  const record = async (id: string, entry: Omit<LedgerEntry, 'appliedAt' | 'commit'> | undefined) => {
-    if (entry === undefined) delete ledger.entries[id];
-    else
-      ledger.entries[id] = {
-        ...entry,
-        appliedAt: now(),
-        ...(desired.commit === undefined ? {} : { commit: desired.commit }),
-      };
-    await writeLedger(paths.ledger, ledger);
-  };
-  const destinationOf = (name: string): DesiredDestination => {
-    const destination = destinations.get(name);
-    if (!destination)
-      throw new BorgopsError('E_USAGE', `the plan names destination "${name}", which is not declared`);
-    return destination;
-  };
-
-  for (const [index, action] of result.actions.entries()) {
-    const destinationName = 'destination' in action ? action.destination : undefined;
-    if (
-      destinationName !== undefined &&
-      failedDestinations.has(destinationName) &&
-      action.kind !== 'schedule'
-    ) {
-      logger.warn({ id: action.id }, 'skipped: an earlier step of this destination failed');
-      continue;
-    }
-    context.onAction?.(action, index, result.actions.length);
-    try {
-      await execute(action);
-      done.push(action);
-      logger.info({ id: action.id, op: action.op }, 'applied');
-    } catch (error: unknown) {
-      const message = `${action.id}: ${errorMessage(error)}`;
-      logger.error({ id: action.id, op: action.op, err: error }, 'action failed');
-      errors.push({
-        id: action.id,
-        ...(destinationName === undefined ? {} : { destination: destinationName }),
-        message,
-      });
-      if (destinationName !== undefined) failedDestinations.add(destinationName);
-    }
-  }
-
-  await syncLedger();
-  return { done, errors, borgProcesses: borg.processCount - startProcesses };
-
-  async function execute(action: Action): Promise<void> {
-    switch (action.op) {
-      case 'ssh-key.create':
-        await generateSshKey(paths.sshKey, `borgops@${desired.machine}`);
-        await record(action.id, { kind: 'ssh-key', paths: [paths.sshKey] });
-        return;
-      case 'secret.create':
-        await generatePassphrase(paths.secretsDir, action.destination);
-        // the re-init guard tells "generated, no repository made yet" from "a repository's passphrase"
-        await record(action.id, { kind: 'secret' });
-        return;
-      case 'repository.init': {
-        const destination = destinationOf(action.destination);
-        // the passphrase is obtained before borg starts: one that cannot be had creates nothing
-        await borg.init(borgTarget(destination, paths), destination.encryption.mode);
-        await record(action.id, { kind: 'repository', spec: repositorySpec(destination) });
-        await record(`retention/${destination.name}`, {
-          kind: 'retention',
-          spec: retentionSpec(destination),
-        });
-        return;
-      }
-      case 'key-export.create': {
-        const destination = destinationOf(action.destination);
-        await escrowKey(borg, borgTarget(destination, paths), action.path);
-        await record(action.id, { kind: 'key-export', paths: [action.path] });
-        return;
-      }
-      case 'retention.prune': {
-        const destination = destinationOf(action.destination);
-        const target = borgTarget(destination, paths);
-        await pruneArchives(borg, target, action.archives, destination.archivePrefix);
-        await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
-        return;
-      }
-      case 'hook.write':
-        await record(action.id, { kind: 'hook', paths: [join(paths.hooksDir, action.name)] });
-        await writeHook(paths.hooksDir, action.name, action.content);
-        return;
-      case 'hook.remove':
-        await removeHook(paths.hooksDir, action.name);
-        await record(action.id, undefined);
-        return;
-      case 'schedule.install': {
-        const previous = ledger.entries[action.id];
-        // a job moving to another backend: the old one stays in the ledger until it is removed
-        if (previous?.backend !== undefined && previous.backend !== context.scheduler.name) {
-          await record(`${action.id}@${previous.backend}`, {
-            kind: 'schedule',
-            backend: previous.backend,
-            ...(previous.paths === undefined ? {} : { paths: previous.paths }),
-          });
-        }
-        await record(action.id, { kind: 'schedule', backend: context.scheduler.name });
-        const written = await context.scheduler.install(action.job);
-        await record(action.id, { kind: 'schedule', backend: context.scheduler.name, paths: written });
-        return;
-      }
-      case 'schedule.remove': {
-        const scheduler =
-          action.backend === context.scheduler.name
-            ? context.scheduler
-            : context.schedulers?.[action.backend];
-        if (!scheduler)
-          throw new BorgopsError('E_HOST', `no ${action.backend} scheduler to remove the job from`);
-        await scheduler.remove(action.destination);
-        const id = `schedule/${action.destination}`;
-        if (ledger.entries[id]?.backend === action.backend) await record(id, undefined);
-        if (ledger.entries[`${id}@${action.backend}`]) await record(`${id}@${action.backend}`, undefined);
-        return;
-      }
-      case 'server-user.create':
-        await createSystemUser({ name: action.user, home: action.home });
-        return;
-      case 'served.create': {
-        const path = underRoot(paths.root, action.path);
-        // only what borgops creates now is given to the user; what existed keeps its owner
-        await createServed(path, action.owner === undefined ? undefined : await ownerOf(action.owner));
-        await record(action.id, { kind: 'served-repository', paths: [action.path] });
-        return;
-      }
-      case 'authorized-key.set':
-        await updateAuthorizedKeys(
-          action.file,
-          action.remove,
-          action.add,
-          action.owner === undefined ? undefined : await ownerOf(action.owner),
-        );
-        await record(
-          action.id,
-          action.add.length === 0
-            ? undefined
-            : { kind: 'authorized-key', paths: [action.file], lines: action.add },
-        );
-        return;
-    }
-  }
-
-  async function ownerOf(name: string): Promise<SystemUser> {
-    const user = await lookupUser(name);
-    if (!user)
-      throw new BorgopsError('E_HOST', `user ${name} does not exist; it should own the repositories`);
-    return user;
-  }
-
-  /** Records what is converged now, and forgets what is no longer declared. */
-  async function syncLedger(): Promise<void> {
-    const declared = new Set(desired.resources.map((r) => r.id));
-    for (const resource of desired.resources) {
-      const existing = ledger.entries[resource.id];
-      if (resource.kind === 'repository' || resource.kind === 'retention') {
-        const name = resource.kind === 'repository' ? resource.destination.name : resource.destination;
-        if (failedDestinations.has(name)) continue;
-        const destination = destinationOf(name);
-        const spec =
-          resource.kind === 'repository' ? repositorySpec(destination) : retentionSpec(destination);
-        const pending = result.actions.some((a) => a.id === resource.id && !done.includes(a));
-        if (!pending && existing?.spec !== spec)
-          ledger.entries[resource.id] = { kind: resource.kind, spec, appliedAt: now() };
-      }
-      if (resource.kind === 'hook' && !existing) {
-        ledger.entries[resource.id] = {
-          kind: 'hook',
-          paths: [join(paths.hooksDir, resource.hook.name)],
-          appliedAt: now(),
-        };
-      }
-      if (resource.kind === 'schedule' && !existing) {
-        ledger.entries[resource.id] = { kind: 'schedule', backend: context.scheduler.name, appliedAt: now() };
-      }
-    }
-    for (const [id, entry] of Object.entries(ledger.entries)) {
-      if (declared.has(id)) continue;
-      // undeclared repositories were noted once and are left in place; forget them
-      if (entry.kind === 'repository' || entry.kind === 'retention' || entry.kind === 'served-repository')
-        delete ledger.entries[id];
-    }
-    ledger.destinations = startClocks(ledger.destinations, desired.destinations, now());
-    await writeLedger(paths.ledger, { ...ledger, machine: desired.machine });
-  }
+  checkGuards(plan, context.allow);
+  const startProcesses = context.borg.processCount;
+  const stale = await removeStaleTemporaryFiles(context.paths.hooksDir);
+  if (stale.length > 0)
+    context.logger.warn({ files: stale }, 'removed temporary files of an interrupted apply');
+  const run = startRun(context, desired, plan, ledger);
+  for (const [index, action] of plan.actions.entries()) await runAction(run, action, index);
+  await settleLedger(run);
+  return { done: run.done, errors: run.errors, borgProcesses: context.borg.processCount - startProcesses };
 }

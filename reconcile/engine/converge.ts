@@ -9,6 +9,7 @@ import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
 import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
+import { appliedSettingChanges } from './applied-settings.js';
 import { type ApplyResult, apply } from './apply.js';
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
 import { jobEntry } from './entry.js';
@@ -35,6 +36,13 @@ export interface ConvergeOptions extends SourceOptions {
   now?: () => Date;
   /** What the scheduler selection knows of the host (tests say whether systemd runs). */
   schedulerHost?: SchedulerHost;
+  /** The host paths of root and stateDir, when the command computed them already. */
+  paths?: HostPaths;
+}
+
+/** The host paths a converge works on: the command's, else computed once from root and stateDir. */
+export function convergePaths(options: Pick<ConvergeOptions, 'root' | 'stateDir' | 'paths'>): HostPaths {
+  return options.paths ?? hostPaths(options.root, options.stateDir);
 }
 
 export interface Planned {
@@ -68,7 +76,7 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
   const source = loaded ?? (await loadSource(options));
   const { declarations } = requireValid(source);
   const desired = compile(declarations, options.machine);
-  const paths = hostPaths(options.root, options.stateDir);
+  const paths = convergePaths(options);
   const schedulers = selectScheduler(options.scheduler, paths, {
     logger: options.logger,
     ...options.schedulerHost,
@@ -94,6 +102,11 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     now: options.now?.() ?? new Date(),
     borgProcesses: options.borg.processCount - before,
   });
+  const settings = await appliedSettingChanges(paths, desired);
+  if (settings.length > 0) {
+    result.settings = settings;
+    result.summary.change += settings.length;
+  }
   if (schedulers.note !== undefined) result.notes.push(schedulers.note);
   result.notes.push(...(await receiverNotes(paths, desired)));
   return { loaded: source, desired, actual, plan: result, paths, schedulers };
@@ -118,7 +131,7 @@ export interface Applied {
 /** Plans (or checks a saved plan) and applies it under the state directory's lock. */
 export async function runApply(options: ApplyOptions): Promise<Applied> {
   const started = Date.now();
-  const paths = hostPaths(options.root, options.stateDir);
+  const paths = convergePaths(options);
   const saved = options.planFile === undefined ? undefined : await readSavedPlan(options.planFile);
   if (saved && saved.machine !== options.machine) {
     throw new BorgopsError(
@@ -132,9 +145,13 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
   let errors: string[] = [];
   let actions = 0;
   try {
-    const converge = saved
-      ? { ...options, ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
-      : options;
+    const converge = {
+      ...options,
+      paths,
+      ...(saved
+        ? { ref: saved.commit ?? options.ref, worktree: saved.worktree, refresh: saved.refresh }
+        : {}),
+    };
     const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
     if (saved) {
@@ -160,6 +177,8 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
           schedulers: planned.schedulers.all,
           logger: options.logger,
           allow: options.allow,
+          // the ledger's appliedAt from the clock the plan was made with
+          ...(options.now ? { now: options.now } : {}),
           ...(options.onAction ? { onAction: options.onAction } : {}),
         },
         planned.desired,

@@ -1,4 +1,6 @@
-import type { Refusal } from './model.js';
+import { BorgopsError } from '../../src/errors.js';
+import { plural } from '../../src/util/words.js';
+import type { GuardName, Plan, Refusal } from './model.js';
 
 /**
  * The safety guards, as pure rules shared by `plan` (against the machine) and `preview` (against
@@ -51,4 +53,17 @@ export function removeAllRefusal(
     };
   }
   return undefined;
+}
+
+/** Refuses the whole plan when a guard the user did not allow would trip (nothing is changed). */
+export function checkGuards(plan: Plan, allow: ReadonlySet<GuardName>): void {
+  const refused = plan.refusals.filter((refusal) => !allow.has(refusal.guard));
+  if (refused.length === 0) return;
+  throw new BorgopsError(
+    'E_GUARD',
+    `refused by ${plural(refused.length, 'safety guard')}; nothing was changed`,
+    {
+      details: refused.map((refusal) => refusal.message),
+    },
+  );
 }

@@ -1,42 +1,24 @@
 import type { RepositoryObservation } from '../../src/borg/types.js';
-import type { HookPhase, ResourceKind } from '../../src/desired/types.js';
-import type { SystemUser } from '../../src/host/accounts.js';
-import type { HookFile } from '../../src/host/hooks.js';
+import type { ResourceKind } from '../../src/desired/types.js';
 import type { Ledger } from '../../src/host/ledger.js';
-import type { JobFile, ObservedJob, ScheduledJob } from '../../src/host/schedulers/types.js';
-import type { ObservedSecret } from '../../src/host/secrets.js';
-import type { ObservedServed } from '../../src/host/served.js';
-import type { ObservedSshKey } from '../../src/host/ssh-key.js';
+import type { JobFile } from '../../src/host/schedulers/types.js';
+import type { KindAction, KindObserved } from './resources/index.js';
 
 /** A repository as observed: asked of borg, or taken from the ledger when nothing about it changed. */
 export type ObservedRepository =
   | (RepositoryObservation & { via: 'borg' })
   | { state: 'recorded'; via: 'ledger' };
 
-/** What the machine really has, as plain data (JSON-serializable, fingerprinted). */
-export interface ActualMachine {
-  repositories: Record<string, ObservedRepository>;
-  /** Hooks that are declared or in the ledger; foreign files in the directory are not looked at. */
-  hooks: Record<string, HookFile | null>;
-  secrets: Record<string, ObservedSecret>;
-  sshKey: ObservedSshKey;
-  scheduler: string;
-  /** Jobs of the active backend, and of other backends the ledger says borgops installed. */
-  schedules: Record<string, ObservedJob>;
-  served: Record<string, ObservedServed>;
-  /** authorized_keys files of this machine's server users: their lines, null when absent. */
-  authorizedKeys: Record<string, string[] | null>;
-  /** Server users: looked up only when borgops manages accounts (root on `--root /`). */
-  accounts: { managed: boolean; users: Record<string, SystemUser | null> };
-  ledger: Ledger;
-  /** Destinations runs.json records a successful backup of: evidence a repository existed (re-init guard). */
-  backedUp?: string[];
-}
+/**
+ * What the machine really has, as plain data (JSON-serializable, fingerprinted): the ledger, and
+ * what each resource kind observes (its module in resources/ says what and how).
+ */
+export type ActualMachine = { ledger: Ledger } & KindObserved;
 
 export type Effect = 'additive' | 'mutating' | 'destructive';
 
-interface BaseAction {
-  /** The resource id (`hook/pre-backup-linkding`). */
+export interface BaseAction {
+  /** The resource id (`hook/pre-backup-linkding`), built by src/desired/ids.ts. */
   id: string;
   kind: ResourceKind;
   effect: Effect;
@@ -50,57 +32,8 @@ export interface FileDiff {
   after: string;
 }
 
-export type Action =
-  | (BaseAction & { op: 'ssh-key.create'; kind: 'ssh-key' })
-  | (BaseAction & { op: 'secret.create'; kind: 'secret'; destination: string })
-  | (BaseAction & { op: 'repository.init'; kind: 'repository'; destination: string })
-  | (BaseAction & { op: 'key-export.create'; kind: 'key-export'; destination: string; path: string })
-  | (BaseAction & {
-      op: 'retention.prune';
-      kind: 'retention';
-      destination: string;
-      archives: string[];
-      kept: number;
-      total: number;
-    })
-  | (BaseAction & {
-      op: 'hook.write';
-      kind: 'hook';
-      name: string;
-      state: string;
-      phase: HookPhase;
-      content: string;
-      diff: FileDiff;
-    })
-  | (BaseAction & { op: 'hook.remove'; kind: 'hook'; name: string; diff: FileDiff })
-  | (BaseAction & { op: 'schedule.install'; kind: 'schedule'; job: ScheduledJob; diffs: FileDiff[] })
-  | (BaseAction & {
-      op: 'schedule.remove';
-      kind: 'schedule';
-      destination: string;
-      backend: string;
-      diffs: FileDiff[];
-    })
-  | (BaseAction & { op: 'server-user.create'; kind: 'server-user'; user: string; home: string })
-  | (BaseAction & {
-      op: 'served.create';
-      kind: 'served-repository';
-      client: string;
-      /** The declared path (created under --root). */
-      path: string;
-      /** The user to own it (and its server directory): only when borgops manages accounts. */
-      owner?: string;
-    })
-  | (BaseAction & {
-      op: 'authorized-key.set';
-      kind: 'authorized-key';
-      client: string;
-      file: string;
-      remove: string[];
-      add: string[];
-      /** The user to own the file, its `.ssh` and home: only when borgops manages accounts. */
-      owner?: string;
-    });
+/** Every kind's actions (each kind's module in resources/ declares its own). */
+export type Action = KindAction;
 
 export type ActionOp = Action['op'];
 
@@ -118,6 +51,17 @@ export interface Refusal {
   message: string;
 }
 
+/** A setting the applied declarations carry (no resource does) that the next apply changes. */
+export interface SettingChange {
+  /** `settings/<destination>`. */
+  id: string;
+  destination: string;
+  /** `encryption.passCommand`. */
+  setting: string;
+  /** One line for people; never the value. */
+  summary: string;
+}
+
 export interface Plan {
   version: 1;
   machine: string;
@@ -129,6 +73,8 @@ export interface Plan {
   refresh: boolean;
   scheduler: string;
   actions: Action[];
+  /** Settings that change with the next apply although no action carries them (a passCommand). */
+  settings?: SettingChange[];
   /** Things left alone on purpose (a repository no longer declared is never deleted). */
   notes: string[];
   warnings: string[];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isBorgError } from '../../src/borg/errors.js';
 import type { Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
 import { archiveTimestamp } from '../../src/config/names.js';
+import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredDestination, DesiredState } from '../../src/desired/types.js';
 import { archivePath, type HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
@@ -107,7 +108,7 @@ async function retention(
   const { own, plan } = destinationRetention(destination, observation.archives, context.now());
   const guard = pruneRefusal(
     destination.name,
-    `retention/${destination.name}`,
+    resourceId('retention', destination.name),
     plan.pruned.length,
     own.length,
   );

@@ -27,7 +27,7 @@ export interface BackupListing {
   backups: ListedBackup[];
   /** Destinations that could not be listed (unreachable, missing, wrong passphrase, …). */
   errors: (Failure & { destination: string })[];
-  /** `.failed` archives interrupted runs left (deleted by the next successful backup). */
+  /** `.checkpoint` (and older `.failed`) archives interrupted runs left (deleted by the next successful backup). */
   incomplete: { destination: string; archive: string }[];
 }
 

@@ -10,6 +10,7 @@ import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
 import { type FromGit, machineFor } from './declared-machine.js';
 import { failureOf, observationFailure } from './failure.js';
+import { checkFreshTarget, refuseUnsafe, unsafeMembers } from './restore-safety.js';
 import { checkProvider, parseRestoreName, type RestoreSource, statesToRestore } from './restore-target.js';
 
 export type StateStatus = 'restored' | 'failed' | 'skipped' | 'would-restore' | 'interrupted';
@@ -191,6 +192,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   }
 
   const into = options.target === undefined ? paths.root : resolve(options.target);
+  if (options.target !== undefined) await checkFreshTarget(into);
+  // before any script runs or anything is written: where every member of these folders would land
+  const members = await options.borg.listItems(target, source.archive, {
+    paths: states.flatMap((state) => state.folders.map(archivePath)),
+    content: false,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const unsafe = unsafeMembers(members);
+  if (unsafe.length > 0) refuseUnsafe(source.archive, into, unsafe);
   const preview: RestorePreview = {
     machine: desired.machine,
     name: source.name,

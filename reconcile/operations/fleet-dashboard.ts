@@ -1,25 +1,66 @@
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, meant literally
+const ds = { type: 'prometheus', uid: '${datasource}' };
+const sel = 'machine=~"$machine"';
+
+function instant(refId: string, expr: string) {
+  return { refId, datasource: ds, expr, instant: true, format: 'table' };
+}
+
+function range(refId: string, expr: string, legend: string) {
+  return { refId, datasource: ds, expr, legendFormat: legend };
+}
+
+/** The fleet table: one row per machine and destination. */
+function fleetTable(): Record<string, unknown> {
+  return {
+    id: 4,
+    type: 'table',
+    title: 'Fleet',
+    gridPos: { x: 0, y: 4, w: 24, h: 10 },
+    datasource: ds,
+    targets: [
+      instant('A', `time() - borgops_last_backup_success_timestamp_seconds{${sel}}`),
+      instant('B', `borgops_archives{${sel}}`),
+      instant('C', `time() - borgops_last_drill_success_timestamp_seconds{${sel}}`),
+      instant('D', `borgops_backup_stale{${sel}}`),
+    ],
+    transformations: [
+      { id: 'merge', options: {} },
+      {
+        id: 'organize',
+        options: {
+          excludeByName: { Time: true, __name__: true, job: true, instance: true, role: true },
+          renameByName: {
+            'Value #A': 'last backup age',
+            'Value #B': 'archives',
+            'Value #C': 'last drill age',
+            'Value #D': 'stale',
+          },
+        },
+      },
+    ],
+    fieldConfig: {
+      defaults: {},
+      overrides: [
+        {
+          matcher: { id: 'byName', options: 'last backup age' },
+          properties: [{ id: 'unit', value: 's' }],
+        },
+        {
+          matcher: { id: 'byName', options: 'last drill age' },
+          properties: [{ id: 'unit', value: 's' }],
+        },
+      ],
+    },
+  };
+}
+
 /**
  * A Grafana dashboard of the fleet, on the metrics the agents export and nothing else: a fleet
  * table (machine, destination, last backup age, archives, last drill, stale) and, per machine,
  * the age of its last backup per destination and, on servers, its clients' last writes.
  */
 export function fleetDashboard(): Record<string, unknown> {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, meant literally
-  const ds = { type: 'prometheus', uid: '${datasource}' };
-  const sel = 'machine=~"$machine"';
-  const instant = (refId: string, expr: string) => ({
-    refId,
-    datasource: ds,
-    expr,
-    instant: true,
-    format: 'table',
-  });
-  const range = (refId: string, expr: string, legend: string) => ({
-    refId,
-    datasource: ds,
-    expr,
-    legendFormat: legend,
-  });
   return {
     title: 'borgops fleet',
     uid: 'borgops-fleet',
@@ -68,47 +109,7 @@ export function fleetDashboard(): Record<string, unknown> {
         datasource: ds,
         targets: [range('A', `count(up{job="borgops",${sel}} == 0) or vector(0)`, 'down')],
       },
-      {
-        id: 4,
-        type: 'table',
-        title: 'Fleet',
-        gridPos: { x: 0, y: 4, w: 24, h: 10 },
-        datasource: ds,
-        targets: [
-          instant('A', `time() - borgops_last_backup_success_timestamp_seconds{${sel}}`),
-          instant('B', `borgops_archives{${sel}}`),
-          instant('C', `time() - borgops_last_drill_success_timestamp_seconds{${sel}}`),
-          instant('D', `borgops_backup_stale{${sel}}`),
-        ],
-        transformations: [
-          { id: 'merge', options: {} },
-          {
-            id: 'organize',
-            options: {
-              excludeByName: { Time: true, __name__: true, job: true, instance: true, role: true },
-              renameByName: {
-                'Value #A': 'last backup age',
-                'Value #B': 'archives',
-                'Value #C': 'last drill age',
-                'Value #D': 'stale',
-              },
-            },
-          },
-        ],
-        fieldConfig: {
-          defaults: {},
-          overrides: [
-            {
-              matcher: { id: 'byName', options: 'last backup age' },
-              properties: [{ id: 'unit', value: 's' }],
-            },
-            {
-              matcher: { id: 'byName', options: 'last drill age' },
-              properties: [{ id: 'unit', value: 's' }],
-            },
-          ],
-        },
-      },
+      fleetTable(),
       {
         id: 5,
         type: 'timeseries',

@@ -83,39 +83,43 @@ export function ageText(seconds: number): string {
   return `${Math.round(seconds)}s`;
 }
 
-export function healthReport(input: HealthInput): HealthReport {
-  const { status, runs, now } = input;
-  const destinations: DestinationHealth[] = input.destinations.map((destination) => {
-    const run = runs.destinations[destination.name] ?? {};
-    const maxAge = maxAgeOf(destination, now);
-    // a reconcile never resets the clock: it runs from the first apply until a backup succeeds
-    const since = run.lastSuccess ?? input.firstApplied?.[destination.name];
-    const stale =
-      maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
-    const next = input.nextRun?.(destination);
-    const first = input.firstApplied?.[destination.name];
-    const check = verificationHealth(destination, 'check', run.check, first, now);
-    const drill = verificationHealth(destination, 'drill', run.drill, first, now);
-    return {
-      name: destination.name,
-      repo: destination.repo,
-      ...(run.lastAttempt === undefined ? {} : { lastAttempt: run.lastAttempt }),
-      ...(run.lastSuccess === undefined ? {} : { lastSuccess: run.lastSuccess }),
-      ...(run.archive === undefined ? {} : { lastArchive: run.archive }),
-      ...(run.durationSeconds === undefined ? {} : { durationSeconds: run.durationSeconds }),
-      ...(run.archives === undefined ? {} : { archives: run.archives }),
-      ...(run.error === undefined ? {} : { lastError: run.error }),
-      ...(next === undefined ? {} : { nextRun: iso(next) }),
-      ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }),
-      stale,
-      ...(check === undefined ? {} : { check }),
-      ...(drill === undefined ? {} : { drill }),
-    };
-  });
+function destinationHealth(
+  destination: HealthInput['destinations'][number],
+  input: HealthInput,
+): DestinationHealth {
+  const { runs, now } = input;
+  const run = runs.destinations[destination.name] ?? {};
+  const maxAge = maxAgeOf(destination, now);
+  // a reconcile never resets the clock: it runs from the first apply until a backup succeeds
+  const since = run.lastSuccess ?? input.firstApplied?.[destination.name];
+  const stale =
+    maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
+  const next = input.nextRun?.(destination);
+  const first = input.firstApplied?.[destination.name];
+  const check = verificationHealth(destination, 'check', run.check, first, now);
+  const drill = verificationHealth(destination, 'drill', run.drill, first, now);
+  return {
+    name: destination.name,
+    repo: destination.repo,
+    ...(run.lastAttempt === undefined ? {} : { lastAttempt: run.lastAttempt }),
+    ...(run.lastSuccess === undefined ? {} : { lastSuccess: run.lastSuccess }),
+    ...(run.archive === undefined ? {} : { lastArchive: run.archive }),
+    ...(run.durationSeconds === undefined ? {} : { durationSeconds: run.durationSeconds }),
+    ...(run.archives === undefined ? {} : { archives: run.archives }),
+    ...(run.error === undefined ? {} : { lastError: run.error }),
+    ...(next === undefined ? {} : { nextRun: iso(next) }),
+    ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }),
+    stale,
+    ...(check === undefined ? {} : { check }),
+    ...(drill === undefined ? {} : { drill }),
+  };
+}
 
+/** Stalled: the last commit failed, or the last attempt did not apply. */
+function stalledCondition(status: HealthInput['status']): Condition {
   const attempt = status.lastAttempt;
   const failed = status.failedCommit;
-  const stalled: Condition = failed
+  return failed
     ? {
         type: 'Stalled',
         status: true,
@@ -132,6 +136,15 @@ export function healthReport(input: HealthInput): HealthReport {
           }`,
         }
       : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
+}
+
+export function healthReport(input: HealthInput): HealthReport {
+  const { status, now } = input;
+  const destinations = input.destinations.map((destination) => destinationHealth(destination, input));
+
+  const attempt = status.lastAttempt;
+  const failed = status.failedCommit;
+  const stalled = stalledCondition(status);
 
   const staleOnes = destinations.filter((d) => d.stale);
   const staleClients = (input.served ?? []).filter((s) => s.stale);

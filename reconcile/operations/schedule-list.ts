@@ -1,5 +1,5 @@
 import { readLedger } from '../../src/host/ledger.js';
-import { hostPaths } from '../../src/host/paths.js';
+import type { HostPaths } from '../../src/host/paths.js';
 import { staggeredCalendar } from '../../src/host/schedulers/calendar.js';
 import { readScheduleTable } from '../../src/host/schedulers/embedded.js';
 import {
@@ -40,8 +40,7 @@ export interface ScheduleList {
 
 export interface ScheduleListOptions {
   machine: string;
-  root: string;
-  stateDir: string;
+  paths: HostPaths;
   now: Date;
   schedulerHost?: SchedulerHost;
   /** The applied declarations, when the caller loaded them already. */
@@ -65,7 +64,7 @@ function stateOf(
  * next run computed by borgops's calendar.
  */
 export async function listSchedules(options: ScheduleListOptions): Promise<ScheduleList> {
-  const paths = hostPaths(options.root, options.stateDir);
+  const { paths } = options;
   const { desired, commit, appliedAt } = options.applied ?? (await appliedMachine(paths, options.machine));
   const ledger = await readLedger(paths.ledger);
   const { all } = selectScheduler('auto', paths, options.schedulerHost);

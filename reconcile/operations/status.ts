@@ -45,8 +45,7 @@ export async function machineHealth(
   if (inForce) {
     const list = await listSchedules({
       machine,
-      root: paths.root,
-      stateDir: paths.stateDir,
+      paths,
       now,
       applied: inForce,
     });

@@ -1,15 +1,16 @@
 import { repositoryKey } from '../../src/config/rules.js';
 import { RESOURCE_ORDER } from '../../src/desired/compile.js';
+import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
 import { errorMessage } from '../../src/errors.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { redactValue } from '../engine/describe/redact.js';
 import { pruneRefusal, removeAllRefusal } from '../engine/guards.js';
 import type { Refusal } from '../engine/model.js';
+import { KINDS } from '../engine/resources/index.js';
 import type { MachinePreview, PreviewKind, PrunePreview, ResourceChange } from './model.js';
 import { candidates, type ObservedFleet, observedRepos } from './observed.js';
 import { newestStart, ownObserved, type PruneInput, prunePreview } from './prune.js';
-import { receiverPreview } from './receivers.js';
-import { redactValue } from './redact.js';
 import { type Item, type ItemContext, itemChange } from './resources.js';
 
 export interface MachineContext extends Omit<ItemContext, 'machine'> {
@@ -24,7 +25,7 @@ function itemsOf(desired: DesiredMachine | undefined): Map<string, Item> {
   const items = new Map<string, Item>();
   if (!desired) return items;
   for (const state of desired.states)
-    items.set(`state/${state.name}`, { kind: 'state', id: `state/${state.name}`, state });
+    items.set(resourceId('state', state.name), { kind: 'state', id: resourceId('state', state.name), state });
   for (const resource of desired.resources) items.set(resource.id, resource);
   return items;
 }
@@ -67,7 +68,7 @@ function previewPrunes(
   const at =
     context.now ?? context.observed?.observedAt.get(machine) ?? newestStart(owned.flat()) ?? undefined;
   inputs.forEach((input, index) => {
-    const change = changes.find((c) => c.id === `retention/${input.destination}`);
+    const change = changes.find((c) => c.id === resourceId('retention', input.destination));
     const own = owned[index] ?? [];
     if (at === undefined || own.length === 0) {
       if (change?.destructive && !context.observed?.machines.includes(machine))
@@ -88,7 +89,7 @@ function previewPrunes(
     if (change) change.destructive = true;
     const refusal = pruneRefusal(
       input.destination,
-      `retention/${input.destination}`,
+      resourceId('retention', input.destination),
       prune.pruned.length,
       prune.total,
     );
@@ -149,6 +150,24 @@ function countsOf(
   };
 }
 
+/** The changes of kinds with no compiled resource (notification receivers), after the resources. */
+function declaredChanges(
+  base: DesiredMachine | undefined,
+  head: DesiredMachine | undefined,
+): ResourceChange[] {
+  return KINDS.flatMap((kind) =>
+    (kind.previewDeclarations?.(base, head) ?? []).map((declared) => ({
+      id: declared.id,
+      kind: declared.kind,
+      change: declared.change,
+      destructive: declared.destructive ?? false,
+      summary: declared.summary,
+      settings: declared.settings ?? [],
+      files: declared.files ?? [],
+    })),
+  );
+}
+
 /** One machine between base and head (either may be absent); undefined when nothing changes. */
 export function previewMachine(
   machine: string,
@@ -164,7 +183,7 @@ export function previewMachine(
     const change = itemChange(base.get(id), head.get(id), itemContext);
     if (change) changes.push(change);
   }
-  changes.push(...receiverPreview(baseDesired, headDesired));
+  changes.push(...declaredChanges(baseDesired, headDesired));
   if (changes.length === 0) return undefined;
 
   const findings: Findings = { prunes: [], refusals: [], notes: [] };

@@ -1,6 +1,8 @@
 import type { Problem } from '../../src/config/problem.js';
 import type { ResourceKind } from '../../src/desired/types.js';
+import type { FilePatch, SettingChange } from '../engine/describe/model.js';
 import type { Refusal } from '../engine/model.js';
+import type { DeclaredKind } from '../engine/resources/kind.js';
 
 /*
  * The preview report: what merging head into base does to every machine. `--format json` prints
@@ -12,33 +14,11 @@ import type { Refusal } from '../engine/model.js';
  * A compiled resource kind, `state` (a state's folders; its scripts are the hook resources), or
  * `receiver` (a notification receiver: a declaration with nothing installed).
  */
-export type PreviewKind = ResourceKind | 'state' | 'receiver';
+export type PreviewKind = ResourceKind | 'state' | DeclaredKind;
 
 export type ChangeType = 'added' | 'changed' | 'removed';
 
-/** One setting in words: `storagebox: retention daily 7 → 3`. */
-export interface SettingChange {
-  /** What the setting belongs to: a destination, a state, a client. */
-  subject: string;
-  /** `retention daily`, `repo`, `exclude`, `encryption passCommand` … */
-  setting: string;
-  /** Absent when the setting is added (or, for lists, an item is added). */
-  before?: string;
-  /** Absent when the setting is removed. */
-  after?: string;
-  /** The value is a secret (or carries one): it changed, and neither side is shown. */
-  hidden?: true;
-}
-
-/** A unified diff of one generated file; `path` is where the file lives on the machine. */
-export interface FilePatch {
-  path: string;
-  /** From `reconcile/preview/diff.ts` (the `diff` package), labels `base` and `head`. */
-  diff: string;
-  /** Lines starting with `+` and `-` (headers excluded). */
-  added: number;
-  removed: number;
-}
+export type { FilePatch, SettingChange } from '../engine/describe/model.js';
 
 export interface ResourceChange {
   /** The resource id of `compile` (`hook/pre-backup-linkding`), or `state/<name>`. */

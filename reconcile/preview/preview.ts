@@ -7,13 +7,14 @@ import { hasErrors } from '../../src/config/problem.js';
 import { compile, compileInputs } from '../../src/desired/compile.js';
 import { expectedSeriesOf } from '../../src/desired/expected-series.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
-import { type HostPaths, hostPaths } from '../../src/host/paths.js';
+import type { HostPaths } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { redactValue } from '../engine/describe/redact.js';
 import { previewMachine } from './machine.js';
 import type { MachinePreview, PreviewReport } from './model.js';
 import type { ObservedFleet } from './observed.js';
-import { redactValue } from './redact.js';
+import { PREVIEW_PATHS } from './renderers.js';
 
 export interface PreviewSideInput {
   ref: string;
@@ -80,7 +81,7 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
       compareStrings,
     );
     const context = {
-      paths: options.paths ?? hostPaths('/'),
+      paths: options.paths ?? PREVIEW_PATHS,
       scheduler: options.scheduler,
       renderSchedule: options.renderSchedule,
       jobCommand: options.jobCommand ?? previewJobCommand,

@@ -3,6 +3,9 @@ import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
 import { systemdScheduler } from '../../src/host/schedulers/systemd.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 
+/** The host paths a preview names: those of a machine with `--root /` (the diffs are machine-independent). */
+export const PREVIEW_PATHS = hostPaths('/');
+
 export type ScheduleRenderer = (job: ScheduledJob) => JobFile[];
 
 /**
@@ -10,7 +13,7 @@ export type ScheduleRenderer = (job: ScheduledJob) => JobFile[];
  * `--root /`. A backend joins by adding its pure `render` here (systemd: its timer and service units).
  */
 export function scheduleRenderers(): Record<string, ScheduleRenderer> {
-  const paths = hostPaths('/');
+  const paths = PREVIEW_PATHS;
   return {
     embedded: (job) => embeddedScheduler(paths.schedule).render(job),
     // files only (no systemctl): the units a machine with systemd gets

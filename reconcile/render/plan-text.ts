@@ -2,8 +2,8 @@
 // models of engine/, operations/ and preview/, and never runs anything (ARCHITECTURE.md).
 
 import { printableLine } from '../../src/util/printable.js';
+import { unifiedDiff } from '../engine/describe/diff.js';
 import type { Action, GuardName, Plan } from '../engine/model.js';
-import { unifiedDiff } from '../preview/diff.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -59,13 +59,19 @@ export function renderPlanText(plan: Plan, options: RenderOptions): string {
     `borgops plan for ${plan.machine}${at} (scheduler ${plan.scheduler}, ${borg}${plan.refresh ? ', refreshed' : ''})`,
     '',
   ];
-  const width = Math.max(0, ...plan.actions.map((a) => a.id.length));
+  const settings = plan.settings ?? [];
+  const width = Math.max(0, ...plan.actions.map((a) => a.id.length), ...settings.map((s) => s.id.length));
   for (const action of plan.actions) {
     const symbol = paint(options, colors[action.effect], symbols[action.effect]);
     lines.push(`  ${symbol} ${printableLine(action.id).padEnd(width)}  ${printableLine(action.summary)}`);
     for (const block of details(action)) if (block !== '') lines.push(indent(block, '      '));
   }
-  if (plan.actions.length > 0) lines.push('');
+  for (const setting of settings) {
+    const symbol = paint(options, colors.mutating, symbols.mutating);
+    lines.push(`  ${symbol} ${printableLine(setting.id).padEnd(width)}  ${printableLine(setting.summary)}`);
+  }
+  const changes = plan.actions.length + settings.length;
+  if (changes > 0) lines.push('');
   const section = (title: string, items: readonly string[], mark: string) => {
     if (items.length === 0) return;
     lines.push(`${title}:`, ...items.map((item) => `  ${mark} ${printableLine(item)}`), '');
@@ -90,7 +96,7 @@ export function renderPlanText(plan: Plan, options: RenderOptions): string {
     ),
     '!',
   );
-  if (plan.actions.length === 0) {
+  if (changes === 0) {
     lines.push(
       plan.errors.length === 0
         ? `No changes: ${plan.machine} is converged${at}.`

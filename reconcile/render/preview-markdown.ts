@@ -1,8 +1,8 @@
 import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
 import { printableText } from '../../src/util/printable.js';
+import { settingWords } from '../engine/describe/settings.js';
 import type { MachinePreview, PreviewReport, ResourceChange } from '../preview/model.js';
-import { settingWords } from '../preview/settings.js';
 import { code, escapeMarkdown, fenced, fitLines, limited, size } from './markdown.js';
 import {
   CHANGE_SYMBOL,

@@ -1,8 +1,8 @@
 import { formatProblem } from '../../src/config/problem.js';
 import { redactUrl } from '../../src/log.js';
 import { printableTerminal } from '../../src/util/printable.js';
+import { settingWords } from '../engine/describe/settings.js';
 import type { MachinePreview, PreviewReport } from '../preview/model.js';
-import { settingWords } from '../preview/settings.js';
 import { CHANGE_SYMBOL, countsWords, diffLines, machinesInOrder, plural } from './preview-common.js';
 
 export interface PreviewTextOptions {

@@ -11,7 +11,7 @@ import {
 } from './create.js';
 import type { SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError, FAILURE_TEXT, isBorgError } from './errors.js';
-import { ITEM_FORMAT, parseArchiveInfo, parseItems } from './items.js';
+import { ITEM_FORMAT, parseArchiveInfo, parseItems, SHAPE_FORMAT } from './items.js';
 import { observation } from './list.js';
 import { type BorgInvocation, type BorgOutcome, type RunContext, runBorg } from './run.js';
 import type {
@@ -307,13 +307,13 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   async function listItems(
     target: BorgTarget,
     archive: string,
-    options: { paths: string[]; signal?: AbortSignal },
+    options: { paths: string[]; signal?: AbortSignal; content?: boolean },
   ): Promise<ArchiveItem[]> {
     assertArchiveName(archive);
     assertPaths(options.paths, `${target.destination}: borg list`);
     const outcome = await succeed(target, {
       command: 'list',
-      options: ['--json-lines', '--format', ITEM_FORMAT],
+      options: ['--json-lines', '--format', options.content === false ? SHAPE_FORMAT : ITEM_FORMAT],
       positionals: [`${target.repo}::${archive}`, ...options.paths],
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

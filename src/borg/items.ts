@@ -9,10 +9,15 @@ export interface ArchiveItem {
   size: number;
   /** sha256 of the content, hex; empty for anything but files. */
   sha256: string;
+  /** A symlink's target as stored (absolute or relative); empty for anything else. */
+  linktarget?: string;
 }
 
 /** The --format keys a drill needs; with --json-lines borg adds them to each line. */
 export const ITEM_FORMAT = '{type}{path}{size}{sha256}';
+
+/** The keys a restore checks before extracting (where each member lands): metadata only. */
+export const SHAPE_FORMAT = '{type}{path}{linktarget}';
 
 // Permissive: borg adds keys between versions; these four are what a drill compares.
 const ItemLine = z.looseObject({
@@ -20,6 +25,7 @@ const ItemLine = z.looseObject({
   path: z.string(),
   size: z.number().optional(),
   sha256: z.string().optional(),
+  linktarget: z.string().optional(),
 });
 
 /** Parses `borg list --json-lines` output; a line that is not an item is an error naming it. */
@@ -35,8 +41,14 @@ export function parseItems(stdout: string): ArchiveItem[] {
     }
     const parsed = ItemLine.safeParse(value);
     if (!parsed.success) throw new Error(`borg list line ${index + 1} is not an archive item`);
-    const { type, path, size, sha256 } = parsed.data;
-    items.push({ type, path, size: size ?? 0, sha256: sha256 ?? '' });
+    const { type, path, size, sha256, linktarget } = parsed.data;
+    items.push({
+      type,
+      path,
+      size: size ?? 0,
+      sha256: sha256 ?? '',
+      ...(linktarget ? { linktarget } : {}),
+    });
   }
   return items;
 }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { errorMessage } from '../errors.js';
+import { BorgopsError, errorMessage } from '../errors.js';
+import { readOwnFile } from '../host/nofollow.js';
 import { rememberSecretText } from '../log.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { shlexSplit } from '../util/shlex.js';
@@ -92,8 +92,13 @@ async function readPassphrase(
       return runPassCommand(passphrase.command, destination, command);
     case 'file':
       try {
-        return await readFile(passphrase.path);
+        // O_NOFOLLOW: a passphrase file swapped for a symlink is refused, never read
+        const bytes = await readOwnFile(passphrase.path);
+        if (bytes === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+        return bytes;
       } catch (error: unknown) {
+        if (error instanceof BorgopsError)
+          throw passphraseError(`${destination}: ${error.message}`, destination, command);
         const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
         throw passphraseError(
           `${destination}: cannot read the passphrase file ${passphrase.path} (${code})`,

@@ -142,11 +142,14 @@ export interface Borg {
   check(target: BorgTarget, options: CheckOptions): Promise<CheckOutcome>;
   /** `borg info --json` of one archive: its original size. */
   archiveInfo(target: BorgTarget, archive: string): Promise<ArchiveInfo>;
-  /** `borg list --json-lines` of an archive's items under `paths`, with size and sha256 (reads every chunk). */
+  /**
+   * `borg list --json-lines` of an archive's items under `paths`, with size and sha256 (reads
+   * every chunk); `content: false` lists type, path and link target only (metadata, no chunk read).
+   */
   listItems(
     target: BorgTarget,
     archive: string,
-    options: { paths: string[]; signal?: AbortSignal },
+    options: { paths: string[]; signal?: AbortSignal; content?: boolean },
   ): Promise<ArchiveItem[]>;
   /** `borg key export` to a file (repokey backups; clan never keeps one). */
   exportKey(target: BorgTarget, path: string): Promise<void>;

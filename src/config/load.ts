@@ -206,6 +206,22 @@ export function loadDeclarations(
       });
       continue;
     }
+    // sshd takes the first line that matches a key: a shared key logs one machine into the other's repository
+    const material = key.split(' ').slice(0, 2).join(' ');
+    const twin = Object.entries(publicKeys).find(
+      ([, other]) => other.key.split(' ').slice(0, 2).join(' ') === material,
+    );
+    if (twin !== undefined) {
+      const [otherMachine, other] = twin;
+      problems.push({
+        file: path,
+        line: 1,
+        path: '',
+        message: `is the same SSH public key as ${other.file}: machines "${otherMachine}" and "${machine}" would share each other's repositories on a server; give each machine its own key (\`borgops keys show\` on ${machine})`,
+        severity: 'error',
+      });
+      continue;
+    }
     publicKeys[machine] = { file: path, key };
   }
 

@@ -222,6 +222,14 @@ function checkDestinations(input: RuleInput, at: At): void {
       }
       writers.set(repo, byPrefix);
     }
+    if (client.encryption.mode === 'none') {
+      at(
+        inventoryFile,
+        machinePath,
+        'warning',
+        `encryption.mode "none" for machine "${client.machine}": whoever can write its repositories can read every backup and forge archives that a restore puts in place; use repokey-blake2 or keyfile-blake2`,
+      );
+    }
     if (client.destinations.length === 0) {
       at(
         inventoryFile,

@@ -4,6 +4,7 @@ import { archivePrefix } from '../config/names.js';
 import { BorgopsError } from '../errors.js';
 import { byKey, compareStrings } from '../util/compare.js';
 import { hooksOf } from './hooks.js';
+import { resourceId, SSH_KEY_ID } from './ids.js';
 import { staggerOffset } from './stagger.js';
 import type {
   AuthorizedKey,
@@ -243,41 +244,42 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
 
   const resources: Resource[] = [];
   if (destinations.some((d) => d.remote && d.rsh === undefined))
-    resources.push({ kind: 'ssh-key', id: 'ssh-key/client' });
+    resources.push({ kind: 'ssh-key', id: SSH_KEY_ID });
   for (const destination of destinations) {
     const name = destination.name;
     if (destination.encryption.mode !== 'none' && destination.encryption.passCommand === undefined) {
-      resources.push({ kind: 'secret', id: `secret/${name}`, destination: name });
+      resources.push({ kind: 'secret', id: resourceId('secret', name), destination: name });
     }
-    resources.push({ kind: 'repository', id: `repository/${name}`, destination });
+    resources.push({ kind: 'repository', id: resourceId('repository', name), destination });
     if (KEY_MODES.has(destination.encryption.mode))
-      resources.push({ kind: 'key-export', id: `key-export/${name}`, destination: name });
+      resources.push({ kind: 'key-export', id: resourceId('key-export', name), destination: name });
     resources.push({
       kind: 'retention',
-      id: `retention/${name}`,
+      id: resourceId('retention', name),
       destination: name,
       keep: destination.keep,
       archivePrefix: destination.archivePrefix,
     });
     resources.push({
       kind: 'schedule',
-      id: `schedule/${name}`,
+      id: resourceId('schedule', name),
       destination: name,
       startAt: destination.startAt,
       staggerSeconds: destination.staggerSeconds,
     });
   }
-  for (const hook of hooks) resources.push({ kind: 'hook', id: `hook/${hook.name}`, hook });
-  for (const user of users) resources.push({ kind: 'server-user', id: `server-user/${user.name}`, user });
+  for (const hook of hooks) resources.push({ kind: 'hook', id: resourceId('hook', hook.name), hook });
+  for (const user of users)
+    resources.push({ kind: 'server-user', id: resourceId('server-user', user.name), user });
   for (const repository of served) {
     resources.push({
       kind: 'served-repository',
-      id: `served-repository/${repository.client}`,
+      id: resourceId('served-repository', repository.client),
       served: repository,
     });
   }
   for (const key of authorizedKeys)
-    resources.push({ kind: 'authorized-key', id: `authorized-key/${key.client}`, key });
+    resources.push({ kind: 'authorized-key', id: resourceId('authorized-key', key.client), key });
   resources.sort(
     (a, b) => RESOURCE_ORDER.indexOf(a.kind) - RESOURCE_ORDER.indexOf(b.kind) || compareStrings(a.id, b.id),
   );

@@ -1,7 +1,9 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError } from '../errors.js';
 import { isTemporaryFile, sweepTemporaries, writeFileAtomic } from './atomic.js';
+import { readOwnFile } from './nofollow.js';
 
 export interface HookFile {
   content: string;
@@ -13,12 +15,34 @@ export async function observeHooks(dir: string): Promise<Record<string, HookFile
   const hooks: Record<string, HookFile> = {};
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (!entry.isFile() || isTemporaryFile(entry.name)) continue;
+    if (isTemporaryFile(entry.name)) continue;
+    // a hook swapped for a symlink is refused (a run would execute whatever it points at)
+    if (entry.isSymbolicLink()) await readOwnFile(join(dir, entry.name));
+    if (!entry.isFile()) continue;
     const path = join(dir, entry.name);
-    const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    hooks[entry.name] = { content, mode: info.mode & 0o777 };
+    const hook = await readHookFile(path);
+    if (hook !== undefined) hooks[entry.name] = hook;
   }
   return hooks;
+}
+
+/** One hook read through one O_NOFOLLOW descriptor: content and mode of the same file. */
+async function readHookFile(path: string): Promise<HookFile | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') await readOwnFile(path);
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    return { content: await handle.readFile('utf8'), mode: info.mode & 0o777 };
+  } finally {
+    await handle.close();
+  }
 }
 
 export const HOOK_MODE = 0o700;

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BorgopsError } from '../errors.js';
 import { temporaryPath, writeError } from './atomic.js';
@@ -142,4 +142,45 @@ export async function replaceFile(
     await rm(inside(dir, temporary), { force: true });
     throw error instanceof BorgopsError ? error : writeError(shown, error);
   }
+}
+
+/**
+ * A file of borgops's own state directory (a hook, a secret), opened with O_NOFOLLOW and checked
+ * on what was opened: undefined when missing, refused when a symlink or not a regular file.
+ */
+export async function readOwnFile(path: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error: unknown) {
+    if (code(error) === 'ENOENT') return undefined;
+    if (code(error) === 'ELOOP')
+      throw new BorgopsError('E_HOST', `${path} is a symlink; refusing to follow it (remove it)`, {
+        cause: error,
+      });
+    throw error;
+  }
+  try {
+    if (!(await handle.stat()).isFile())
+      throw new BorgopsError('E_HOST', `${path} is not a regular file; refusing to read it (remove it)`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether a file of borgops's own exists (lstat): false when missing, refused when a symlink or not a regular file. */
+export async function ownFileExists(path: string): Promise<boolean> {
+  let stats: Stats;
+  try {
+    stats = await lstat(path);
+  } catch (error: unknown) {
+    if (code(error) === 'ENOENT') return false;
+    throw error;
+  }
+  if (stats.isSymbolicLink())
+    throw new BorgopsError('E_HOST', `${path} is a symlink; refusing to follow it (remove it)`);
+  if (!stats.isFile())
+    throw new BorgopsError('E_HOST', `${path} is not a regular file; refusing to use it (remove it)`);
+  return true;
 }

@@ -3,7 +3,9 @@ import { access, constants, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DesiredHook } from '../desired/types.js';
+import { BorgopsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ownFileExists } from './nofollow.js';
 import type { HostPaths } from './paths.js';
 
 /** What one run of an installed hook script did. */
@@ -119,8 +121,19 @@ export async function runHook(
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   try {
+    // never what a symlink swapped in points at
+    if (!(await ownFileExists(file))) throw new Error('missing');
     await access(file, constants.X_OK);
-  } catch {
+  } catch (error: unknown) {
+    if (error instanceof BorgopsError)
+      return {
+        name: hook.name,
+        state: hook.state,
+        ok: false,
+        error: error.message,
+        output: '',
+        durationSeconds: seconds(),
+      };
     return {
       name: hook.name,
       state: hook.state,

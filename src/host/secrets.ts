@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Borg, BorgTarget } from '../borg/types.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { writeFileAtomic } from './atomic.js';
+import { ownFileExists, readOwnFile } from './nofollow.js';
 
 export function passphrasePath(secretsDir: string, destination: string): string {
   return join(secretsDir, `${destination}.passphrase`);
@@ -33,7 +34,7 @@ export interface ObservedSecret {
 
 /** The repository id a `borg key export` file names in its first line (`BORG_KEY <id>`). */
 export async function exportedKeyRepositoryId(path: string): Promise<string | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = (await readOwnFile(path))?.toString('utf8');
   return /^BORG_KEY ([0-9a-f]+)/.exec(text ?? '')?.[1];
 }
 
@@ -42,9 +43,10 @@ export async function observeSecret(
   destination: string,
   committed?: { armored: string; identity: string },
 ): Promise<ObservedSecret> {
+  // lstat, never followed: a secret swapped for a symlink is refused
   const [passphrase, key] = await Promise.all([
-    exists(passphrasePath(secretsDir, destination)),
-    exists(exportedKeyPath(secretsDir, destination)),
+    ownFileExists(passphrasePath(secretsDir, destination)),
+    ownFileExists(exportedKeyPath(secretsDir, destination)),
   ]);
   if (committed === undefined) return { passphrase, key };
   let plain: Uint8Array;
@@ -55,7 +57,7 @@ export async function observeSecret(
   }
   try {
     if (!passphrase) return { passphrase, key, committed: 'readable' };
-    const local = await readFile(passphrasePath(secretsDir, destination));
+    const local = (await readOwnFile(passphrasePath(secretsDir, destination))) ?? Buffer.alloc(0);
     const differs = !Buffer.from(local).equals(Buffer.from(plain));
     local.fill(0);
     return { passphrase, key, committed: 'readable', ...(differs ? { differs } : {}) };

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BorgopsError, errorMessage } from '../../../src/errors.js';
-import { hostPaths } from '../../../src/host/paths.js';
 import {
   createBackups,
   DEFAULT_LOCK_TIMEOUT_SECONDS,
@@ -135,7 +134,12 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
   const backups = program
     .command('backups')
     .description('create, list and restore backups, from the declarations last applied on this machine');
+  registerCreate(backups, io, setExit);
+  registerList(backups, io, setExit);
+  registerRestore(backups, io, setExit);
+}
 
+function registerCreate(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('create')
     .description(
@@ -166,7 +170,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
       const interrupt = interruptible(shown, setExit, 'stopping borg, then running the post-backup scripts');
       try {
         const run = await createBackups({
-          paths: hostPaths(options.root, options.stateDir),
+          paths: options.paths,
           borg,
           logger,
           machine,
@@ -208,7 +212,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         interrupt.dispose();
       }
     });
+}
 
+function registerList(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('list')
     .description(
@@ -233,7 +239,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
           const chosen = machineOf(command, machine);
           if (flags.provider !== undefined) checkProviderName(chosen, flags.provider);
           const listing = await listBackups({
-            paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
+            paths: options.paths,
             borg,
             ...(chosen === undefined ? {} : { machine: chosen }),
             ...(git.from === undefined ? {} : { from: git.from }),
@@ -252,7 +258,9 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         }
       },
     );
+}
 
+function registerRestore(backups: Command, io: Io, setExit: (code: number) => void): void {
   backups
     .command('restore')
     .description(
@@ -284,7 +292,7 @@ export function registerBackups(program: Command, io: Io, setExit: (code: number
         try {
           const result = await restoreBackup({
             ...(git.from === undefined ? {} : { from: git.from }),
-            paths: hostPaths(options.root, git.stateDir ?? options.stateDir),
+            paths: options.paths,
             borg,
             logger,
             machine,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { generateSshKey, observeSshKey } from '../../../src/host/ssh-key.js';
 import { ageRecipientOfSshKey } from '../../../src/secrets/ssh-age.js';
 import { type Io, printJson } from '../io.js';
@@ -40,7 +39,7 @@ export function registerKeys(program: Command, io: Io): void {
       const global = globalOptions(command);
       const options = { ...global, machine: await machineToActFor(command, global) };
       await requireDeclaredMachine(options.machine, options);
-      const paths = hostPaths(options.root, options.stateDir);
+      const { paths } = options;
       const before = await observeSshKey(paths.sshKey);
       const publicKey = await generateSshKey(paths.sshKey, `borgops@${options.machine}`);
       const shown: ShownKey = {

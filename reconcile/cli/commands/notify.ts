@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { testNotifications } from '../../operations/notify-test.js';
 import { renderNotifyTest } from '../../render/notify-text.js';
 import { commandContext } from '../context.js';
@@ -20,7 +19,7 @@ export function registerNotify(program: Command, io: Io, setExit: (code: number)
       const { options, logger } = commandContext(command);
       const machine = machineOf(command, undefined);
       const result = await testNotifications({
-        paths: hostPaths(options.root, options.stateDir),
+        paths: options.paths,
         logger,
         ...(machine === undefined ? {} : { machine }),
         ...(flags.destination === undefined ? {} : { destination: flags.destination }),

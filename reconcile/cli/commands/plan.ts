@@ -10,7 +10,7 @@ import { type Io, printJson } from '../io.js';
 export function planExitCode(plan: Plan): number {
   if (plan.errors.length > 0) return 1;
   if (plan.refusals.length > 0) return 3;
-  return plan.actions.length > 0 ? 2 : 0;
+  return plan.actions.length > 0 || (plan.settings?.length ?? 0) > 0 ? 2 : 0;
 }
 
 export function registerPlan(program: Command, io: Io, setExit: (code: number) => void): void {

@@ -46,8 +46,7 @@ export function registerSchedule(program: Command, io: Io): void {
       const options = globalOptions(command);
       const list = await listSchedules({
         machine: await machineToActFor(command, options),
-        root: options.root,
-        stateDir: options.stateDir,
+        paths: options.paths,
         now: new Date(),
       });
       if (options.json) printJson(io, list);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { readIdentities } from '../../../src/secrets/age.js';
 import { plural } from '../../../src/util/words.js';
 import { generateSecrets, rekeySecrets, verifySecrets } from '../../operations/secrets-admin.js';
@@ -97,6 +96,11 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
       );
     });
 
+  registerAdopt(secrets, io);
+}
+
+/** `borgops secrets adopt`: on a machine, its local-only secrets encrypted for the admin to commit. */
+function registerAdopt(secrets: Command, io: Io): void {
   secrets
     .command('adopt')
     .description(
@@ -108,8 +112,7 @@ export function registerSecrets(program: Command, io: Io, setExit: (code: number
     )
     .action(async (flags: { destination?: string }, command: Command) => {
       const options = globalOptions(command);
-      const paths = hostPaths(options.root, options.stateDir);
-      const adopted = await adoptSecrets(paths, machineOf(command, undefined), flags.destination);
+      const adopted = await adoptSecrets(options.paths, machineOf(command, undefined), flags.destination);
       if (options.json) return printJson(io, { secrets: adopted });
       if (adopted.length === 0) {
         io.err('borgops: no local-only secret to adopt\n');

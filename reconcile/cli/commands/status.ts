@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { formatHealth, machineHealth } from '../../operations/status.js';
 import { type Io, printJson } from '../io.js';
 import { machineToActFor } from '../machine.js';
@@ -15,7 +14,7 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
       const options = globalOptions(command);
       const now = new Date();
       const machine = await machineToActFor(command, options);
-      const report = await machineHealth(hostPaths(options.root, options.stateDir), machine, now, {
+      const report = await machineHealth(options.paths, machine, now, {
         recordServed: true,
       });
       if (options.json) printJson(io, report);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hostPaths } from '../../../src/host/paths.js';
 import { printableLine } from '../../../src/util/printable.js';
 import { runCheck, type VerifyOptions } from '../../operations/check.js';
 import { runDrill } from '../../operations/drill.js';
@@ -39,7 +38,7 @@ function verifyAction<F extends VerifyFlags>(
     try {
       const result = await run(
         {
-          paths: hostPaths(options.root, options.stateDir),
+          paths: options.paths,
           borg,
           logger,
           ...(chosen === undefined ? {} : { machine: chosen }),

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BorgopsError, isBorgopsError } from '../../../src/errors.js';
 import { acquireLock } from '../../../src/host/lock.js';
-import { hostPaths } from '../../../src/host/paths.js';
 import { type AgentHttp, startHttp } from '../../agent/http.js';
 import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/schedule.js';
@@ -27,45 +26,42 @@ interface WatchFlags {
   allowRemoveAll: boolean;
 }
 
+/** `watch` and its own flags (the converge options are added by the caller). */
+function watchCommand(program: Command): Command {
+  return program
+    .command('watch')
+    .description(
+      'converge continuously: follow --ref of --source (a local repository or a URL), correct drift, serve health',
+    )
+    .option(
+      '--interval <duration>',
+      'fetch a remote source (or re-read a local one) this often, with jitter (30s, 5m, 1h; a number is seconds)',
+      '60',
+    )
+    .option(
+      '--drift-interval <duration>',
+      're-observe and correct drift this often even without a new commit (5m, 1h; a number is seconds; 0: off)',
+      '300',
+    )
+    .option('--listen <host:port>', 'serve /healthz, /status, /metrics and POST /hooks/push (off by default)')
+    .option(
+      '--webhook-secret-file <file>',
+      'the HMAC secret push webhooks are signed with (GitHub, Gitea, GitLab token)',
+    )
+    .option('--verify-signatures', 'apply only commits signed by an allowed key', false)
+    .option('--allowed-signers <file>', "git's SSH allowed_signers file for --verify-signatures")
+    .option('--gpg-home <dir>', 'a GnuPG home whose keyring holds the allowed keys, for --verify-signatures')
+    .option(
+      '--allow-large-prune',
+      "allow retention to prune more than half of a destination's archives",
+      false,
+    )
+    .option('--allow-prune-all', 'allow retention to prune every archive of a destination', false)
+    .option('--allow-remove-all', 'allow removing every state or destination of this machine', false);
+}
+
 export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
-  addConvergeOptions(
-    program
-      .command('watch')
-      .description(
-        'converge continuously: follow --ref of --source (a local repository or a URL), correct drift, serve health',
-      )
-      .option(
-        '--interval <duration>',
-        'fetch a remote source (or re-read a local one) this often, with jitter (30s, 5m, 1h; a number is seconds)',
-        '60',
-      )
-      .option(
-        '--drift-interval <duration>',
-        're-observe and correct drift this often even without a new commit (5m, 1h; a number is seconds; 0: off)',
-        '300',
-      )
-      .option(
-        '--listen <host:port>',
-        'serve /healthz, /status, /metrics and POST /hooks/push (off by default)',
-      )
-      .option(
-        '--webhook-secret-file <file>',
-        'the HMAC secret push webhooks are signed with (GitHub, Gitea, GitLab token)',
-      )
-      .option('--verify-signatures', 'apply only commits signed by an allowed key', false)
-      .option('--allowed-signers <file>', "git's SSH allowed_signers file for --verify-signatures")
-      .option(
-        '--gpg-home <dir>',
-        'a GnuPG home whose keyring holds the allowed keys, for --verify-signatures',
-      )
-      .option(
-        '--allow-large-prune',
-        "allow retention to prune more than half of a destination's archives",
-        false,
-      )
-      .option('--allow-prune-all', 'allow retention to prune every archive of a destination', false)
-      .option('--allow-remove-all', 'allow removing every state or destination of this machine', false),
-  ).action(async (flags: WatchFlags, command: Command) => {
+  addConvergeOptions(watchCommand(program)).action(async (flags: WatchFlags, command: Command) => {
     const { options, logger, borg } = commandContext(command);
     if (flags.verifySignatures && flags.allowedSigners === undefined && flags.gpgHome === undefined) {
       throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
@@ -82,7 +78,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       );
     const allow = allowedGuards(flags);
 
-    const paths = hostPaths(options.root, options.stateDir);
+    const paths = options.paths;
     // one agent per state directory: a second would run every scheduled backup again
     const agentLock = await acquireLock(paths.agentLock, `watch ${options.machine}`).catch(
       (error: unknown) => {

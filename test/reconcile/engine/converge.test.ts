@@ -1,7 +1,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from '../../../reconcile/engine/converge.js';
+import { makePlan, runApply } from '../../../reconcile/engine/converge.js';
+import { readLedger } from '../../../src/host/ledger.js';
 import { convergeWorld } from '../../helpers/converge.js';
 
 describe('plan and apply with real borg on the example', () => {
@@ -64,5 +65,26 @@ describe('plan and apply with real borg on the example', () => {
     // secrets never appear in a plan, in JSON or in text
     expect(JSON.stringify(first.plan)).not.toContain(passphrase);
     expect((await makePlan({ ...w.options, refresh: true })).plan.actions).toEqual([]);
+  });
+
+  it('stamps the plan and every ledger write with the clock it is given, on the paths it is given', async () => {
+    const w = await convergeWorld();
+    const clock = new Date('2031-05-06T07:08:09.000Z');
+    // root and stateDir name nothing usable: only the paths passed in are used
+    const applied = await runApply({
+      ...w.options,
+      root: '/nonexistent-root',
+      stateDir: '/nonexistent-state',
+      paths: w.paths,
+      now: () => clock,
+      allow: new Set(),
+    });
+    expect(applied.result.errors).toEqual([]);
+    expect(applied.planned.plan.createdAt).toBe(clock.toISOString());
+    const ledger = await readLedger(w.paths.ledger);
+    const stamps = new Set(Object.values(ledger.entries).map((entry) => entry.appliedAt));
+    expect(Object.keys(ledger.entries)).toContain('repository/local');
+    expect([...stamps]).toEqual([clock.toISOString()]);
+    expect(ledger.destinations?.local?.firstAppliedAt).toBe(clock.toISOString());
   });
 });

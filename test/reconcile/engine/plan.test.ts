@@ -278,4 +278,32 @@ describe('plan (pure)', () => {
       /^local: the repository exists but its passphrase file .* is missing/,
     );
   });
+
+  it('plans each destination through its secret, init and prune before the next destination', () => {
+    const desired = compile(
+      declarationsOf(localConfig({ a: '/srv/borg/a', b: '/srv/borg/b' }, { prune: { keep: { daily: 2 } } })),
+      'jon',
+    );
+    const times = ['2026-03-01T01:00:00', '2026-03-02T01:00:00', '2026-03-03T01:00:00'];
+    const actual = emptyActual({
+      repositories: {
+        a: {
+          state: 'present',
+          via: 'borg',
+          archives: times.map((time, i) => ({
+            name: `jon-a-${time}`,
+            id: `${i}`.padStart(64, '0'),
+            start: `${time}.000000`,
+          })),
+        },
+        b: { state: 'missing', via: 'borg' },
+      },
+      secrets: { a: { passphrase: true, key: true }, b: { passphrase: false, key: false } },
+    });
+    const result = plan(desired, actual, options);
+    // destination order first, kind order within a destination (not all secrets, then all inits, then prunes)
+    expect(result.actions.filter((a) => a.kind !== 'hook' && a.kind !== 'schedule').map((a) => a.id)).toEqual(
+      ['retention/a', 'secret/b', 'repository/b', 'key-export/b'],
+    );
+  });
 });

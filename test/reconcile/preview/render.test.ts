@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { redactValue } from '../../../reconcile/engine/describe/redact.js';
+import { settingWords } from '../../../reconcile/engine/describe/settings.js';
 import type { MachinePreview, PreviewReport, ResourceChange } from '../../../reconcile/preview/model.js';
-import { redactValue } from '../../../reconcile/preview/redact.js';
-import { settingWords } from '../../../reconcile/preview/settings.js';
 import { code } from '../../../reconcile/render/markdown.js';
 import { truncateMiddle } from '../../../reconcile/render/preview-common.js';
 import { renderPreviewMarkdown } from '../../../reconcile/render/preview-markdown.js';

@@ -1,6 +1,6 @@
-import { withinHours } from '../../src/borg/retention.js';
-import type { Keep } from '../../src/config/schema.js';
-import type { DesiredDestination, DesiredState, ServedRepository } from '../../src/desired/types.js';
+import { withinHours } from '../../../src/borg/retention.js';
+import type { Keep } from '../../../src/config/schema.js';
+import type { DesiredDestination, DesiredState, ServedRepository } from '../../../src/desired/types.js';
 import type { SettingChange } from './model.js';
 import { redactValue } from './redact.js';
 

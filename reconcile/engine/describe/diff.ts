@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FileDiff } from '../engine/model.js';
+import type { FileDiff } from '../model.js';
 
 /** A unified diff of one generated file (the `diff` package), without the Index/=== header. */
 export function unifiedDiff(

@@ -1,4 +1,4 @@
-import { redactUrl } from '../../src/log.js';
+import { redactUrl } from '../../../src/log.js';
 
 // `sshpass -p PW`, `--password PW` / `--password=PW`, `BORG_PASSPHRASE=PW` and the like in a command line
 const passwordFlag = /(\bsshpass\s+-p\s*|--pass(?:word|phrase)?[=\s]+)("[^"]*"|'[^']*'|\S+)/gi;

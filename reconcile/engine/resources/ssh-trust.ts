@@ -1,8 +1,14 @@
-import type { DesiredMachine } from '../../src/desired/types.js';
-import { knownHostsPattern, sshEndpoint } from '../../src/host/known-hosts.js';
-import type { HostPaths } from '../../src/host/paths.js';
-import { isPinned } from '../../src/host/targets.js';
-import type { ActualMachine } from './model.js';
+import type { DesiredMachine } from '../../../src/desired/types.js';
+import { knownHostsPattern, sshEndpoint } from '../../../src/host/known-hosts.js';
+import type { HostPaths } from '../../../src/host/paths.js';
+import { isPinned } from '../../../src/host/targets.js';
+import type { ActualMachine } from '../model.js';
+import type { KindModule } from './kind.js';
+
+/*
+ * Trust over ssh, both ways, as plan notes and warnings (no resource of its own): how each ssh
+ * destination's host key is checked, and whether servers can trust this machine's key.
+ */
 
 /** How each SSH destination's host key is checked, so a plan says when a key is trusted on first use. */
 export function sshNotes(desired: DesiredMachine, paths: HostPaths): string[] {
@@ -57,3 +63,10 @@ export function keyWarnings(desired: DesiredMachine, actual: ActualMachine, path
   }
   return [];
 }
+
+export const sshTrust: KindModule<never, object, never> = {
+  plan({ desired, actual, options: { paths } }, out) {
+    out.notes.push(...sshNotes(desired, paths));
+    out.warnings.push(...keyWarnings(desired, actual, paths));
+  },
+};
