@@ -8,7 +8,7 @@ import { type GitSource, openSource, readAtCommit, resolveCommit } from '../../s
 import { type VerifyOptions, verifyCommit } from '../../src/git/verify.js';
 import { type RefWatcher, watchRefs } from '../../src/git/watch-refs.js';
 import { readApplied } from '../../src/host/applied.js';
-import { readStatus, writeStatus } from '../../src/host/status.js';
+import { readStatusForUpdate, writeStatus } from '../../src/host/status.js';
 import { type ApplyOptions, convergePaths, runApply } from '../engine/converge.js';
 import { type LoadedSource, validateFiles } from '../engine/declarations.js';
 import { agentNotices } from './notices.js';
@@ -132,7 +132,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     stage = 'load';
     const commit = await resolveCommit(source, options.ref);
     attempted = commit;
-    const status = await readStatus(paths.status);
+    const status = await readStatusForUpdate(paths.status);
     const moved = commit !== lastCommit;
     if (
       !moved &&
@@ -243,7 +243,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
     started: number,
     problems: readonly string[] = [message],
   ): Promise<void> {
-    const status = await readStatus(paths.status);
+    const status = await readStatusForUpdate(paths.status);
     // once per refused commit: drift and retries see the same one again
     if (status.failedCommit?.commit !== commit) notices.stalled(commit, reason, problems);
     await writeStatus(paths.status, {
@@ -267,7 +267,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
   async function markEarlyFailure(error: unknown, started: number): Promise<void> {
     const commit =
       attempted ?? lastCommit ?? (await resolveCommit(source, options.ref).catch(() => undefined));
-    const status = await readStatus(paths.status);
+    const status = await readStatusForUpdate(paths.status);
     await writeStatus(paths.status, {
       ...status,
       lastAttempt: {
@@ -284,7 +284,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchLoop> {
 
   /** True when a refused commit was on record: the machine is back to Ready. */
   async function clearFailed(commit: string): Promise<boolean> {
-    const status = await readStatus(paths.status);
+    const status = await readStatusForUpdate(paths.status);
     if (status.failedCommit === undefined) return false;
     const { failedCommit: _dropped, ...rest } = status;
     await writeStatus(paths.status, { ...rest, appliedCommit: commit });

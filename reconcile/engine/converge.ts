@@ -7,7 +7,7 @@ import { BorgopsError } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
 import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
-import { type AttemptResult, readStatus, writeStatus } from '../../src/host/status.js';
+import { type AttemptResult, readStatusForUpdate, writeStatus } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
 import { appliedSettingChanges } from './applied-settings.js';
 import { type ApplyResult, apply } from './apply.js';
@@ -216,7 +216,7 @@ async function recordAttempt(
   errors: string[],
   durationMs: number,
 ): Promise<void> {
-  const status = await readStatus(paths.status);
+  const status = await readStatusForUpdate(paths.status);
   const at = new Date().toISOString();
   const applied = result === 'applied' || result === 'partial';
   await writeStatus(paths.status, {

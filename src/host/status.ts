@@ -1,3 +1,4 @@
+import { BorgopsError } from '../errors.js';
 import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonFile } from './json-file.js';
@@ -28,6 +29,22 @@ export interface MachineStatus {
 
 export async function readStatus(path: string): Promise<MachineStatus> {
   return readJsonFile<MachineStatus>(path, { version: 1 });
+}
+
+/**
+ * The status to update: status.json is derived (every apply and reconcile writes it again), so
+ * one that is not a JSON object starts over instead of failing every later write, and with it
+ * /status and /metrics, for good.
+ */
+export async function readStatusForUpdate(path: string): Promise<MachineStatus> {
+  try {
+    const status = await readStatus(path);
+    if (typeof status === 'object' && status !== null && !Array.isArray(status)) return status;
+  } catch (error: unknown) {
+    // unreadable (permissions, I/O) is still an error; only unparseable content is started over
+    if (!(error instanceof BorgopsError && error.cause instanceof SyntaxError)) throw error;
+  }
+  return { version: 1 };
 }
 
 export async function writeStatus(path: string, status: MachineStatus): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ResolvedReceiver } from '../config/notify.js';
+import { redactDeep } from '../log.js';
 import { logTail } from './log-tail.js';
 import type { NotifyMessage } from './message.js';
 
@@ -75,6 +76,16 @@ const NTFY = {
 
 /** The HTTP request a receiver gets for a message (always a POST). Pure. */
 export function requestFor(
+  receiver: ResolvedReceiver,
+  secrets: ReceiverSecrets,
+  message: NotifyMessage,
+  runId?: string,
+): ReceiverRequest {
+  return requestOf(receiver, secrets, redactDeep(message) as NotifyMessage, runId);
+}
+
+// a declared secret text (a passCommand) or a URL credential in a message never leaves the machine
+function requestOf(
   receiver: ResolvedReceiver,
   secrets: ReceiverSecrets,
   message: NotifyMessage,
