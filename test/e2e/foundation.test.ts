@@ -12,7 +12,7 @@ describe('borgops CLI on the guide example', () => {
     expect(validate.stderr).toBe('');
     expect(validate.exitCode).toBe(0);
     expect(validate.stdout).toMatch(
-      /^declarations at [0-9a-f]{12} are valid: 0 error\(s\), 0 warning\(s\)\n$/,
+      /^declarations at [0-9a-f]{12} are valid: 0 errors, 0 warnings\n$/,
     );
 
     const list = await borgops(['state', 'list', 'jon', '--source', repo.dir]);
