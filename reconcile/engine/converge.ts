@@ -118,6 +118,8 @@ export interface ApplyOptions extends ConvergeOptions {
   /** A saved plan (`plan --out`) to apply exactly, or refuse when what it was made from moved. */
   planFile?: string;
   onAction?: (action: Action, index: number, total: number) => void;
+  /** The plan about to be applied, before its first step (so output reads plan, steps, result). */
+  onPlan?: (plan: Plan) => void;
   /** Declarations already loaded (the watch agent reads a commit once, or the applied snapshot). */
   loaded?: LoadedSource;
 }
@@ -177,6 +179,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
     }
     // always the recomputed plan: a saved one only approves it (refusals never come from the file)
     const chosen = planned.plan;
+    options.onPlan?.(chosen);
     // observe read the ledger under this same lock; apply updates a copy (the plan keeps what it saw)
     const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;

@@ -17,7 +17,11 @@ import { countingNotifier, resultMessage, startMessage } from './backup-notify.j
 export type RunEvent =
   | { type: 'waiting'; message: string }
   | { type: 'hook'; name: string }
-  | { type: 'destination'; destination: string };
+  | { type: 'destination'; destination: string }
+  /** A script finished: its result, as it happens (the run's summary comes at the end). */
+  | { type: 'hook-done'; hook: HookRun }
+  /** A destination finished (created, failed or skipped): its result, as it happens. */
+  | { type: 'destination-done'; result: DestinationResult };
 
 /** A scheduled job has no timeout of its own: a wait for a hung holder must end, naming it. */
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 6 * 3600;
@@ -72,14 +76,14 @@ async function runPhase(
   const runs: HookRun[] = [];
   for (const hook of desired.hooks.filter((h) => h.phase === phase)) {
     options.onEvent?.({ type: 'hook', name: hook.name });
-    runs.push(
-      await runHook(hook, {
-        paths: options.paths,
-        machine: desired.machine,
-        logger: options.logger,
-        ...(signal === undefined ? {} : { signal }),
-      }),
-    );
+    const run = await runHook(hook, {
+      paths: options.paths,
+      machine: desired.machine,
+      logger: options.logger,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    runs.push(run);
+    options.onEvent?.({ type: 'hook-done', hook: run });
   }
   return runs;
 }
@@ -197,6 +201,7 @@ async function backUpDestinations(
         );
       }
       byName.set(destination.name, result);
+      options.onEvent?.({ type: 'destination-done', result });
       // runs.json is read, changed and written: one record at a time
       recording = recording.then(() => record(paths, result, attemptAt));
       await recording;

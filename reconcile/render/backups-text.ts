@@ -16,7 +16,8 @@ function outputTail(output: string, lines = 10): string[] {
   return all.slice(-lines).map((line) => `    | ${line}`);
 }
 
-function hookLines(hooks: readonly HookRun[]): string[] {
+/** A script's result line (and a failure's last output lines). */
+export function hookLines(hooks: readonly HookRun[]): string[] {
   return hooks.flatMap((hook) =>
     hook.ok
       ? [`✓ ${hook.name} (${formatDuration(hook.durationSeconds, 'elapsed')})`]
@@ -24,7 +25,8 @@ function hookLines(hooks: readonly HookRun[]): string[] {
   );
 }
 
-function destinationLines(result: DestinationResult): string[] {
+/** A destination's result: archive, sizes, retention, warnings; or its failure. */
+export function destinationLines(result: DestinationResult): string[] {
   const lines: string[] = [];
   if (result.status === 'created') {
     const stats = result.stats;
@@ -52,6 +54,12 @@ export function renderBackupRun(run: BackupRun): string {
     ...run.destinations.flatMap(destinationLines),
     ...hookLines(run.postBackup),
   ];
+  return `${lines.join('\n')}\n${renderBackupSummary(run)}`;
+}
+
+/** What follows the result lines printed as they happened: failed notifications and the verdict. */
+export function renderBackupSummary(run: BackupRun): string {
+  const lines: string[] = [];
   for (const report of run.notifications.filter((n) => !n.ok)) {
     const about = report.destination === undefined ? '' : ` about ${report.destination}`;
     lines.push(
