@@ -19,7 +19,8 @@ export interface BorgopsErrorOptions {
 
 /** The one error type of borgops: a code to branch on, a short message for people, details for logs. */
 export class BorgopsError extends Error {
-  override readonly name = 'BorgopsError';
+  // a string, not the literal: subclasses (BorgError) name themselves
+  override readonly name: string = 'BorgopsError';
   readonly code: ErrorCode;
   readonly shortMessage: string;
   readonly details: readonly string[];

@@ -2,11 +2,12 @@ import type { Borg } from '../../src/borg/types.js';
 import { parseJobKey } from '../../src/desired/jobs.js';
 import { errorMessage } from '../../src/errors.js';
 import type { HostPaths } from '../../src/host/paths.js';
-import { readScheduleTable, recordRun } from '../../src/host/schedulers/embedded.js';
+import { readScheduleTable, recordRun, type ScheduleTable } from '../../src/host/schedulers/embedded.js';
 import { keyOf } from '../../src/host/schedulers/types.js';
 import type { Logger } from '../../src/log.js';
 import { nextRun } from '../../src/schedule/due.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { createWaker } from '../../src/util/sleep.js';
 import { type BackupRun, createBackups, runSucceeded } from '../operations/backups-create.js';
 import { runCheck } from '../operations/check.js';
 import { runDrill } from '../operations/drill.js';
@@ -71,22 +72,7 @@ async function runVerification(
 export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): EmbeddedSchedulerLoop {
   const { paths, logger, signal } = options;
   const clock = options.now ?? (() => new Date());
-  let wake: (() => void) | undefined;
-
-  async function sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, Math.max(0, ms));
-      const onAbort = () => finish();
-      function finish(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        wake = undefined;
-        resolve();
-      }
-      wake = finish;
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
+  const waker = createWaker();
 
   async function runJob(key: string, lastRun: string | null): Promise<void> {
     const startedAt = clock();
@@ -132,9 +118,19 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     }
   }
 
+  /** The table, or no jobs this round when it cannot be read (logged: the agent keeps serving). */
+  async function readTable(): Promise<ScheduleTable> {
+    try {
+      return await readScheduleTable(paths.schedule);
+    } catch (error: unknown) {
+      logger.error({ err: errorMessage(error) }, 'cannot read the schedule table; no scheduled backups run');
+      return { version: 1, jobs: {} };
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!signal.aborted) {
-      const table = await readScheduleTable(paths.schedule).catch(() => ({ version: 1 as const, jobs: {} }));
+      const table = await readTable();
       const now = clock();
       let earliest = Number.POSITIVE_INFINITY;
       const due: { key: string; lastRun: string | null }[] = [];
@@ -159,12 +155,12 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
         await runJob(key, lastRun);
       }
       if (due.length > 0) continue;
-      await sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()));
+      await waker.sleep(Math.min(options.maxSleepMs ?? 60_000, earliest - clock().getTime()), signal);
     }
   }
 
   const done = loop().catch((error: unknown) => {
     logger.error({ err: errorMessage(error) }, 'embedded scheduler stopped');
   });
-  return { poke: () => wake?.(), done };
+  return { poke: () => waker.wake(), done };
 }

@@ -9,9 +9,11 @@ export interface Io {
   interactive: boolean;
 }
 
-/** A progress line starts by erasing the previous one (`\r` ESC[K): borgops's own, kept. */
+const ESC = '\u001b';
+
+/** Progress lines start by erasing the previous ones (`\r`, ESC[K, ESC[nA, ESC[J): borgops's own, kept. */
 function eraseLine(text: string): string {
-  return text.startsWith('\r\u001b[K') ? '\r\u001b[K' : '';
+  return new RegExp(`^(?:\r|${ESC}\\[K|${ESC}\\[[1-9][0-9]{0,2}A|${ESC}\\[J)+`).exec(text)?.[0] ?? '';
 }
 
 export function processIo(): Io {

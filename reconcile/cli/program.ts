@@ -2,6 +2,7 @@
 // the top of the import order (ARCHITECTURE.md).
 import { Command, CommanderError } from 'commander';
 import { BorgopsError, exitCodeOf } from '../../src/errors.js';
+import { errnoCode, hostFsError } from '../../src/host/fs-error.js';
 import { redactText } from '../../src/log.js';
 import { packageVersion } from '../engine/entry.js';
 import { registerApply } from './commands/apply.js';
@@ -53,6 +54,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCompletion(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
+}
+
+function isFsError(error: unknown): error is Error & { syscall: string; path: string; code: string } {
+  return (
+    error instanceof Error &&
+    typeof errnoCode(error) === 'string' &&
+    'syscall' in error &&
+    typeof error.syscall === 'string' &&
+    'path' in error &&
+    typeof error.path === 'string'
+  );
 }
 
 /** `--json` on the command line (before a `--` that ends the options). */
@@ -109,13 +121,18 @@ export async function run(
     await program.parseAsync([...argv], { from: 'user' });
     if (buffered !== undefined) io.out(buffered.held());
     return exitCode;
-  } catch (error: unknown) {
+  } catch (caught: unknown) {
+    let error = caught;
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) {
         if (buffered !== undefined) io.out(buffered.held());
         return 0;
       }
       return fail('E_USAGE', commanderMessage(error), [], 1);
+    }
+    // a file system error no command named: still one line, with the path and the errno's meaning
+    if (!(error instanceof BorgopsError) && isFsError(error)) {
+      error = hostFsError(error.syscall, error.path, error);
     }
     if (error instanceof BorgopsError) {
       io.err(`borgops: ${redactText(error.shortMessage)}\n`);

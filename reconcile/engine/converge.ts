@@ -4,14 +4,15 @@ import type { Borg } from '../../src/borg/types.js';
 import { compile } from '../../src/desired/compile.js';
 import { jobArguments } from '../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
-import { BorgopsError } from '../../src/errors.js';
+import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { saveApplied } from '../../src/host/applied.js';
 import { acquireLock } from '../../src/host/lock.js';
 import { type HostPaths, hostPaths } from '../../src/host/paths.js';
-import { type AttemptResult, readStatusForUpdate, writeStatus } from '../../src/host/status.js';
+import { type AttemptResult, recordAttempt } from '../../src/host/status.js';
 import type { Logger } from '../../src/log.js';
 import { appliedSettingChanges } from './applied-settings.js';
-import { type ApplyResult, apply } from './apply.js';
+import { type ApplyContext, type ApplyResult, apply } from './apply.js';
+
 import { type LoadedSource, loadSource, requireValid, type SourceOptions } from './declarations.js';
 import { jobEntry } from './entry.js';
 import type { Action, ActualMachine, GuardName, Plan } from './model.js';
@@ -117,6 +118,8 @@ export interface ApplyOptions extends ConvergeOptions {
   /** A saved plan (`plan --out`) to apply exactly, or refuse when what it was made from moved. */
   planFile?: string;
   onAction?: (action: Action, index: number, total: number) => void;
+  /** The plan about to be applied, before its first step (so output reads plan, steps, result). */
+  onPlan?: (plan: Plan) => void;
   /** Declarations already loaded (the watch agent reads a commit once, or the applied snapshot). */
   loaded?: LoadedSource;
 }
@@ -124,6 +127,20 @@ export interface ApplyOptions extends ConvergeOptions {
 export interface Applied {
   planned: Planned;
   result: ApplyResult;
+}
+
+function applyContext(options: ApplyOptions, planned: Planned): ApplyContext {
+  return {
+    paths: planned.paths,
+    borg: options.borg,
+    scheduler: planned.schedulers.active,
+    schedulers: planned.schedulers.all,
+    logger: options.logger,
+    allow: options.allow,
+    // the ledger's appliedAt from the clock the plan was made with
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onAction ? { onAction: options.onAction } : {}),
+  };
 }
 
 /** Plans (or checks a saved plan) and applies it under the state directory's lock. */
@@ -162,26 +179,12 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
     }
     // always the recomputed plan: a saved one only approves it (refusals never come from the file)
     const chosen = planned.plan;
+    options.onPlan?.(chosen);
     // observe read the ledger under this same lock; apply updates a copy (the plan keeps what it saw)
     const ledger = structuredClone(planned.actual.ledger);
     let result: ApplyResult;
     try {
-      result = await apply(
-        {
-          paths,
-          borg: options.borg,
-          scheduler: planned.schedulers.active,
-          schedulers: planned.schedulers.all,
-          logger: options.logger,
-          allow: options.allow,
-          // the ledger's appliedAt from the clock the plan was made with
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.onAction ? { onAction: options.onAction } : {}),
-        },
-        planned.desired,
-        chosen,
-        ledger,
-      );
+      result = await apply(applyContext(options, planned), planned.desired, chosen, ledger);
     } catch (error: unknown) {
       if (error instanceof BorgopsError && error.code === 'E_GUARD') attempt = 'refused';
       throw error;
@@ -197,29 +200,18 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       errors.length > 0 ? errors : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
     throw error;
   } finally {
-    await recordAttempt(paths, options.machine, attempt, commit, actions, errors, Date.now() - started).catch(
-      () => undefined,
+    // the apply's own error (or result) matters more than a failure to record it
+    await recordAttempt(paths.status, {
+      machine: options.machine,
+      result: attempt,
+      ...(commit === undefined ? {} : { commit }),
+      actions,
+      errors,
+      durationMs: Date.now() - started,
+      at: options.now?.() ?? new Date(),
+    }).catch((error: unknown) =>
+      options.logger.warn({ err: errorMessage(error) }, 'cannot record the attempt'),
     );
     await lock.release();
   }
-}
-
-async function recordAttempt(
-  paths: HostPaths,
-  machine: string,
-  result: AttemptResult,
-  commit: string | undefined,
-  actions: number,
-  errors: string[],
-  durationMs: number,
-): Promise<void> {
-  const status = await readStatusForUpdate(paths.status);
-  const at = new Date().toISOString();
-  const applied = result === 'applied' || result === 'partial';
-  await writeStatus(paths.status, {
-    ...status,
-    machine,
-    ...(applied && commit !== undefined ? { appliedCommit: commit, appliedAt: at } : {}),
-    lastAttempt: { at, ...(commit === undefined ? {} : { commit }), result, actions, errors, durationMs },
-  });
 }

@@ -5,6 +5,7 @@ import type { Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/b
 import { archiveTimestamp } from '../../src/config/names.js';
 import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredDestination, DesiredState } from '../../src/desired/types.js';
+import { orAbsent } from '../../src/host/fs-error.js';
 import { archivePath, type HostPaths } from '../../src/host/paths.js';
 import { readRuns } from '../../src/host/runs.js';
 import { borgTarget } from '../../src/host/targets.js';
@@ -67,7 +68,8 @@ export function foldersOf(states: readonly DesiredState[]): Folder[] {
 async function missingFolders(root: string, folders: readonly Folder[]): Promise<Folder[]> {
   const missing: Folder[] = [];
   for (const folder of folders) {
-    if (!(await stat(join(root, folder.path)).catch(() => undefined))) missing.push(folder);
+    const path = join(root, folder.path);
+    if ((await orAbsent(stat(path), 'stat', path)) === undefined) missing.push(folder);
   }
   return missing;
 }

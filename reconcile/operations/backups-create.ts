@@ -17,7 +17,11 @@ import { countingNotifier, resultMessage, startMessage } from './backup-notify.j
 export type RunEvent =
   | { type: 'waiting'; message: string }
   | { type: 'hook'; name: string }
-  | { type: 'destination'; destination: string };
+  | { type: 'destination'; destination: string }
+  /** A script finished: its result, as it happens (the run's summary comes at the end). */
+  | { type: 'hook-done'; hook: HookRun }
+  /** A destination finished (created, failed or skipped): its result, as it happens. */
+  | { type: 'destination-done'; result: DestinationResult };
 
 /** A scheduled job has no timeout of its own: a wait for a hung holder must end, naming it. */
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 6 * 3600;
@@ -72,14 +76,14 @@ async function runPhase(
   const runs: HookRun[] = [];
   for (const hook of desired.hooks.filter((h) => h.phase === phase)) {
     options.onEvent?.({ type: 'hook', name: hook.name });
-    runs.push(
-      await runHook(hook, {
-        paths: options.paths,
-        machine: desired.machine,
-        logger: options.logger,
-        ...(signal === undefined ? {} : { signal }),
-      }),
-    );
+    const run = await runHook(hook, {
+      paths: options.paths,
+      machine: desired.machine,
+      logger: options.logger,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    runs.push(run);
+    options.onEvent?.({ type: 'hook-done', hook: run });
   }
   return runs;
 }
@@ -152,6 +156,60 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
   return run;
 }
 
+/**
+ * Each destination's borg create (or why it was skipped), recorded in runs.json as it ends:
+ * destinations in different repositories run in parallel (borgmatic runs them one by one),
+ * destinations sharing a repository in turn, so one repository never sees two borg at once.
+ */
+async function backUpDestinations(
+  options: CreateBackupsOptions,
+  desired: DesiredMachine,
+  destinations: readonly DesiredDestination[],
+  failedStates: readonly string[],
+): Promise<DestinationResult[]> {
+  const { paths, signal } = options;
+  const groups = new Map<string, DesiredDestination[]>();
+  for (const destination of destinations) {
+    const key = repositoryKey(destination.repo);
+    groups.set(key, [...(groups.get(key) ?? []), destination]);
+  }
+  const byName = new Map<string, DestinationResult>();
+  let recording = Promise.resolve();
+  const limit = options.parallel ?? Math.max(2, cpus().length);
+  await mapBounded([...groups.values()], limit, async (group) => {
+    for (const destination of group) {
+      const attemptAt = new Date().toISOString();
+      let result: DestinationResult;
+      if (signal?.aborted) {
+        result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
+      } else if (failedStates.length > 0) {
+        const message = `not backed up: pre-backup failed for ${failedStates.join(', ')}`;
+        result = skipped(desired, destination.name, message, 'pre-backup');
+      } else {
+        options.onEvent?.({ type: 'destination', destination: destination.name });
+        result = await backupDestination(
+          {
+            paths,
+            borg: options.borg,
+            logger: options.logger,
+            states: desired.states,
+            now: options.now ?? (() => new Date()),
+            ...(signal === undefined ? {} : { signal }),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          },
+          destination,
+        );
+      }
+      byName.set(destination.name, result);
+      options.onEvent?.({ type: 'destination-done', result });
+      // runs.json is read, changed and written: one record at a time
+      recording = recording.then(() => record(paths, result, attemptAt));
+      await recording;
+    }
+  });
+  return destinations.map((destination) => byName.get(destination.name)!);
+}
+
 async function lockedRun(
   options: CreateBackupsOptions,
   context: {
@@ -179,47 +237,7 @@ async function lockedRun(
     try {
       preBackup = await runPhase(options, desired, 'pre-backup', signal);
       const failedStates = preBackup.filter((hook) => !hook.ok).map((hook) => hook.state);
-      // destinations in different repositories run in parallel (borgmatic runs them one by one);
-      // destinations sharing a repository run in turn, so one repository never sees two borg at once
-      const groups = new Map<string, DesiredDestination[]>();
-      for (const destination of destinations) {
-        const key = repositoryKey(destination.repo);
-        groups.set(key, [...(groups.get(key) ?? []), destination]);
-      }
-      const byName = new Map<string, DestinationResult>();
-      let recording = Promise.resolve();
-      const limit = options.parallel ?? Math.max(2, cpus().length);
-      await mapBounded([...groups.values()], limit, async (group) => {
-        for (const destination of group) {
-          const attemptAt = new Date().toISOString();
-          let result: DestinationResult;
-          if (signal?.aborted) {
-            result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
-          } else if (failedStates.length > 0) {
-            const message = `not backed up: pre-backup failed for ${failedStates.join(', ')}`;
-            result = skipped(desired, destination.name, message, 'pre-backup');
-          } else {
-            options.onEvent?.({ type: 'destination', destination: destination.name });
-            result = await backupDestination(
-              {
-                paths,
-                borg: options.borg,
-                logger: options.logger,
-                states: desired.states,
-                now: options.now ?? (() => new Date()),
-                ...(signal === undefined ? {} : { signal }),
-                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-              },
-              destination,
-            );
-          }
-          byName.set(destination.name, result);
-          // runs.json is read, changed and written: one record at a time
-          recording = recording.then(() => record(paths, result, attemptAt));
-          await recording;
-        }
-      });
-      results.push(...destinations.map((destination) => byName.get(destination.name)!));
+      results.push(...(await backUpDestinations(options, desired, destinations, failedStates)));
     } finally {
       // post-backup scripts restart what pre-backup stopped: whatever happened, never interrupted
       postBackup = await runPhase(options, desired, 'post-backup', undefined);

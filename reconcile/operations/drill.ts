@@ -6,12 +6,13 @@ import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src
 import { archivePath } from '../../src/host/paths.js';
 import { runHook } from '../../src/host/run-hook.js';
 import { borgTarget } from '../../src/host/targets.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { plural } from '../../src/util/words.js';
 import { isCorruption, runVerification, type VerifyOptions } from './check.js';
 import { itemsThroughLinks, overlappingFolders, scratchParent } from './drill-scratch.js';
 import { verifyExtracted } from './drill-verify.js';
 import { failureOf, observationFailure } from './failure.js';
-import { ageText, maxAgeOf } from './health.js';
+import { maxAgeOf } from './health.js';
 import { statesToRestore } from './restore-target.js';
 import type {
   DrillStateResult,
@@ -182,7 +183,7 @@ async function drillDestination(
     if (maxAge !== undefined && age > maxAge) {
       return fail({
         class: 'stale',
-        message: `${destination.name}: the newest archive ${archive.name} is ${ageText(age)} old, older than maxAge ${ageText(maxAge)}`,
+        message: `${destination.name}: the newest archive ${archive.name} is ${formatDuration(age, 'age')} old, older than maxAge ${formatDuration(maxAge, 'age')}`,
       });
     }
     const parent = scratchParent(paths, destination);

@@ -42,6 +42,74 @@ export interface RuleGroup {
   rules: AlertRule[];
 }
 
+/** The alerts of one declared machine × destination: stale, never reported, check and drill failed, verification overdue. */
+function destinationRules(
+  m: FleetMachine,
+  d: FleetMachine['destinations'][number],
+  job: string,
+  wait: (seconds: number) => string,
+): AlertRule[] {
+  const machine = q(m.machine);
+  const pair = `machine=${machine},destination=${q(d.name)}`;
+  const labels = { machine: m.machine, destination: d.name };
+  return [
+    {
+      alert: 'BorgBackupStale',
+      expr: `borgops_backup_stale{${pair}} == 1`,
+      for: wait(900),
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `${m.machine}: no successful backup to ${d.name} within maxAge`,
+        description:
+          'borgops_last_backup_success_timestamp_seconds shows when the last one succeeded; GET /status on the agent has the last error.',
+      },
+    },
+    {
+      alert: 'BorgBackupNeverReported',
+      // the agent answers, yet has never reported a success for this declared destination
+      expr: `absent(borgops_last_backup_success_timestamp_seconds{${pair}}) and on() (up{job=${job},machine=${machine}} == 1)`,
+      for: wait(d.maxAgeSeconds ?? 86_400),
+      labels: { severity: 'critical', ...labels },
+      annotations: {
+        summary: `${m.machine}: no successful backup to ${d.name} was ever reported`,
+        description: `Declared in git, but the agent has reported no success for ${d.name} within its maxAge.`,
+      },
+    },
+    {
+      alert: 'BorgCheckFailed',
+      expr: `borgops_check_failed{${pair}} == 1`,
+      for: wait(0),
+      labels: { severity: 'critical', ...labels },
+      annotations: {
+        summary: `${m.machine}: borg check of ${d.name} failed`,
+        description:
+          "The repository or this machine's archives in it are damaged; see `borgops status` on the machine.",
+      },
+    },
+    {
+      alert: 'BorgDrillFailed',
+      expr: `borgops_drill_failed{${pair}} == 1`,
+      for: wait(0),
+      labels: { severity: 'critical', ...labels },
+      annotations: {
+        summary: `${m.machine}: the restore drill of ${d.name} failed`,
+        description:
+          'The newest backup did not restore and verify; see `borgops status` on the machine for the failing state.',
+      },
+    },
+    {
+      alert: 'BorgVerificationOverdue',
+      expr: `borgops_verification_overdue{${pair}} == 1`,
+      for: wait(3600),
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `${m.machine}: the {{ $labels.kind }} of ${d.name} has not passed within twice its interval`,
+        description: 'Scheduled checks and drills are not running or not passing.',
+      },
+    },
+  ];
+}
+
 export function fleetRules(fleet: readonly FleetMachine[], options: RuleOptions): { groups: RuleGroup[] } {
   const wait = (seconds: number) => promDuration(options.forSeconds ?? seconds);
   const job = q(options.job);
@@ -74,66 +142,7 @@ export function fleetRules(fleet: readonly FleetMachine[], options: RuleOptions)
         },
       },
     );
-    for (const d of m.destinations) {
-      const pair = `machine=${machine},destination=${q(d.name)}`;
-      const labels = { machine: m.machine, destination: d.name };
-      backups.push(
-        {
-          alert: 'BorgBackupStale',
-          expr: `borgops_backup_stale{${pair}} == 1`,
-          for: wait(900),
-          labels: { severity: 'warning', ...labels },
-          annotations: {
-            summary: `${m.machine}: no successful backup to ${d.name} within maxAge`,
-            description:
-              'borgops_last_backup_success_timestamp_seconds shows when the last one succeeded; GET /status on the agent has the last error.',
-          },
-        },
-        {
-          alert: 'BorgBackupNeverReported',
-          // the agent answers, yet has never reported a success for this declared destination
-          expr: `absent(borgops_last_backup_success_timestamp_seconds{${pair}}) and on() (up{job=${job},machine=${machine}} == 1)`,
-          for: wait(d.maxAgeSeconds ?? 86_400),
-          labels: { severity: 'critical', ...labels },
-          annotations: {
-            summary: `${m.machine}: no successful backup to ${d.name} was ever reported`,
-            description: `Declared in git, but the agent has reported no success for ${d.name} within its maxAge.`,
-          },
-        },
-        {
-          alert: 'BorgCheckFailed',
-          expr: `borgops_check_failed{${pair}} == 1`,
-          for: wait(0),
-          labels: { severity: 'critical', ...labels },
-          annotations: {
-            summary: `${m.machine}: borg check of ${d.name} failed`,
-            description:
-              "The repository or this machine's archives in it are damaged; see `borgops status` on the machine.",
-          },
-        },
-        {
-          alert: 'BorgDrillFailed',
-          expr: `borgops_drill_failed{${pair}} == 1`,
-          for: wait(0),
-          labels: { severity: 'critical', ...labels },
-          annotations: {
-            summary: `${m.machine}: the restore drill of ${d.name} failed`,
-            description:
-              'The newest backup did not restore and verify; see `borgops status` on the machine for the failing state.',
-          },
-        },
-        {
-          alert: 'BorgVerificationOverdue',
-          expr: `borgops_verification_overdue{${pair}} == 1`,
-          for: wait(3600),
-          labels: { severity: 'warning', ...labels },
-          annotations: {
-            summary: `${m.machine}: the {{ $labels.kind }} of ${d.name} has not passed within twice its interval`,
-            description: 'Scheduled checks and drills are not running or not passing.',
-          },
-        },
-      );
-    }
+    for (const d of m.destinations) backups.push(...destinationRules(m, d, job, wait));
     for (const s of m.served) {
       servers.push({
         alert: 'BorgServedClientStale',

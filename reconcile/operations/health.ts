@@ -2,6 +2,7 @@ import type { DesiredDestination } from '../../src/desired/types.js';
 import type { Runs } from '../../src/host/runs.js';
 import type { MachineStatus } from '../../src/host/status.js';
 import { estimateInterval, parseCalendars } from '../../src/schedule/calendar.js';
+import { formatDuration } from '../../src/util/duration.js';
 import type { ServedHealth } from './served.js';
 import { type VerificationHealth, verificationHealth, verificationProblem } from './verification-health.js';
 
@@ -73,14 +74,6 @@ export function maxAgeOf(destination: DesiredDestination, now: Date): number | u
 
 function iso(date: Date | undefined): string | undefined {
   return date === undefined ? undefined : date.toISOString();
-}
-
-/** A duration for people: `45s`, `12m`, `3h`, `2d`. */
-export function ageText(seconds: number): string {
-  if (seconds >= 86_400) return `${Math.round(seconds / 3600 / 24)}d`;
-  if (seconds >= 3600) return `${Math.round(seconds / 3600)}h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
-  return `${Math.round(seconds)}s`;
 }
 
 function destinationHealth(
@@ -169,8 +162,8 @@ export function healthReport(input: HealthInput): HealthReport {
           const since =
             d.lastSuccess === undefined
               ? 'never backed up'
-              : `last success ${ageText((now.getTime() - Date.parse(d.lastSuccess)) / 1000)} ago`;
-          return `${d.name}: ${since} (maxAge ${ageText(d.maxAgeSeconds ?? 0)})`;
+              : `last success ${formatDuration((now.getTime() - Date.parse(d.lastSuccess)) / 1000, 'age')} ago`;
+          return `${d.name}: ${since} (maxAge ${formatDuration(d.maxAgeSeconds ?? 0, 'age')})`;
         })
         .join('; '),
     };
@@ -184,8 +177,8 @@ export function healthReport(input: HealthInput): HealthReport {
           const since =
             s.lastWrite === undefined
               ? 'never written'
-              : `last write ${ageText((now.getTime() - Date.parse(s.lastWrite)) / 1000)} ago`;
-          return `served ${s.client} (${s.instance}): ${since} (maxAge ${ageText(s.maxAgeSeconds ?? 0)})`;
+              : `last write ${formatDuration((now.getTime() - Date.parse(s.lastWrite)) / 1000, 'age')} ago`;
+          return `served ${s.client} (${s.instance}): ${since} (maxAge ${formatDuration(s.maxAgeSeconds ?? 0, 'age')})`;
         })
         .join('; '),
     };

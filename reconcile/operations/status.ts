@@ -19,7 +19,8 @@ async function applied(paths: HostPaths, machine: string): Promise<AppliedMachin
   try {
     return await appliedMachine(paths, machine);
   } catch (error: unknown) {
-    if (isBorgopsError(error)) return undefined;
+    // none applied, or applied for another machine; a state file that cannot be read is an error
+    if (isBorgopsError(error) && error.code !== 'E_HOST') return undefined;
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { BorgopsError, errorMessage } from '../../src/errors.js';
+import { orAbsent } from '../../src/host/fs-error.js';
 import { compareStrings } from '../../src/util/compare.js';
 
 /*
@@ -219,7 +220,7 @@ export function observedRepos(fleet: ObservedFleet, machine: string, destination
 
 /** Reads `--observed`: a directory of `*.json` files, or one file. */
 export async function readObserved(path: string): Promise<ObservedFleet> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await orAbsent(stat(path), 'read --observed', path);
   if (!info) throw new BorgopsError('E_USAGE', `--observed: ${path} does not exist`);
   const files = new Map<string, string>();
   if (info.isDirectory()) {

@@ -1,18 +1,13 @@
 import type { CreateProgress } from '../../src/borg/types.js';
 import type { HookRun } from '../../src/host/run-hook.js';
 import { formatBytes } from '../../src/util/bytes.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { plural } from '../../src/util/words.js';
 import type { DestinationResult } from '../operations/backup-destination.js';
 import type { BackupRun } from '../operations/backups-create.js';
 import type { RestoreResult, StateRestore } from '../operations/backups-restore.js';
 
 export { formatBytes };
-
-export function formatSeconds(seconds: number): string {
-  return seconds < 60
-    ? `${seconds.toFixed(1)} s`
-    : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
 
 /** The last lines a failed script printed, indented under its failure. */
 function outputTail(output: string, lines = 10): string[] {
@@ -21,15 +16,17 @@ function outputTail(output: string, lines = 10): string[] {
   return all.slice(-lines).map((line) => `    | ${line}`);
 }
 
-function hookLines(hooks: readonly HookRun[]): string[] {
+/** A script's result line (and a failure's last output lines). */
+export function hookLines(hooks: readonly HookRun[]): string[] {
   return hooks.flatMap((hook) =>
     hook.ok
-      ? [`✓ ${hook.name} (${formatSeconds(hook.durationSeconds)})`]
+      ? [`✓ ${hook.name} (${formatDuration(hook.durationSeconds, 'elapsed')})`]
       : [`✗ ${hook.name} failed: ${hook.error}`, ...outputTail(hook.output)],
   );
 }
 
-function destinationLines(result: DestinationResult): string[] {
+/** A destination's result: archive, sizes, retention, warnings; or its failure. */
+export function destinationLines(result: DestinationResult): string[] {
   const lines: string[] = [];
   if (result.status === 'created') {
     const stats = result.stats;
@@ -39,7 +36,7 @@ function destinationLines(result: DestinationResult): string[] {
     const pruned = result.pruned.length > 0 ? `; pruned ${plural(result.pruned.length, 'archive')}` : '';
     const count = result.archives === undefined ? '' : `; ${plural(result.archives, 'archive')} kept`;
     lines.push(
-      `✓ ${result.destination}: created ${result.archive}${size} in ${formatSeconds(result.durationSeconds)}${pruned}${count}`,
+      `✓ ${result.destination}: created ${result.archive}${size} in ${formatDuration(result.durationSeconds, 'elapsed')}${pruned}${count}`,
     );
     if (result.error) lines.push(`✗ ${result.error.message}`);
   } else {
@@ -57,6 +54,12 @@ export function renderBackupRun(run: BackupRun): string {
     ...run.destinations.flatMap(destinationLines),
     ...hookLines(run.postBackup),
   ];
+  return `${lines.join('\n')}\n${renderBackupSummary(run)}`;
+}
+
+/** What follows the result lines printed as they happened: failed notifications and the verdict. */
+export function renderBackupSummary(run: BackupRun): string {
+  const lines: string[] = [];
   for (const report of run.notifications.filter((n) => !n.ok)) {
     const about = report.destination === undefined ? '' : ` about ${report.destination}`;
     lines.push(
@@ -76,7 +79,7 @@ export function renderBackupRun(run: BackupRun): string {
       ? 'Backup failed'
       : 'Backup complete';
   lines.push(
-    `${verdict}: ${created} of ${plural(run.destinations.length, 'destination')} backed up${problems.length > 0 ? ` (${problems.join('; ')})` : ''} in ${formatSeconds(run.durationSeconds)}.`,
+    `${verdict}: ${created} of ${plural(run.destinations.length, 'destination')} backed up${problems.length > 0 ? ` (${problems.join('; ')})` : ''} in ${formatDuration(run.durationSeconds, 'elapsed')}.`,
   );
   return `${lines.join('\n')}\n`;
 }

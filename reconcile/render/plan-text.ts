@@ -3,10 +3,12 @@
 
 import { printableLine } from '../../src/util/printable.js';
 import { unifiedDiff } from '../engine/describe/diff.js';
-import type { Action, Plan } from '../engine/model.js';
+import type { Action, GuardName, Plan } from '../engine/model.js';
 
 export interface RenderOptions {
   color: boolean;
+  /** Guards the user allowed (`apply --allow-…`): their refusals are shown as allowed, not refused. */
+  allowed?: ReadonlySet<GuardName>;
 }
 
 const symbols = { additive: '+', mutating: '~', destructive: '-' } as const;
@@ -81,10 +83,18 @@ export function renderPlanText(plan: Plan, options: RenderOptions): string {
     plan.errors.map((e) => e.message),
     '✗',
   );
+  const allowed = plan.refusals.filter((r) => options.allowed?.has(r.guard));
   section(
     'Refused by safety guards (apply exits 3 unless allowed)',
-    plan.refusals.map((r) => r.message),
+    plan.refusals.filter((r) => !allowed.includes(r)).map((r) => r.message),
     '✗',
+  );
+  section(
+    'Allowed past safety guards',
+    allowed.map(
+      (r) => `${r.message.replace(/; --allow-[a-z-]+ permits it$/, '')} (allowed by --allow-${r.guard})`,
+    ),
+    '!',
   );
   if (changes === 0) {
     lines.push(

@@ -31,6 +31,7 @@ export interface BorgErrorOptions {
 
 /** A failed borg process: E_BORG with the classified failure, never a secret in any field. */
 export class BorgError extends BorgopsError {
+  override readonly name = 'BorgError';
   readonly command: BorgCommand;
   readonly failure: BorgFailure;
   readonly destination: string | undefined;

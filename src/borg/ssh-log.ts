@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { orAbsent } from '../host/fs-error.js';
 import { localRepositoryPath } from './location.js';
 import type { BorgTarget } from './types.js';
 
@@ -25,7 +26,8 @@ export async function sshLog(target: BorgTarget | undefined): Promise<SshLog | u
   return {
     path,
     async collect() {
-      const text = await readFile(path, 'utf8').catch(() => '');
+      // no log when ssh never started
+      const text = (await orAbsent(readFile(path, 'utf8'), 'read', path)) ?? '';
       await rm(dir, { recursive: true, force: true });
       return text.split('\n').filter((line) => line.trim() !== '');
     },

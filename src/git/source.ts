@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { isConfigPath } from '../config/files.js';
 import { BorgopsError, errorMessage } from '../errors.js';
+import { orAbsent } from '../host/fs-error.js';
 
 /** A local config repository, bare or not, possibly a subdirectory of a larger repository. */
 export interface GitSource {
@@ -41,7 +42,7 @@ function gitFor(dir: string): SimpleGit {
  */
 export async function openSource(dir: string, options: { worktree?: boolean } = {}): Promise<GitSource> {
   const absolute = resolve(dir);
-  const info = await stat(absolute).catch(() => undefined);
+  const info = await orAbsent(stat(absolute), 'read the config source', absolute);
   if (!info?.isDirectory()) {
     throw new BorgopsError('E_GIT', `config source ${absolute} does not exist or is not a directory`);
   }
@@ -221,7 +222,8 @@ async function walk(
   out: string[],
   problems: string[],
 ): Promise<void> {
-  const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => []);
+  const dir = join(root, relative);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   for (const entry of entries) {
     const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory() && depth > 0 && entry.name !== '.git')

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { BorgopsError } from '../errors.js';
+import { orAbsent } from './fs-error.js';
 
 /** A passwd entry. */
 export interface SystemUser {
@@ -43,7 +44,8 @@ export async function lookupUser(name: string, prefix = '/'): Promise<SystemUser
     }
     return parsePasswd(String(result.stdout).split('\n')[0] ?? '');
   }
-  const text = await readFile(join(prefix, 'etc/passwd'), 'utf8').catch(() => '');
+  const passwd = join(prefix, 'etc/passwd');
+  const text = (await orAbsent(readFile(passwd, 'utf8'), 'read', passwd)) ?? '';
   for (const line of text.split('\n')) {
     if (line.startsWith(`${name}:`)) return parsePasswd(line);
   }

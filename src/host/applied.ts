@@ -1,16 +1,20 @@
 import { join } from 'node:path';
+import { z } from 'zod';
 import { type LoadResult, loadDeclarations } from '../config/load.js';
 import { BorgopsError } from '../errors.js';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
 /** The declarations last applied on this machine: what scheduled backups run against, without git. */
-export interface AppliedSnapshot {
-  version: 1;
-  commit?: string;
-  appliedAt: string;
-  files: Record<string, string>;
-}
+export const AppliedSnapshot = versioned({
+  commit: z.string().optional(),
+  appliedAt: z.string(),
+  /** Declaration files by path, as committed. */
+  files: z.record(z.string(), z.string()),
+});
+export type AppliedSnapshot = z.infer<typeof AppliedSnapshot>;
+
+const snapshotFile: StateFile<AppliedSnapshot> = { what: 'applied snapshot', schema: AppliedSnapshot };
 
 function snapshotPath(appliedDir: string): string {
   return join(appliedDir, 'declarations.json');
@@ -31,7 +35,7 @@ export async function saveApplied(
 }
 
 export async function readApplied(appliedDir: string): Promise<AppliedSnapshot | undefined> {
-  return readJsonFile<AppliedSnapshot | undefined>(snapshotPath(appliedDir), undefined);
+  return readStateFile(snapshotPath(appliedDir), snapshotFile);
 }
 
 /** The applied declarations, validated again (they were valid when applied). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { orAbsent } from './fs-error.js';
 
 export interface WriteOptions {
   mode?: number;
@@ -46,12 +47,12 @@ export async function sweepTemporaries(
   now = Date.now(),
   minAgeMs = STALE_AFTER_MS,
 ): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   const removed: string[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !TEMPORARY.test(entry.name)) continue;
     const path = join(dir, entry.name);
-    const info = await lstat(path).catch(() => undefined);
+    const info = await orAbsent(lstat(path), 'inspect', path);
     if (info === undefined || !info.isFile() || now - info.mtimeMs < minAgeMs) continue;
     await rm(path, { force: true });
     removed.push(entry.name);

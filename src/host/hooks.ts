@@ -3,6 +3,7 @@ import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError } from '../errors.js';
 import { isTemporaryFile, sweepTemporaries, writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 import { readOwnFile } from './nofollow.js';
 
 export interface HookFile {
@@ -13,7 +14,7 @@ export interface HookFile {
 /** Every regular file in the hooks directory; foreign files are reported too, and left alone by plan. */
 export async function observeHooks(dir: string): Promise<Record<string, HookFile>> {
   const hooks: Record<string, HookFile> = {};
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orAbsent(readdir(dir, { withFileTypes: true }), 'list', dir)) ?? [];
   for (const entry of entries) {
     if (isTemporaryFile(entry.name)) continue;
     // a hook swapped for a symlink is refused (a run would execute whatever it points at)

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 /** Where ssh connects for a repository: its host and, when not given, port 22. */
 export interface SshEndpoint {
@@ -62,7 +63,7 @@ export function pinnedKnownHosts(
 
 /** Writes a pinned known_hosts file when its content differs (public data, derived from the declarations). */
 export async function ensureKnownHostsFile(path: string, content: string): Promise<void> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+  const current = await orAbsent(readFile(path, 'utf8'), 'read', path);
   if (current === content) return;
   await writeFileAtomic(path, content, { mode: 0o644 });
 }

@@ -1,47 +1,50 @@
+import { z } from 'zod';
+import { RESOURCE_ORDER } from '../desired/compile.js';
 import type { ResourceKind } from '../desired/types.js';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
+
+const Kind = z.custom<ResourceKind>(
+  (value) => typeof value === 'string' && (RESOURCE_ORDER as readonly string[]).includes(value),
+  { message: `expected a resource kind: ${RESOURCE_ORDER.join(', ')}` },
+);
 
 /** What borgops created or last applied for one resource (Flux's inventory, per machine). */
-export interface LedgerEntry {
-  kind: ResourceKind;
+export const LedgerEntry = z.object({
+  kind: Kind,
   /** Hash of the desired spec last applied; unchanged specs need no borg process to observe. */
-  spec?: string;
+  spec: z.string().optional(),
   /** Files borgops wrote for the resource, deleted when the resource is no longer declared. */
-  paths?: string[];
+  paths: z.array(z.string()).optional(),
   /** authorized_keys lines borgops wrote (lines it did not write are never touched). */
-  lines?: string[];
+  lines: z.array(z.string()).optional(),
   /** The scheduler backend a schedule was installed with. */
-  backend?: string;
-  appliedAt: string;
-  commit?: string;
-}
+  backend: z.string().optional(),
+  appliedAt: z.string(),
+  commit: z.string().optional(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
 /** A destination's freshness clock: it starts at the first apply that declared it, never at a later one. */
-export interface DestinationClock {
-  firstAppliedAt: string;
-}
+export const DestinationClock = z.object({ firstAppliedAt: z.string() });
+export type DestinationClock = z.infer<typeof DestinationClock>;
 
-export interface Ledger {
-  version: 1;
-  machine?: string;
-  entries: Record<string, LedgerEntry>;
+export const Ledger = versioned({
+  machine: z.string().optional(),
+  entries: z.record(z.string(), LedgerEntry).default({}),
   /** Per declared destination: when it was first applied (the "never backed up" clock). */
-  destinations?: Record<string, DestinationClock>;
-}
+  destinations: z.record(z.string(), DestinationClock).optional(),
+});
+export type Ledger = z.infer<typeof Ledger>;
+
+const ledgerFile: StateFile<Ledger> = { what: 'ledger', schema: Ledger };
 
 export function emptyLedger(): Ledger {
   return { version: 1, entries: {} };
 }
 
 export async function readLedger(path: string): Promise<Ledger> {
-  const ledger = await readJsonFile<Ledger>(path, emptyLedger());
-  return {
-    version: 1,
-    ...(ledger.machine === undefined ? {} : { machine: ledger.machine }),
-    entries: ledger.entries ?? {},
-    ...(ledger.destinations === undefined ? {} : { destinations: ledger.destinations }),
-  };
+  return (await readStateFile(path, ledgerFile)) ?? emptyLedger();
 }
 
 export async function writeLedger(path: string, ledger: Ledger): Promise<void> {

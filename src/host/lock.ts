@@ -1,23 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { BorgopsError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import { temporaryPath, writeError } from './atomic.js';
+import { orAbsent } from './fs-error.js';
+import { readTextIfExists, versioned } from './json-file.js';
 
-export interface LockHolder {
-  pid: number;
-  host: string;
-  command: string;
-  startedAt: string;
+/**
+ * Who holds a lock. The previous release wrote lock files without `version`: they read as
+ * version 1. A lock file of another shape is not an error but "unreadable": like one a killed
+ * writer left empty, it is taken over once old (a corrupt lock must not stop backups for good).
+ */
+export const LockHolder = versioned({
+  pid: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  host: z.string(),
+  command: z.string(),
+  startedAt: z.string(),
   /** Tells this holder from another of the same process (two async callers). */
-  token?: string;
+  token: z.string().optional(),
   /** The kernel's boot id when the lock was taken: a lock from an earlier boot is stale. */
-  bootId?: string;
+  bootId: z.string().optional(),
   /** The holder's start time (field 22 of /proc/<pid>/stat): a reused PID has another one. */
-  processStart?: string;
-}
+  processStart: z.string().optional(),
+});
+export type LockHolder = z.infer<typeof LockHolder>;
 
 /** A lock of a holder on another host, or one that cannot be read, is taken over only once this old. */
 export const FOREIGN_STALE_MS = 6 * 3600_000;
@@ -57,18 +67,21 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The holder a lock file names; undefined when there is none or it is not a lock holder (not
+ * JSON, another shape). A read error other than ENOENT (EISDIR, EACCES) is a named error.
+ */
 async function readHolder(path: string): Promise<LockHolder | undefined> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
+  let value: unknown;
   try {
-    const holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
-    const wellFormed =
-      Number.isSafeInteger(holder?.pid) &&
-      holder.pid > 0 &&
-      typeof holder.host === 'string' &&
-      typeof holder.command === 'string';
-    return wellFormed ? holder : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const parsed = LockHolder.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**
@@ -78,7 +91,7 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
  */
 async function holderAlive(path: string, holder: LockHolder): Promise<boolean> {
   if (holder.host !== hostname()) return !(await olderThan(path, FOREIGN_STALE_MS));
-  const info = await stat(path).catch(() => undefined);
+  const info = await orAbsent(stat(path), 'inspect the lock', path);
   if (info !== undefined && info.mtimeMs < Date.now() - uptime() * 1000) return false;
   const boot = bootId();
   if (holder.bootId !== undefined && boot !== undefined && holder.bootId !== boot) return false;
@@ -100,6 +113,7 @@ function describeHolder(holder: LockHolder): string {
  */
 export async function acquireLock(path: string, command: string): Promise<Lock> {
   const holder: LockHolder = {
+    version: 1,
     pid: process.pid,
     host: hostname(),
     command,
@@ -202,7 +216,7 @@ async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
 }
 
 async function olderThan(path: string, ms: number): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await orAbsent(stat(path), 'inspect the lock', path);
   return info === undefined || Date.now() - info.mtimeMs > ms;
 }
 
@@ -236,19 +250,11 @@ export async function waitForLock(path: string, command: string, options: WaitOp
       if (!waiting) options.onWait?.(error.shortMessage);
       waiting = true;
     }
-    await new Promise<void>((resolve) => {
-      const poll = options.pollMs ?? 1000;
-      const timer = setTimeout(
-        done,
-        deadline === undefined ? poll : Math.max(0, Math.min(poll, deadline - Date.now())),
-      );
-      options.signal?.addEventListener('abort', done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+    const poll = options.pollMs ?? 1000;
+    await sleep(
+      deadline === undefined ? poll : Math.max(0, Math.min(poll, deadline - Date.now())),
+      options.signal,
+    );
   }
 }
 
@@ -268,7 +274,7 @@ export async function withShortLock<T>(path: string, command: string, change: ()
       }
     } catch (error: unknown) {
       if (!(error instanceof BorgopsError) || error.code !== 'E_LOCK' || attempt >= 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 + (attempt % 5) * 5));
+      await sleep(10 + (attempt % 5) * 5);
     }
   }
 }

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 import { withShortLock } from './lock.js';
 
 /**
@@ -7,14 +8,23 @@ import { withShortLock } from './lock.js';
  * written by `backups create` and the agent, exposed as `borgops_notify_failures_total`. Names
  * and counts only, never a URL.
  */
-export interface NotifyFailures {
-  version: 1;
-  failures: Record<string, { count: number; lastAt: string; lastEvent: string; lastError: string }>;
-}
+export const NotifyFailures = versioned({
+  failures: z
+    .record(
+      z.string(),
+      z.object({ count: z.number(), lastAt: z.string(), lastEvent: z.string(), lastError: z.string() }),
+    )
+    .default({}),
+});
+export type NotifyFailures = z.infer<typeof NotifyFailures>;
+
+const notifyFailuresFile: StateFile<NotifyFailures> = {
+  what: 'notification failure count',
+  schema: NotifyFailures,
+};
 
 export async function readNotifyFailures(path: string): Promise<NotifyFailures> {
-  const file = await readJsonFile<Partial<NotifyFailures>>(path, {});
-  return { version: 1, failures: file.failures ?? {} };
+  return (await readStateFile(path, notifyFailuresFile)) ?? { version: 1, failures: {} };
 }
 
 /**

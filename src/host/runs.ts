@@ -1,54 +1,58 @@
+import { z } from 'zod';
 import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
-
-/** The record of backup runs per destination (written by `backups create`, read by plan, status, watch). */
-export interface DestinationRun {
-  lastAttempt?: string;
-  lastSuccess?: string;
-  archive?: string;
-  durationSeconds?: number;
-  /** Set when the last attempt failed; cleared by a success. */
-  error?: string;
-  /** The failure class when borg said why (e.g. `missing`: the repository is gone, plan re-observes it). */
-  failure?: string;
-  archives?: number;
-  warnings?: string[];
-  /** The last `borgops check` of this destination. */
-  check?: VerificationRecord;
-  /** The last `borgops drill` of this destination. */
-  drill?: VerificationRecord;
-}
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
 /** The record of one kind of verification of a destination (`borgops check`, `borgops drill`). */
-export interface VerificationRecord {
-  lastAttempt: string;
-  lastSuccess?: string;
+export const VerificationRecord = z.object({
+  lastAttempt: z.string(),
+  lastSuccess: z.string().optional(),
   /** Whether the last attempt passed. */
-  ok: boolean;
-  durationSeconds: number;
+  ok: z.boolean(),
+  durationSeconds: z.number(),
   /** The archive a drill restored. */
-  archive?: string;
+  archive: z.string().optional(),
   /** Regular files and their bytes a drill verified (size and sha256) in the last attempt. */
-  files?: number;
-  bytes?: number;
+  files: z.number().optional(),
+  bytes: z.number().optional(),
   /** A check that read every chunk (`--verify-data`). */
-  verifyData?: boolean;
+  verifyData: z.boolean().optional(),
   /** When a `--verify-data` check last passed. */
-  lastVerifyDataSuccess?: string;
+  lastVerifyDataSuccess: z.string().optional(),
   /** Why the last attempt failed: a class (`corrupt`, `stale`, `mismatch`, `verify-script`, `space`, borg's …) and a message. */
-  failure?: string;
-  error?: string;
-}
+  failure: z.string().optional(),
+  error: z.string().optional(),
+});
+export type VerificationRecord = z.infer<typeof VerificationRecord>;
 
-export interface Runs {
-  version: 1;
-  destinations: Record<string, DestinationRun>;
-}
+/** The record of backup runs per destination (written by `backups create`, read by plan, status, watch). */
+export const DestinationRun = z.object({
+  lastAttempt: z.string().optional(),
+  lastSuccess: z.string().optional(),
+  archive: z.string().optional(),
+  durationSeconds: z.number().optional(),
+  /** Set when the last attempt failed; cleared by a success. */
+  error: z.string().optional(),
+  /** The failure class when borg said why (e.g. `missing`: the repository is gone, plan re-observes it). */
+  failure: z.string().optional(),
+  archives: z.number().optional(),
+  warnings: z.array(z.string()).optional(),
+  /** The last `borgops check` of this destination. */
+  check: VerificationRecord.optional(),
+  /** The last `borgops drill` of this destination. */
+  drill: VerificationRecord.optional(),
+});
+export type DestinationRun = z.infer<typeof DestinationRun>;
+
+export const Runs = versioned({
+  destinations: z.record(z.string(), DestinationRun).default({}),
+});
+export type Runs = z.infer<typeof Runs>;
+
+const runsFile: StateFile<Runs> = { what: 'run record', schema: Runs };
 
 export async function readRuns(path: string): Promise<Runs> {
-  const runs = await readJsonFile<Runs>(path, { version: 1, destinations: {} });
-  return { version: 1, destinations: runs.destinations ?? {} };
+  return (await readStateFile(path, runsFile)) ?? { version: 1, destinations: {} };
 }
 
 export async function writeRuns(path: string, runs: Runs): Promise<void> {

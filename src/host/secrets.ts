@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, link, mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Borg, BorgTarget } from '../borg/types.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 import { ownFileExists, readOwnFile } from './nofollow.js';
 
 export function passphrasePath(secretsDir: string, destination: string): string {
@@ -14,11 +15,9 @@ export function exportedKeyPath(secretsDir: string, destination: string): string
   return join(secretsDir, `${destination}.key`);
 }
 
+/** Only ENOENT is "absent": a secrets directory this user cannot read is an error, not a missing secret. */
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return (await orAbsent(stat(path), 'inspect', path)) !== undefined;
 }
 
 export interface ObservedSecret {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { BorgopsError } from '../errors.js';
 import { writeJsonAtomic } from './atomic.js';
-import { readJsonFile } from './json-file.js';
+import { readStateFile, type StateFile, versioned } from './json-file.js';
 
 /** One observation of a served repository's size, kept to tell growth and shrinks between observations. */
 export const ServedSample = z.object({
@@ -20,22 +19,15 @@ export const ServedRecord = z.object({
 export type ServedRecord = z.infer<typeof ServedRecord>;
 
 /** `<state-dir>/served.json`: per served repository path, its last two distinct observations. */
-export const ServedHistory = z.object({
-  version: z.literal(1),
+export const ServedHistory = versioned({
   repositories: z.record(z.string(), ServedRecord),
 });
 export type ServedHistory = z.infer<typeof ServedHistory>;
 
+const historyFile: StateFile<ServedHistory> = { what: 'served-repository history', schema: ServedHistory };
+
 export async function readServedHistory(path: string): Promise<ServedHistory> {
-  const raw = await readJsonFile<unknown>(path, { version: 1, repositories: {} });
-  const parsed = ServedHistory.safeParse(raw);
-  if (!parsed.success) {
-    throw new BorgopsError(
-      'E_HOST',
-      `${path} is not a borgops served-repository history (version 1); move it away`,
-    );
-  }
-  return parsed.data;
+  return (await readStateFile(path, historyFile)) ?? { version: 1, repositories: {} };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { chmod, type FileHandle, lstat, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, parse } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { orAbsent } from './fs-error.js';
 import {
   inside,
   type Owner,
@@ -26,7 +27,7 @@ export interface ObservedServed {
 }
 
 export async function observeServed(path: string): Promise<ObservedServed> {
-  const info = await lstat(path).catch(() => undefined);
+  const info = await orAbsent(lstat(path), 'stat', path);
   return { exists: info !== undefined, isDirectory: info?.isDirectory() ?? false };
 }
 

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { BorgopsError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { orAbsent } from './fs-error.js';
 
 export interface ObservedSshKey {
   exists: boolean;
@@ -11,13 +12,13 @@ export interface ObservedSshKey {
 
 export async function observeSshKey(path: string): Promise<ObservedSshKey> {
   const [privateKey, publicKey] = await Promise.all([
-    readFile(path).then(
-      () => true,
-      () => false,
-    ),
-    readFile(`${path}.pub`, 'utf8').catch(() => undefined),
+    orAbsent(readFile(path), 'read', path),
+    orAbsent(readFile(`${path}.pub`, 'utf8'), 'read', `${path}.pub`),
   ]);
-  return { exists: privateKey, ...(publicKey === undefined ? {} : { publicKey: publicKey.trim() }) };
+  return {
+    exists: privateKey !== undefined,
+    ...(publicKey === undefined ? {} : { publicKey: publicKey.trim() }),
+  };
 }
 
 async function keygen(args: string[], what: string): Promise<string> {

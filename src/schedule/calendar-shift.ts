@@ -1,3 +1,4 @@
+import { formatDuration } from '../util/duration.js';
 import { formatCalendar } from './calendar-format.js';
 import { parseCalendar } from './calendar-parse.js';
 import type { CalendarComponent, CalendarField, CalendarSpec } from './calendar-spec.js';
@@ -230,7 +231,7 @@ function computeShift(startAt: readonly string[], seconds: number): CalendarShif
     if (typeof shifted === 'string') {
       return {
         ok: false,
-        message: `${JSON.stringify(expression)} moved by a stagger of ${formatSeconds(seconds)} crosses midnight onto days that systemd's calendar syntax cannot name (${shifted})`,
+        message: `${JSON.stringify(expression)} moved by a stagger of ${formatDuration(seconds)} crosses midnight onto days that systemd's calendar syntax cannot name (${shifted})`,
         expression,
         reason: shifted,
       };
@@ -241,21 +242,4 @@ function computeShift(startAt: readonly string[], seconds: number): CalendarShif
     }
   }
   return { ok: true, expressions };
-}
-
-/** 1234 → "20m34s", 0 → "0s", 90061 → "1d1h1m1s". */
-export function formatSeconds(seconds: number): string {
-  const parts: string[] = [];
-  let rest = seconds;
-  for (const [unit, size] of [
-    ['d', DAY],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(`${count}${unit}`);
-  }
-  return parts.length === 0 ? '0s' : parts.join('');
 }

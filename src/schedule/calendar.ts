@@ -14,5 +14,5 @@ export {
 } from './calendar-list.js';
 export { nextElapse, nextElapses } from './calendar-next.js';
 export { type CalendarParse, parseCalendar } from './calendar-parse.js';
-export { type CalendarShift, formatSeconds, shiftCalendars } from './calendar-shift.js';
+export { type CalendarShift, shiftCalendars } from './calendar-shift.js';
 export type { CalendarComponent, CalendarField, CalendarSpec } from './calendar-spec.js';

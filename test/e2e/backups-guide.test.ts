@@ -156,9 +156,9 @@ describe('on a terminal', () => {
     await writeData('v4');
     const created = await onTerminal(['backups', 'create', 'jon', ...world.args], '');
     expect(created.exitCode).toBe(0);
-    // borg's progress (files, bytes, current path) redrawn on one line
+    // borg's progress (files, bytes, current path) redrawn in place, one line per destination
     expect(created.output).toContain('\r\u001b[Kstoragebox: borg create…');
-    expect(created.output).toMatch(/\[Kstoragebox: \d+ files?, \d+(\.\d)? [KMG]?i?B, …?[a-z/-]+/);
+    expect(created.output).toMatch(/\[[KJ]storagebox: \d+ files?, \d+(\.\d)? [KMG]?i?B, …?[a-z/-]+/);
     const name = (await borgops(['backups', 'list', 'jon', ...world.args])).stdout.split('\n').at(-2)!;
     await writeData('v5');
 

@@ -65,7 +65,7 @@ describe('a clan inventory and clan.core.state as clan prints them (built CLI)',
     expect(validate.stderr).toBe('');
     expect(validate.exitCode).toBe(0);
     expect(validate.stdout).toMatch(
-      /^info: ignored what borgops does not read: machines\.\*\.deploy, machines\.\*\.installedAt, meta\.domain, instances\.zerotier \(module "zerotier"\)\ndeclarations at [0-9a-f]{12} are valid: 0 error\(s\), 0 warning\(s\)\n$/,
+      /^info: ignored what borgops does not read: machines\.\*\.deploy, machines\.\*\.installedAt, meta\.domain, instances\.zerotier \(module "zerotier"\)\ndeclarations at [0-9a-f]{12} are valid: 0 errors, 0 warnings\n$/,
     );
     const json = JSON.parse((await borgops(['validate', '--source', repo.dir, '--json'])).stdout);
     expect(json).toMatchObject({ valid: true, problems: [] });

@@ -1,9 +1,9 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { borgops } from '../helpers/cli.js';
+import { borgops, cliPath } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
@@ -137,5 +137,59 @@ describe('help and shell completion', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'c.sh'), zsh.stdout.split('\n').slice(2).join('\n'));
     expect((await execa('bash', ['-n', join(dir, 'c.sh')])).exitCode).toBe(0);
+  });
+});
+
+describe('backups create shows each result as it happens', () => {
+  async function twoDestinations() {
+    const base = await tempDir('borgops-newcomer-');
+    const repos = join(base, 'repos');
+    await mkdir(repos);
+    const out = join(base, 'out.log');
+    const seen = join(base, 'seen.log');
+    const files = localConfig({ local: join(repos, 'local'), spare: join(repos, 'spare') });
+    const data = join(base, 'data');
+    await mkdir(data);
+    await writeFile(join(data, 'file.txt'), 'hello\n');
+    files['machines/jon/state.yaml'] = [
+      'state:',
+      '  app:',
+      `    folders: [${data}]`,
+      '    postBackupScript: |',
+      // what a reader of the job's output had seen when the post-backup script ran
+      `      cat ${out} > ${seen} 2>/dev/null || true`,
+      '',
+    ].join('\n');
+    const repo = await gitRepo(files);
+    const root = join(base, 'root');
+    const apply = await borgops([
+      'apply',
+      '--source',
+      repo.dir,
+      '--machine',
+      'jon',
+      '--root',
+      root,
+      '--scheduler',
+      'embedded',
+    ]);
+    expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0);
+    return { root, out, seen };
+  }
+
+  it('in a log (no terminal): each destination result is written before the post-backup script runs', async () => {
+    const { root, out, seen } = await twoDestinations();
+    const run = await execa('sh', ['-c', `node ${cliPath} backups create jon --root ${root} > ${out}`], {
+      reject: false,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const before = await readFile(seen, 'utf8');
+    expect(before).toMatch(/^✓ local: created jon-local-/m);
+    expect(before).toMatch(/^✓ spare: created jon-spare-/m);
+    expect(before).not.toContain('Backup complete');
+    const all = await readFile(out, 'utf8');
+    expect(all).toMatch(/✓ post-backup-app \(.*\)\nBackup complete: 2 of 2 destinations backed up in /);
+    // no progress drawing in a log
+    expect(all).not.toContain('\u001b[');
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { staggerOffset } from '../../src/desired/stagger.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { recordRun } from '../../src/host/schedulers/embedded.js';
-import { formatSeconds } from '../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { borgops } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
@@ -97,7 +97,7 @@ describe('borgops schedule list (built CLI)', () => {
       'backup',
       'embedded',
       '2099-01-01 00:00:00',
-      formatSeconds(offset),
+      formatDuration(offset),
       `2099-01-01 00:${slot}`,
       `2099-01-01 00:${slot} +00:00`,
       '2026-03-10 01:02:03 +00:00',

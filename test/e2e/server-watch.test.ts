@@ -173,7 +173,7 @@ describe.skipIf(skipWithoutSshd)(
 
       const text = await cli('nas', ['status']);
       expect(text.stdout).toMatch(
-        /served jon \(main, \/srv\/borg\/jon\): last write \d+s ago, transaction \d+, /,
+        /served jon \(main, \/srv\/borg\/jon\): last write \d+[sm] ago, transaction \d+, /,
       );
     });
 
@@ -200,7 +200,7 @@ describe.skipIf(skipWithoutSshd)(
       expect(report.served?.[0]).toMatchObject({ client: 'jon', stale: true, maxAgeSeconds: 3 });
       expect(report.conditions[0]).toMatchObject({ type: 'Ready', status: false, reason: 'ClientStale' });
       expect(report.conditions[0]?.message).toMatch(
-        /^served jon \(main\): last write \d+s ago \(maxAge 3s\)$/,
+        /^served jon \(main\): last write \d+[sm] ago \(maxAge 3s\)$/,
       );
 
       const agent = await startAgent(['--source', config, '--machine', 'nas', '--root', roots.nas!], { env });

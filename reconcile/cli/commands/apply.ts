@@ -49,6 +49,11 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
       borg,
       allow,
       ...(flags.plan === undefined ? {} : { planFile: flags.plan }),
+      // plan, then steps, then the result, as Terraform prints them
+      onPlan: (plan) => {
+        if (!options.json && plan.actions.length > 0)
+          io.out(renderPlanText(plan, { color: io.interactive, allowed: allow }));
+      },
       onAction: (action, index, total) => {
         if (!options.json) io.err(`[${index + 1}/${total}] ${action.id}: ${action.summary}\n`);
       },
@@ -61,7 +66,6 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
         borgProcesses: result.borgProcesses,
       });
     } else {
-      if (planned.plan.actions.length > 0) io.out(renderPlanText(planned.plan, { color: io.interactive }));
       for (const error of result.errors) io.out(`✗ ${error.message}\n`);
       io.out(
         planned.plan.actions.length === 0 && result.errors.length === 0

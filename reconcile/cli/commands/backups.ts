@@ -13,10 +13,17 @@ import { formatListing, listBackups } from '../../operations/backups-list.js';
 import { type RestorePreview, restoreBackup } from '../../operations/backups-restore.js';
 import type { FromGit } from '../../operations/declared-machine.js';
 import { checkProviderName, PROVIDER } from '../../operations/restore-target.js';
-import { progressLine, renderBackupRun, renderRestore } from '../../render/backups-text.js';
+import {
+  destinationLines,
+  hookLines,
+  progressLine,
+  renderBackupSummary,
+  renderRestore,
+} from '../../render/backups-text.js';
 import { commandContext } from '../context.js';
 import { durationFlag } from '../duration.js';
 import { type Io, printJson } from '../io.js';
+import { liveLines } from '../live.js';
 import { explicitMachine } from '../machine.js';
 import { globalOptions } from '../options.js';
 
@@ -154,10 +161,13 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
       refuseSourceOptions(command);
       if (flags.provider !== undefined) checkProviderName(machine, flags.provider);
       const { options, logger, borg } = commandContext(command);
-      const interrupt = interruptible(io, setExit, 'stopping borg, then running the post-backup scripts');
+      // on a terminal, one progress line per running step under the results; never with --json
       const live = io.interactive && !options.json;
-      const width = Math.max(40, process.stderr.columns ?? 80);
-      let lastDraw = 0;
+      // a pseudo-terminal may report 0 columns
+      const width = () => Math.max(40, process.stderr.columns || 80);
+      const lines = live ? liveLines(io, width) : undefined;
+      const shown = lines?.io ?? io;
+      const interrupt = interruptible(shown, setExit, 'stopping borg, then running the post-backup scripts');
       try {
         const run = await createBackups({
           paths: options.paths,
@@ -168,28 +178,35 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
           ...(flags.parallel === undefined ? {} : { parallel: parallelism(flags.parallel) }),
           lockTimeoutSeconds: lockTimeout(flags.lockTimeout),
           signal: interrupt.signal,
-          ...(live
-            ? {
-                onProgress: (destination, progress) => {
-                  if (Date.now() - lastDraw < 100) return;
-                  lastDraw = Date.now();
-                  io.err(`\r\u001b[K${progressLine(destination, progress, width)}`);
-                },
-              }
-            : {}),
+          ...(lines === undefined
+            ? {}
+            : {
+                onProgress: (destination, progress) =>
+                  lines.set(destination, progressLine(destination, progress, width())),
+              }),
           onEvent: (event) => {
-            if (live) io.err('\r\u001b[K');
-            // waiting is worth a line in a job's log too; the steps only redraw the terminal line
-            if (event.type === 'waiting') io.err(`borgops: waiting: ${event.message}\n`);
-            else if (live)
-              io.err(event.type === 'hook' ? `${event.name}…` : `${event.destination}: borg create…`);
+            // waiting is worth a line in a job's log too
+            if (event.type === 'waiting') shown.err(`borgops: waiting: ${event.message}\n`);
+            else if (event.type === 'hook') lines?.set('hook', `${event.name}…`);
+            else if (event.type === 'destination')
+              lines?.set(event.destination, `${event.destination}: borg create…`);
+            else if (options.json) return;
+            // each result when it happens (a journal, a crash), not all at the end
+            else if (event.type === 'hook-done') {
+              lines?.remove('hook');
+              shown.out(`${hookLines([event.hook]).join('\n')}\n`);
+            } else {
+              lines?.remove(event.result.destination);
+              shown.out(`${destinationLines(event.result).join('\n')}\n`);
+            }
           },
         });
-        if (live) io.err('\r\u001b[K');
+        lines?.clear();
         if (options.json) printJson(io, run);
-        else io.out(renderBackupRun(run));
+        else io.out(renderBackupSummary(run));
         setExit(interrupt.exitCode() ?? (runSucceeded(run) ? 0 : 1));
       } catch (error: unknown) {
+        lines?.clear();
         interrupt.rethrowUnlessInterrupted(error);
       } finally {
         interrupt.dispose();

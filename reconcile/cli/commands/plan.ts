@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { writeJsonAtomic } from '../../../src/host/atomic.js';
 import { makePlan } from '../../engine/converge.js';
 import type { Plan } from '../../engine/model.js';
+import { writeSavedPlan } from '../../engine/saved-plan.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConvergeOptions, commandContext, schedulerChoice } from '../context.js';
 import { type Io, printJson } from '../io.js';
@@ -28,7 +28,7 @@ export function registerPlan(program: Command, io: Io, setExit: (code: number) =
       logger,
       borg,
     });
-    if (flags.out !== undefined) await writeJsonAtomic(flags.out, planned.plan);
+    if (flags.out !== undefined) await writeSavedPlan(flags.out, planned.plan);
     if (options.json) printJson(io, planned.plan);
     else io.out(renderPlanText(planned.plan, { color: io.interactive }));
     if (flags.out !== undefined && !options.json)

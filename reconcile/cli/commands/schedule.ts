@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../../src/util/duration.js';
 import { localTime } from '../../../src/util/local-time.js';
 import { listSchedules, type ScheduleList } from '../../operations/schedule-list.js';
 import { type Io, printJson } from '../io.js';
@@ -17,7 +17,7 @@ export function formatScheduleList(list: ScheduleList): string {
       job.job,
       job.backend ?? '-',
       job.startAt.join(', '),
-      formatSeconds(job.staggerSeconds),
+      formatDuration(job.staggerSeconds),
       job.runsAt.join(', '),
       job.nextRun === null ? 'never' : `${localTime(job.nextRun)}${job.due ? ' (due now)' : ''}`,
       job.lastRun === null ? '-' : localTime(job.lastRun),

@@ -10,7 +10,7 @@ import {
   type Scheduler,
   sameJobFiles,
 } from '../../../src/host/schedulers/types.js';
-import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../../src/util/duration.js';
 import { article } from '../../../src/util/words.js';
 import { patches } from '../describe/patch.js';
 import { scheduleSettings } from '../describe/settings.js';
@@ -77,7 +77,8 @@ function installSummary(
   const destination = schedule.destination;
   const what = jobWord(schedule.job);
   if (!found) {
-    const stagger = schedule.staggerSeconds > 0 ? `, stagger +${formatSeconds(schedule.staggerSeconds)}` : '';
+    const stagger =
+      schedule.staggerSeconds > 0 ? `, stagger +${formatDuration(schedule.staggerSeconds)}` : '';
     return `install ${article(scheduler)} ${what} for ${destination} (${schedule.startAt.join(', ')}${stagger})`;
   }
   const reason = found.reason ?? 'inactive';

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { writeJsonAtomic } from '../atomic.js';
-import { readJsonFile } from '../json-file.js';
+import { readStateFile, type StateFile, versioned } from '../json-file.js';
 import { withShortLock } from '../lock.js';
 import { staggeredCalendar } from './calendar.js';
 import { type JobFile, keyOf, type ObservedJob, type ScheduledJob, type Scheduler } from './types.js';
@@ -9,22 +10,29 @@ import { type JobFile, keyOf, type ObservedJob, type ScheduledJob, type Schedule
  * the agent runs on; `installedAt` and `lastRun` are the agent's history, not the declarations',
  * so plans never diff them and updates keep them.
  */
-export interface EmbeddedJob extends ScheduledJob {
-  runsAt: string[];
+export const EmbeddedJob = z.object({
+  machine: z.string(),
+  destination: z.string(),
+  /** A check or drill next to the backup job (absent: the backup). */
+  kind: z.enum(['check', 'verify-data', 'drill']).optional(),
+  startAt: z.array(z.string()),
+  staggerSeconds: z.number(),
+  command: z.array(z.string()),
+  runsAt: z.array(z.string()),
   /** When the job was first installed: its schedule's base until it has run (a timer's activation time). */
-  installedAt?: string;
+  installedAt: z.string().optional(),
   /** When the job last started (systemd's last trigger of a Persistent= timer). */
-  lastRun?: string;
-}
+  lastRun: z.string().optional(),
+}) satisfies z.ZodType<ScheduledJob>;
+export type EmbeddedJob = z.infer<typeof EmbeddedJob>;
 
-export interface ScheduleTable {
-  version: 1;
-  jobs: Record<string, EmbeddedJob>;
-}
+export const ScheduleTable = versioned({ jobs: z.record(z.string(), EmbeddedJob).default({}) });
+export type ScheduleTable = z.infer<typeof ScheduleTable>;
+
+const tableFile: StateFile<ScheduleTable> = { what: 'schedule table', schema: ScheduleTable };
 
 export async function readScheduleTable(path: string): Promise<ScheduleTable> {
-  const table = await readJsonFile<ScheduleTable>(path, { version: 1, jobs: {} });
-  return { version: 1, jobs: table.jobs ?? {} };
+  return (await readStateFile(path, tableFile)) ?? { version: 1, jobs: {} };
 }
 
 function declared(job: ScheduledJob): Omit<EmbeddedJob, 'installedAt' | 'lastRun'> {

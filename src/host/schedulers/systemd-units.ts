@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { jobLabel, parseJobKey } from '../../desired/jobs.js';
 import { BorgopsError } from '../../errors.js';
-import { formatSeconds } from '../../schedule/calendar-shift.js';
+import { formatDuration } from '../../util/duration.js';
 import { staggeredCalendar } from './calendar.js';
 import { keyOf, type ScheduledJob } from './types.js';
 
@@ -112,7 +112,7 @@ export function renderTimer(job: ScheduledJob): string {
   const stagger =
     job.staggerSeconds === 0
       ? `# startAt ${declared}, no stagger`
-      : `# startAt ${declared} + this host's stagger of ${formatSeconds(job.staggerSeconds)} (${job.staggerSeconds}s)`;
+      : `# startAt ${declared} + this host's stagger of ${formatDuration(job.staggerSeconds)} (${job.staggerSeconds}s)`;
   return [
     header(job),
     '[Unit]',

@@ -12,7 +12,7 @@ import { readLedger } from '../../../src/host/ledger.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { readScheduleTable } from '../../../src/host/schedulers/embedded.js';
 import { silentLogger } from '../../../src/log.js';
-import { formatSeconds } from '../../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../../src/util/duration.js';
 import { localConfig } from '../../helpers/fleet.js';
 import { gitRepo, type TestRepo } from '../../helpers/git.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -228,7 +228,7 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
 
     const toSystemd = await w.plan('systemd');
     expect(toSystemd.actions.map((a) => `${a.op} ${a.id}: ${a.summary}`)).toEqual([
-      `schedule.install schedule/local: install a systemd job for local (*-*-* 01:00:00, stagger +${formatSeconds(staggerOffset('jon', 'local', 3600))})`,
+      `schedule.install schedule/local: install a systemd job for local (*-*-* 01:00:00, stagger +${formatDuration(staggerOffset('jon', 'local', 3600))})`,
       'schedule.remove schedule/local@embedded: remove the embedded job of local (the scheduler is now systemd)',
     ]);
     await w.apply('systemd');
@@ -352,14 +352,16 @@ describe('schedules end to end under a temporary root (real git, real borg, syst
         install?.op === 'schedule.install' ? install.diffs.find((d) => d.path.endsWith('.timer')) : undefined;
       const offset = staggerOffset(machine, 'local', 3600);
       expect(timer?.after).toContain(
-        `+ this host's stagger of ${formatSeconds(offset)} (${offset}s)\nOnCalendar=${slot(machine)}\n`,
+        `+ this host's stagger of ${formatDuration(offset)} (${offset}s)\nOnCalendar=${slot(machine)}\n`,
       );
       timers[machine] = [...(timers[machine] ?? []), timer?.after ?? ''];
       // the drill next to it has the same stagger (a fleet's drills do not all start at once)
       const drill = planned.actions.find((a) => a.id === 'schedule/drill:local');
       const drillTimer =
         drill?.op === 'schedule.install' ? drill.diffs.find((d) => d.path.endsWith('.timer')) : undefined;
-      expect(drillTimer?.after).toContain(`+ this host's stagger of ${formatSeconds(offset)} (${offset}s)\n`);
+      expect(drillTimer?.after).toContain(
+        `+ this host's stagger of ${formatDuration(offset)} (${offset}s)\n`,
+      );
     }
     expect(timers.jon).toHaveLength(2);
     expect(timers.jon![0]).toBe(timers.jon![1]);

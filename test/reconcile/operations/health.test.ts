@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startClocks } from '../../../reconcile/engine/apply.js';
-import { healthReport } from '../../../reconcile/operations/health.js';
+import { healthReport, maxAgeOf } from '../../../reconcile/operations/health.js';
 import { renderMetrics } from '../../../reconcile/render/metrics.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
 import type { DestinationRun, Runs } from '../../../src/host/runs.js';
+import type { MachineStatus } from '../../../src/host/status.js';
 
 const destination = {
   name: 'local',
@@ -174,5 +175,152 @@ describe('verification in health: CheckFailed, DrillFailed, VerificationOverdue'
     });
     expect(off.destinations[0]?.check).toBeUndefined();
     expect(off.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
+  });
+});
+
+const at = new Date('2026-03-10T12:00:00Z');
+const hoursAgo = (hours: number) => new Date(at.getTime() - hours * 3_600_000).toISOString();
+
+function destinationOf(overrides: Partial<DesiredDestination> = {}): DesiredDestination {
+  return {
+    name: 'local',
+    instance: 'default',
+    repo: '/srv/borg/jon',
+    remote: false,
+    knownHosts: [],
+    encryption: { mode: 'repokey' },
+    compression: 'lz4',
+    exclude: [],
+    keep: { daily: 7 },
+    archivePrefix: 'jon-local-',
+    lockWait: 10,
+    startAt: ['daily'],
+    staggerSeconds: 0,
+    verify: { check: false, verifyData: false, drill: false },
+    ...overrides,
+  };
+}
+
+const applied: MachineStatus = {
+  version: 1,
+  machine: 'jon',
+  appliedCommit: 'c'.repeat(40),
+  appliedAt: hoursAgo(100),
+  lastAttempt: {
+    at: hoursAgo(1),
+    commit: 'c'.repeat(40),
+    result: 'applied',
+    actions: 0,
+    errors: [],
+    durationMs: 5,
+  },
+};
+const fresh: Runs = {
+  version: 1,
+  destinations: { local: { lastSuccess: hoursAgo(2), archive: 'jon-local-1', archives: 4 } },
+};
+
+function report(status: MachineStatus, runs: Runs, destinations = [destinationOf()]) {
+  return healthReport({
+    machine: 'jon',
+    status,
+    runs,
+    destinations,
+    now: at,
+    firstApplied: { offsite: hoursAgo(5) },
+  });
+}
+
+describe('machine health', () => {
+  it('is not ready before anything was applied', () => {
+    const health = report({ version: 1 }, { version: 1, destinations: {} });
+    expect(health.conditions).toEqual([
+      {
+        type: 'Ready',
+        status: false,
+        reason: 'NeverApplied',
+        message: 'no declarations have been applied on this machine',
+      },
+      { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' },
+    ]);
+  });
+
+  it('is ready when applied and every destination backed up within its max age', () => {
+    const health = report(applied, fresh);
+    expect(health.conditions[0]).toEqual({
+      type: 'Ready',
+      status: true,
+      reason: 'Fresh',
+      message: `applied ${'c'.repeat(12)}; every destination is fresh`,
+    });
+    expect(health.destinations).toEqual([
+      {
+        name: 'local',
+        repo: '/srv/borg/jon',
+        lastSuccess: hoursAgo(2),
+        lastArchive: 'jon-local-1',
+        archives: 4,
+        maxAgeSeconds: 2 * 86_400,
+        stale: false,
+      },
+    ]);
+  });
+
+  it('says which destinations are stale, and since when', () => {
+    const old: Runs = { version: 1, destinations: { local: { lastSuccess: hoursAgo(72) } } };
+    const health = report(applied, old, [
+      destinationOf(),
+      destinationOf({ name: 'offsite', maxAgeSeconds: 7200 }),
+    ]);
+    expect(health.conditions[0]).toMatchObject({
+      status: false,
+      reason: 'BackupStale',
+      message: 'local: last success 3d ago (maxAge 2d); offsite: never backed up (maxAge 2h)',
+    });
+    expect(health.destinations.map((d) => d.stale)).toEqual([true, true]);
+  });
+
+  it('is stalled by a commit that could not be applied, naming it and why', () => {
+    const health = report(
+      {
+        ...applied,
+        failedCommit: {
+          commit: 'b'.repeat(40),
+          reason: 'InvalidDeclarations',
+          message: 'invalid declarations: x',
+        },
+      },
+      fresh,
+    );
+    const stalled = {
+      status: true,
+      reason: 'InvalidDeclarations',
+      message: `commit ${'b'.repeat(12)}: invalid declarations: x`,
+    };
+    expect(health.conditions).toEqual([
+      { type: 'Ready', ...stalled, status: false },
+      { type: 'Stalled', ...stalled },
+    ]);
+    expect(health.failedCommit?.commit).toBe('b'.repeat(40));
+  });
+
+  it.each([
+    ['partial', 'PartiallyApplied'],
+    ['failed', 'ReconcileFailed'],
+    ['refused', 'RefusedByGuard'],
+    ['unverified', 'UnverifiedCommit'],
+  ] as const)('is stalled by a %s last attempt (%s)', (result, reason) => {
+    const lastAttempt = { at: hoursAgo(1), result, actions: 1, errors: ['boom'], durationMs: 1 };
+    const health = report({ ...applied, lastAttempt }, fresh);
+    expect(health.conditions[1]).toEqual({ type: 'Stalled', status: true, reason, message: 'boom' });
+    expect(health.conditions[0]).toMatchObject({ status: false, reason });
+  });
+});
+
+describe('maxAgeOf', () => {
+  it('is the declared max age, else twice the schedule interval plus the stagger', () => {
+    expect(maxAgeOf(destinationOf({ maxAgeSeconds: 60 }), at)).toBe(60);
+    expect(maxAgeOf(destinationOf({ startAt: ['hourly'], staggerSeconds: 30 }), at)).toBe(7230);
+    expect(maxAgeOf(destinationOf({ startAt: ['not a calendar'] }), at)).toBeUndefined();
   });
 });

@@ -1,10 +1,22 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compile, compileInputs } from '../../../src/desired/compile.js';
 import { declarationsOf } from '../../helpers/declarations.js';
 
-const pub = (name: string) =>
-  `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ${name}@example\n`;
+/** A well-formed ed25519 public key line of its own per name: validation refuses two machines sharing one. */
+const pub = (name: string) => {
+  const type = Buffer.from('ssh-ed25519');
+  const key = createHash('sha256').update(name).digest();
+  const blob = Buffer.concat([u32(type.length), type, u32(key.length), key]);
+  return `ssh-ed25519 ${blob.toString('base64')} ${name}@example\n`;
+};
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
 
 function fleet(change: string): Record<string, unknown> {
   const client: Record<string, unknown> = {

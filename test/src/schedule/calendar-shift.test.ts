@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextElapsesOfAny, parseCalendars } from '../../../src/schedule/calendar.js';
-import { formatSeconds, shiftCalendars } from '../../../src/schedule/calendar-shift.js';
+import { shiftCalendars } from '../../../src/schedule/calendar-shift.js';
+import { formatDuration } from '../../../src/util/duration.js';
 import { hasSystemdAnalyze, SKIP_REASON, systemdCalendar } from './systemd-analyze.js';
 
 /*
@@ -95,7 +96,13 @@ describe('shiftCalendars (pure)', () => {
   });
 
   it('formats durations', () => {
-    expect([0, 1, 1234, 3600, 90_061].map(formatSeconds)).toEqual(['0s', '1s', '20m34s', '1h', '1d1h1m1s']);
+    expect([0, 1, 1234, 3600, 90_061].map((seconds) => formatDuration(seconds))).toEqual([
+      '0s',
+      '1s',
+      '20m34s',
+      '1h',
+      '1d1h1m1s',
+    ]);
   });
 });
 
