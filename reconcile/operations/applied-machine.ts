@@ -2,7 +2,7 @@ import type { Declarations } from '../../src/config/model.js';
 import { formatProblem } from '../../src/config/problem.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredDestination, DesiredMachine } from '../../src/desired/types.js';
-import { BorgopsError } from '../../src/errors.js';
+import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { loadApplied } from '../../src/host/applied.js';
 import { readLedger } from '../../src/host/ledger.js';
 import type { HostPaths } from '../../src/host/paths.js';
@@ -60,10 +60,13 @@ async function ledgerMachine(paths: HostPaths, machine: string | undefined): Pro
     return (await readLedger(paths.ledger)).machine;
   } catch (error: unknown) {
     if (machine === undefined) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BorgopsError('E_USAGE', `name the machine (the ledger cannot be read: ${reason})`, {
-        cause: error,
-      });
+      throw new BorgopsError(
+        'E_USAGE',
+        `name the machine (the ledger cannot be read: ${errorMessage(error)})`,
+        {
+          cause: error,
+        },
+      );
     }
     return undefined;
   }

@@ -130,7 +130,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
       expect(list.stdout).toContain('spare');
       const unnamed = await cli('backups', 'list');
       expect(unnamed.stderr).toBe(
-        `borgops: name the machine (the ledger cannot be read: ${world.paths.ledger} is not valid JSON; move it away to start over)\n`,
+        `borgops: name the machine (the ledger cannot be read: ${world.paths.ledger} is not a borgops ledger (not valid JSON); move it away to start over)\n`,
       );
       expect(unnamed.exitCode).toBe(1);
     } finally {
