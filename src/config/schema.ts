@@ -185,7 +185,7 @@ export const Keep = z
     error: 'has both 13weekly and 3monthly: they are two ways to count quarters, borg takes one; keep one',
     path: ['3monthly'],
   })
-  .meta({ minProperties: 1 })
+  .meta({ minProperties: 1, not: { required: ['13weekly', '3monthly'] } })
   .describe('borg prune rules (default: within 1d, daily 7, weekly 4, as clan).');
 export type Keep = z.infer<typeof Keep>;
 
