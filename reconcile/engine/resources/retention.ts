@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { resourceId } from '../../../src/desired/ids.js';
+import { readRuns, updateRun } from '../../../src/host/runs.js';
 import { borgTarget } from '../../../src/host/targets.js';
 import { keepSettings, keepText, keepTightened } from '../describe/settings.js';
 import { pruneRefusal } from '../guards.js';
@@ -57,6 +58,13 @@ export const retention: KindModule<RetentionAction, object, ResourceOf<'retentio
       destination.archivePrefix,
     );
     await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
+    // status shows the count the last backup recorded: after this prune it is the kept count
+    const runs = await readRuns(context.paths.runs);
+    if (runs.destinations[destination.name]?.archives !== undefined)
+      await updateRun(context.paths.runs, destination.name, (previous) => ({
+        ...previous,
+        archives: action.kept,
+      }));
   },
 
   settle(resource, input) {

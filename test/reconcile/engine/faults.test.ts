@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../../reconcile/engine/converge.js';
+import { readRuns, updateRun } from '../../../src/host/runs.js';
 import {
   archiveNames,
   convergeWorld,
@@ -42,8 +43,18 @@ describe('apply with real borg: retention, guards and faults', () => {
     await expect(w.apply()).rejects.toThrow(/refused by 1 safety guard; nothing was changed/);
     expect(await archiveNames(w, 'local')).toHaveLength(9);
 
+    // the count the last backup recorded (status shows it): after the prune it is the count after
+    await updateRun(w.paths.runs, 'local', (previous) => ({
+      ...previous,
+      lastSuccess: '2026-03-06T01:00:00Z',
+      archives: 6,
+    }));
     const applied = await w.apply(['large-prune']);
     expect(applied.result.errors).toEqual([]);
+    expect((await readRuns(w.paths.runs)).destinations.local).toEqual({
+      lastSuccess: '2026-03-06T01:00:00Z',
+      archives: 2,
+    });
     expect((await archiveNames(w, 'local')).sort()).toEqual([
       'jon-local-2026-02-01T01:00:00.failed',
       'jon-local-2026-03-05T01:00:00',
