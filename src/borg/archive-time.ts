@@ -131,11 +131,28 @@ export function listedInstantsMicros(times: ArchiveTimes): Float64Array {
   return instants;
 }
 
-export type PeriodRule = 'secondly' | 'minutely' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
+export type PeriodRule =
+  | 'secondly'
+  | 'minutely'
+  | 'hourly'
+  | 'daily'
+  | 'weekly'
+  | 'monthly'
+  | 'quarterly_13weekly'
+  | 'quarterly_3monthly'
+  | 'yearly';
+
+/** The ISO year and week (1–53) of a day since the epoch: the week's Thursday decides the year. */
+function isoWeek(day: number): { year: number; week: number } {
+  const weekday = (((day + 3) % 7) + 7) % 7; // Monday 0; 1970-01-01 was a Thursday
+  const thursday = day - weekday + 3;
+  const year = new Date(thursday * MS_PER_DAY).getUTCFullYear();
+  return { year, week: Math.floor((thursday - daysFromCivil(year, 1, 1)) / 7) + 1 };
+}
 
 /**
  * One number per strftime period of borg's PRUNING_PATTERNS: equal numbers ⇔ equal strings.
- * An ISO week (`%G-%V`) is identified by its Monday.
+ * An ISO week (`%G-%V`) is identified by its Monday; the quarters (borg 1.4) by year × 4 + quarter.
  */
 export function periodKey(times: ArchiveTimes, index: number, rule: PeriodRule): number {
   const wall = times.wall[index] ?? 0;
@@ -156,6 +173,14 @@ export function periodKey(times: ArchiveTimes, index: number, rule: PeriodRule):
     }
     case 'monthly':
       return (times.year[index] ?? 0) * 12 + (times.month[index] ?? 1) - 1;
+    case 'quarterly_13weekly': {
+      // borg 1.4: ISO weeks 1–13, 14–26, 27–39 and 40 onward (52 or 53) of the ISO year
+      const { year, week } = isoWeek(Math.floor(wall / MS_PER_DAY));
+      return year * 4 + Math.min(Math.floor((week - 1) / 13), 3);
+    }
+    case 'quarterly_3monthly':
+      // borg 1.4: January–March, April–June, July–September, October–December
+      return (times.year[index] ?? 0) * 4 + Math.floor(((times.month[index] ?? 1) - 1) / 3);
     case 'yearly':
       return times.year[index] ?? 0;
   }

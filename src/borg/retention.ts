@@ -3,7 +3,7 @@ import { BorgopsError } from '../errors.js';
 import { listedInstantsMicros, type PeriodRule, parseArchiveTimes, periodKey } from './archive-time.js';
 
 /*
- * borg 1.2.4's prune rules in plain TypeScript (archiver.py do_prune, helpers/misc.py
+ * borg 1.2.4's prune rules, and borg 1.4's quarterly ones (13weekly, 3monthly), in plain TypeScript (archiver.py do_prune, helpers/misc.py
  * prune_within / prune_split), so a plan can show and delete exactly what `borg prune` would
  * keep, without a borg process and only among this machine's own archives.
  */
@@ -11,7 +11,11 @@ import { listedInstantsMicros, type PeriodRule, parseArchiveTimes, periodKey } f
 export type { PeriodRule } from './archive-time.js';
 export type RetentionRule = 'within' | PeriodRule;
 
-/** The order borg applies rules in: within first, then PRUNING_PATTERNS' order. `last` is `secondly`. */
+/**
+ * The order borg applies rules in: within first, then PRUNING_PATTERNS' order. `last` is
+ * `secondly`; borg 1.4's `13weekly` and `3monthly` are `quarterly_13weekly` and `quarterly_3monthly`
+ * (the names borg prints in `prune --list`).
+ */
 export const PERIOD_RULES = [
   'secondly',
   'minutely',
@@ -19,6 +23,8 @@ export const PERIOD_RULES = [
   'daily',
   'weekly',
   'monthly',
+  'quarterly_13weekly',
+  'quarterly_3monthly',
   'yearly',
 ] as const satisfies readonly PeriodRule[];
 
@@ -66,12 +72,20 @@ export function withinHours(within: string): number {
   return Number(match[1]) * HOURS_PER_UNIT[unit];
 }
 
+/** The keep key of a borg rule: `last` for `secondly`, `13weekly` for `quarterly_13weekly`. */
+export function keepKey(rule: PeriodRule): Exclude<keyof Keep, 'within'> {
+  if (rule === 'secondly') return 'last';
+  if (rule === 'quarterly_13weekly') return '13weekly';
+  if (rule === 'quarterly_3monthly') return '3monthly';
+  return rule;
+}
+
 function countOf(keep: Keep, rule: PeriodRule): number | undefined {
-  const value = rule === 'secondly' ? keep.last : keep[rule];
+  const value = keep[keepKey(rule)];
   if (value === undefined) return undefined;
   // borg takes any negative count as "every period"; the schema allows -1 only
   if (!Number.isInteger(value)) {
-    throw new BorgopsError('E_CONFIG', `keep.${rule === 'secondly' ? 'last' : rule}: must be a whole number`);
+    throw new BorgopsError('E_CONFIG', `keep.${keepKey(rule)}: must be a whole number`);
   }
   return value;
 }

@@ -137,6 +137,8 @@ export const KEEP_RULES = [
   'daily',
   'weekly',
   'monthly',
+  '13weekly',
+  '3monthly',
   'yearly',
 ] as const;
 
@@ -166,13 +168,24 @@ export const Keep = z
     daily: KeepCount.optional(),
     weekly: KeepCount.optional(),
     monthly: KeepCount.optional(),
+    '13weekly': KeepCount.optional().describe(
+      "borg 1.4's --keep-13weekly: quarters of 13 ISO weeks (weeks 1–13, 14–26, 27–39, 40–53 of the ISO year).",
+    ),
+    '3monthly': KeepCount.optional().describe(
+      "borg 1.4's --keep-3monthly: calendar quarters (January–March, April–June, July–September, October–December).",
+    ),
     yearly: KeepCount.optional(),
   })
   // borg refuses to prune without a rule; an empty set must never mean "prune everything"
   .refine((keep) => KEEP_RULES.some((rule) => keep[rule] !== undefined), {
     error: `at least one retention rule is needed (${KEEP_RULES.join(', ')})`,
   })
-  .meta({ minProperties: 1 })
+  // borg 1.4 takes --keep-13weekly and --keep-3monthly as alternatives (a mutually exclusive group)
+  .refine((keep) => keep['13weekly'] === undefined || keep['3monthly'] === undefined, {
+    error: 'has both 13weekly and 3monthly: they are two ways to count quarters, borg takes one; keep one',
+    path: ['3monthly'],
+  })
+  .meta({ minProperties: 1, not: { required: ['13weekly', '3monthly'] } })
   .describe('borg prune rules (default: within 1d, daily 7, weekly 4, as clan).');
 export type Keep = z.infer<typeof Keep>;
 

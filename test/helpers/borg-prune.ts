@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { planRetention, ruleLabel } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
 import type { Keep } from '../../src/config/schema.js';
@@ -16,11 +17,31 @@ export function keepFlags(keep: Keep): string[] {
   if (keep.within !== undefined) flags.push('--keep-within', keep.within);
   // `=`: argparse would read a separate "-1" as an option
   if (keep.last !== undefined) flags.push(`--keep-last=${keep.last}`);
-  for (const rule of ['minutely', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const) {
+  for (const rule of [
+    'minutely',
+    'hourly',
+    'daily',
+    'weekly',
+    'monthly',
+    '13weekly',
+    '3monthly',
+    'yearly',
+  ] as const) {
     const count = keep[rule];
     if (count !== undefined) flags.push(`--keep-${rule}=${count}`);
   }
   return flags;
+}
+
+/**
+ * Whether the `borg` on PATH has borg 1.4's quarterly rules (--keep-13weekly, --keep-3monthly):
+ * they came after 1.4.0, and borg 1.2 has none, so a differential test uses them only then.
+ */
+export async function pruneHasQuarterly(): Promise<boolean> {
+  const help = await execa('borg', ['prune', '--help'], { reject: false });
+  return (
+    help.exitCode === 0 && help.stdout.includes('--keep-13weekly') && help.stdout.includes('--keep-3monthly')
+  );
 }
 
 const KEEPING = /^Keeping archive \(rule: (\S+) #(\d+)\):\s+(\S+)\s/;

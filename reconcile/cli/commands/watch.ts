@@ -154,12 +154,29 @@ async function runAgent(agent: Agent): Promise<void> {
   }
 }
 
-/** Checks the flags, takes the agent lock and runs the agent until SIGTERM or SIGINT. */
-async function runWatch(flags: WatchFlags, command: Command, io: Io): Promise<void> {
-  const { options, logger, borg } = commandContext(command);
+/** The signature flags go together: a keyring without --verify-signatures would be silently ignored. */
+function checkSignatureFlags(flags: WatchFlags): void {
   if (flags.verifySignatures && flags.allowedSigners === undefined && flags.gpgHome === undefined) {
     throw new BorgopsError('E_USAGE', '--verify-signatures needs --allowed-signers FILE or --gpg-home DIR');
   }
+  if (flags.verifySignatures) return;
+  const alone =
+    flags.allowedSigners !== undefined
+      ? '--allowed-signers'
+      : flags.gpgHome !== undefined
+        ? '--gpg-home'
+        : undefined;
+  if (alone !== undefined)
+    throw new BorgopsError(
+      'E_USAGE',
+      `${alone} only applies with --verify-signatures; add --verify-signatures to apply only signed commits, or drop ${alone}`,
+    );
+}
+
+/** Checks the flags, takes the agent lock and runs the agent until SIGTERM or SIGINT. */
+async function runWatch(flags: WatchFlags, command: Command, io: Io): Promise<void> {
+  checkSignatureFlags(flags);
+  const { options, logger, borg } = commandContext(command);
   const webhookSecret =
     flags.webhookSecretFile === undefined ? undefined : await readSecretFile(flags.webhookSecretFile);
   // an empty HMAC key is a key everyone has

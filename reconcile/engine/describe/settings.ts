@@ -84,8 +84,19 @@ function seconds(value: number | undefined): string {
   return value === undefined ? NONE : `${value}s`;
 }
 
-/** borg's rule order: within, then last, minutely … yearly. */
-const KEEP_RULES = ['within', 'last', 'minutely', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+/** borg's rule order: within, then last, minutely … monthly, 13weekly, 3monthly, yearly. */
+const KEEP_RULES = [
+  'within',
+  'last',
+  'minutely',
+  'hourly',
+  'daily',
+  'weekly',
+  'monthly',
+  '13weekly',
+  '3monthly',
+  'yearly',
+] as const;
 
 /** `within 1d, daily 7, weekly 4`. */
 export function keepText(keep: Keep): string {

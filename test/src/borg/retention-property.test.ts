@@ -8,6 +8,7 @@ import {
   backdatedArchive,
   compareWithBorg,
   lastFallBack,
+  pruneHasQuarterly,
   useZone,
 } from '../../helpers/borg-prune.js';
 
@@ -71,7 +72,19 @@ const pool = fc.record({
   }),
 });
 
-const RULES = ['within', 'last', 'minutely', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+/** borg 1.4's quarterly rules join in only when the borg on PATH has them (borg ≥ 1.4.1, not 1.2). */
+const QUARTERLY = await pruneHasQuarterly();
+const RULES = [
+  'within',
+  'last',
+  'minutely',
+  'hourly',
+  'daily',
+  'weekly',
+  'monthly',
+  ...(QUARTERLY ? (['13weekly', '3monthly'] as const) : []),
+  'yearly',
+] as const;
 /** One to three rules with small counts, so that runs prune as well as keep. */
 const keep: fc.Arbitrary<Keep> = fc
   .tuple(
@@ -86,6 +99,8 @@ const keep: fc.Arbitrary<Keep> = fc
       if (rule === 'within') result.within = within;
       else result[rule] = counts[i] ?? 1;
     }
+    // borg takes one of the two quarterly rules (a mutually exclusive group)
+    if (result['13weekly'] !== undefined) delete result['3monthly'];
     return result;
   });
 

@@ -280,3 +280,122 @@ describe('planRetention (borg 1.2.4 prune semantics)', () => {
     );
   });
 });
+
+/*
+ * borg 1.4's quarterly rules, --keep-13weekly and --keep-3monthly (helpers/misc.py
+ * quarterly_13weekly_period_func / quarterly_3monthly_period_func), as `13weekly` and `3monthly`.
+ * The cases are borg 1.4's own (testsuite/archiver.py test_prune_quarterly, worked out by hand
+ * by its author): one archive per listed date, `--keep-<rule>=99`.
+ */
+describe("planRetention: borg 1.4's quarterly rules (borg's test_prune_quarterly)", () => {
+  // ISO week in the comment, and the ISO year where it differs from the date's.
+  const dates = [
+    '2020-12-06', // 49
+    '2021-01-03', // 2020-53
+    '2021-03-28', // 12
+    '2021-04-25', // 16
+    '2021-06-27', // 25
+    '2021-07-04', // 26
+    '2021-09-26', // 38
+    '2021-10-03', // 39
+    '2021-12-26', // 51
+    '2022-01-02', // 2021-52
+  ];
+  const quarterly = (keep: Keep) => {
+    const result = planRetention(
+      dates.map((date) => ({ name: `test-${date}`, start: `${date}T00:00:00.000000` })),
+      keep,
+      new Date('2030-01-01T00:00:00Z'),
+    );
+    return { kept: result.kept.map((k) => `${k.name} ${ruleLabel(k)}`), pruned: result.pruned };
+  };
+
+  it.each([
+    {
+      rule: '13weekly',
+      keep: { '13weekly': 99 },
+      kept: [
+        'test-2022-01-02 quarterly_13weekly #1',
+        'test-2021-10-03 quarterly_13weekly #2',
+        'test-2021-07-04 quarterly_13weekly #3',
+        'test-2021-03-28 quarterly_13weekly #4',
+        'test-2021-01-03 quarterly_13weekly #5',
+        // its quarter (2020 Q4, ISO weeks) is used up by 2021-01-03: kept as the oldest
+        'test-2020-12-06 quarterly_13weekly[oldest] #6',
+      ],
+    },
+    {
+      rule: '3monthly',
+      keep: { '3monthly': 99 },
+      kept: [
+        'test-2022-01-02 quarterly_3monthly #1',
+        'test-2021-12-26 quarterly_3monthly #2',
+        'test-2021-09-26 quarterly_3monthly #3',
+        'test-2021-06-27 quarterly_3monthly #4',
+        'test-2021-03-28 quarterly_3monthly #5',
+        'test-2020-12-06 quarterly_3monthly #6',
+      ],
+    },
+  ] satisfies { rule: string; keep: Keep; kept: string[] }[])(
+    '$rule keeps what borg 1.4 keeps',
+    ({ keep, kept }) => {
+      const result = quarterly(keep);
+      expect(result.kept).toEqual(kept);
+      const keptNames = new Set(kept.map((line) => line.split(' ')[0]));
+      expect(result.pruned).toEqual(
+        dates
+          .map((date) => `test-${date}`)
+          .filter((name) => !keptNames.has(name))
+          .reverse(),
+      );
+    },
+  );
+
+  it.each([
+    // ISO weeks 13 | 14, 26 | 27, 39 | 40 are quarter boundaries; week 53 belongs to the fourth quarter
+    { week: '13 | 14', older: '2021-04-04T23:59:59', newer: '2021-04-05T00:00:00', same: false },
+    { week: '26 | 27', older: '2021-07-04T12:00:00', newer: '2021-07-05T12:00:00', same: false },
+    { week: '39 | 40', older: '2021-10-03T12:00:00', newer: '2021-10-04T12:00:00', same: false },
+    { week: '12 | 13', older: '2021-03-28T12:00:00', newer: '2021-03-29T12:00:00', same: true },
+    { week: '2020-40 | 2020-53', older: '2020-09-28T12:00:00', newer: '2021-01-03T12:00:00', same: true },
+    { week: '2020-53 | 2021-01', older: '2021-01-03T23:59:59', newer: '2021-01-04T00:00:00', same: false },
+    // 2024-12-30 is in ISO week 2025-01: a new year's first quarter, not 2024's fourth
+    { week: '2024-52 | 2025-01', older: '2024-12-29T12:00:00', newer: '2024-12-30T12:00:00', same: false },
+  ])('13weekly: ISO weeks $week in one quarter: $same', ({ older, newer, same }) => {
+    expect(plan([older, newer], { '13weekly': 2 })).toEqual({
+      // in the newer one's quarter, the older archive is kept only as the oldest
+      kept: ['a1 quarterly_13weekly #1', `a0 quarterly_13weekly${same ? '[oldest]' : ''} #2`],
+      pruned: [],
+    });
+  });
+
+  it.each([
+    { older: '2021-03-31T23:59:59', newer: '2021-04-01T00:00:00', same: false },
+    { older: '2021-06-30T23:59:59', newer: '2021-07-01T00:00:00', same: false },
+    { older: '2021-09-30T23:59:59', newer: '2021-10-01T00:00:00', same: false },
+    { older: '2020-12-31T23:59:59', newer: '2021-01-01T00:00:00', same: false },
+    { older: '2021-01-01T00:00:00', newer: '2021-03-31T23:59:59', same: true },
+    { older: '2021-10-01T00:00:00', newer: '2021-12-31T23:59:59', same: true },
+  ])('3monthly: $older and $newer in one quarter: $same', ({ older, newer, same }) => {
+    const label = same ? 'quarterly_3monthly[oldest]' : 'quarterly_3monthly';
+    expect(plan([older, newer, '2022-06-01T00:00:00'], { '3monthly': 5 }).kept).toEqual([
+      'a2 quarterly_3monthly #1',
+      'a1 quarterly_3monthly #2',
+      `a0 ${label} #3`,
+    ]);
+  });
+
+  it('come after monthly and before yearly, in borg 1.4 order', () => {
+    // monthly keeps March's newest; 3monthly skips Q1 (used up) and keeps 2020 Q4; yearly the rest
+    const starts = [
+      '2019-06-01T00:00:00',
+      '2020-11-01T00:00:00',
+      '2021-02-01T00:00:00',
+      '2021-03-01T00:00:00',
+    ];
+    expect(plan(starts, { monthly: 1, '3monthly': 1, yearly: 2 })).toEqual({
+      kept: ['a3 monthly #1', 'a1 quarterly_3monthly #1', 'a0 yearly #1'],
+      pruned: ['a2'],
+    });
+  });
+});

@@ -375,7 +375,7 @@ const cases: Case[] = [
       'inventory.json': edit(inventory, '"destinations": {', '"prune": { "keep": {} }, "destinations": {'),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.prune.keep: at least one retention rule is needed (within, last, minutely, hourly, daily, weekly, monthly, yearly)`,
+      `inventory.json:10: ${client}.settings.prune.keep: at least one retention rule is needed (within, last, minutely, hourly, daily, weekly, monthly, 13weekly, 3monthly, yearly)`,
     ],
   },
   {
@@ -390,6 +390,46 @@ const cases: Case[] = [
     },
     expected: [
       `inventory.json:10: ${client}.settings.prune.keep.weekly: must be a positive whole number, or -1 to keep one archive of every period`,
+    ],
+  },
+  {
+    name: "borg 1.4's quarterly rules: 3monthly takes a count as the others; 0 is refused",
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "3monthly": 0, "daily": 7 } }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep.3monthly: must be a positive whole number, or -1 to keep one archive of every period`,
+    ],
+  },
+  {
+    name: '13weekly -1 keeps every quarter, as borg 1.4',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "13weekly": -1 } }, "destinations": {',
+      ),
+    },
+    expected: [],
+  },
+  {
+    name: 'borg takes 13weekly or 3monthly, not both',
+    files: {
+      ...base,
+      'inventory.json': edit(
+        inventory,
+        '"destinations": {',
+        '"prune": { "keep": { "13weekly": 4, "3monthly": 4 } }, "destinations": {',
+      ),
+    },
+    expected: [
+      `inventory.json:10: ${client}.settings.prune.keep.3monthly: has both 13weekly and 3monthly: they are two ways to count quarters, borg takes one; keep one`,
     ],
   },
   {
