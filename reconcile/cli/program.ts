@@ -12,6 +12,7 @@ import { registerFleet } from './commands/fleet.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNotify } from './commands/notify.js';
+import { registerObserve } from './commands/observe.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBackups(program, io, setExit);
   registerVerify(program, io, setExit);
   registerPreview(program, io, setExit);
+  registerObserve(program, io, setExit);
   registerKeys(program, io);
   registerSecrets(program, io, setExit);
   registerFleet(program, io);

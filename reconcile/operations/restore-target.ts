@@ -1,4 +1,5 @@
 import { ownArchives } from '../../src/borg/retention.js';
+import { nearest } from '../../src/config/suggest.js';
 import type { DesiredDestination, DesiredMachine, DesiredState } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { declaredNames, findDestination } from './applied-machine.js';
@@ -63,9 +64,14 @@ export function statesToRestore(desired: DesiredMachine, service: string | undef
   if (service === undefined) return desired.states;
   const state = desired.states.find((s) => s.name === service);
   if (!state) {
+    const suggestion = nearest(
+      service,
+      desired.states.map((s) => s.name),
+    );
+    const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
     throw new BorgopsError(
       'E_USAGE',
-      `unknown service "${service}" on ${desired.machine} (its states: ${declaredNames(desired.states)})`,
+      `unknown service "${service}" on ${desired.machine}${hint} (its states: ${declaredNames(desired.states)})`,
     );
   }
   return [state];

@@ -16,7 +16,11 @@ import { compareStrings } from '../../src/util/compare.js';
  *   an archive list   {"machine": "jon", "destination": "storagebox", "archives": [ … ]}
  *                (`borg list --json` output is one, without machine and destination)
  *   a list of either, or a list of archive rows {"machine", "destination", "name", "start"}
- *                (the rows of `borgops backups list --json`)
+ *   a backups listing   {"machine", "backups": [{"destination", "repo", "archive", "start"}]}
+ *                (`borgops backups list --json`: the machine's archive list)
+ *   a status report   {"machine", "conditions": […], "destinations": [{"name", "repo", "archives": <count>}]}
+ *                (`borgops status --json`: no archive names, so it only says which repositories
+ *                exist; the machine's retention changes still ask for an archive list)
  *
  * An archive is {"name"} (or borg's {"archive"}) with an optional "start" (or borg's "time"):
  * borg's local time `YYYY-MM-DDTHH:MM:SS[.ffffff]`; without it the time in the archive's name
@@ -58,6 +62,53 @@ const Snapshot = z.looseObject({
   observedAt: z.string().optional(),
   destinations: z.union([z.record(z.string(), DestinationEntry), z.array(DestinationEntry)]),
 });
+
+/** `borgops backups list --json`. */
+const BackupsListing = z.looseObject({
+  machine: z.string(),
+  backups: z.array(
+    z.looseObject({ destination: z.string(), repo: z.string(), archive: z.string(), start: z.string() }),
+  ),
+});
+
+/** `borgops status --json`: archive counts, no names. */
+const StatusReport = z.looseObject({
+  machine: z.string(),
+  conditions: z.array(z.unknown()),
+  destinations: z.array(
+    z.looseObject({
+      name: z.string(),
+      repo: z.string(),
+      archives: z.number().optional(),
+      lastSuccess: z.string().optional(),
+    }),
+  ),
+});
+
+/** borgops's own outputs, read by their shape before the generic ones. */
+function ownOutput(json: unknown, out: Collected, machines: Set<string>): boolean {
+  const listing = BackupsListing.safeParse(json);
+  if (listing.success) {
+    const { machine, backups } = listing.data;
+    // the listing is the machine's whole archive list, as a snapshot is
+    machines.add(machine);
+    for (const backup of backups) {
+      push(out, { name: backup.archive, start: backup.start }, machine, backup.destination, backup.repo);
+    }
+    return true;
+  }
+  const status = StatusReport.safeParse(json);
+  if (status.success) {
+    const { machine, destinations } = status.data;
+    for (const destination of destinations) {
+      // a repository with archives or a backup exists; the machine is not marked observed (no names)
+      if ((destination.archives ?? 0) > 0 || destination.lastSuccess !== undefined)
+        addRepo(out, machine, destination.name, destination.repo);
+    }
+    return true;
+  }
+  return false;
+}
 
 const Entry = z.union([Snapshot, ArchiveList, Archive]);
 const ObservedFile = z.union([Snapshot, ArchiveList, z.array(Entry)]);
@@ -163,11 +214,12 @@ export function parseObserved(files: ReadonlyMap<string, string>): ObservedFleet
     } catch (error: unknown) {
       throw new BorgopsError('E_USAGE', `--observed: ${file} is not JSON: ${errorMessage(error)}`);
     }
+    if (ownOutput(json, collected, machines)) continue;
     const parsed = ObservedFile.safeParse(json);
     if (!parsed.success) {
       throw new BorgopsError(
         'E_USAGE',
-        `--observed: ${file} is neither a snapshot {machine, destinations: {<name>: {archives: [{name, start}]}}}, an archive list {archives: […]} nor a list of them`,
+        `--observed: ${file} is neither a snapshot {machine, destinations: {<name>: {archives: [{name, start}]}}} (\`borgops observe --export\`), an archive list {archives: […]}, \`borgops backups list --json\`, \`borgops status --json\` nor a list of them`,
       );
     }
     for (const entry of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) rowsOf(entry, collected);

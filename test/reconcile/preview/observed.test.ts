@@ -74,3 +74,55 @@ describe('--observed snapshot format', () => {
     expect(() => parseObserved(new Map([['bad.json', text]]))).toThrow(message);
   });
 });
+
+describe("--observed: borgops's own outputs", () => {
+  it('reads `backups list --json` as the machine archive list', () => {
+    const fleet = parseObserved(
+      files({
+        'jon.json': {
+          machine: 'jon',
+          backups: [
+            {
+              name: 'storagebox::u@h:/b::jon-storagebox-2026-03-01T01:00:00',
+              destination: 'storagebox',
+              repo: 'u@h:/b',
+              archive: 'jon-storagebox-2026-03-01T01:00:00',
+              start: '2026-03-01T01:00:07.000000',
+            },
+          ],
+          errors: [],
+          incomplete: [],
+        },
+      }),
+    );
+    expect(fleet.machines).toEqual(['jon']);
+    expect(candidates(fleet, 'jon', 'storagebox')).toEqual([
+      { name: 'jon-storagebox-2026-03-01T01:00:00', start: '2026-03-01T01:00:07.000000' },
+    ]);
+    expect(observedRepos(fleet, 'jon', 'storagebox')).toEqual(['u@h:/b']);
+  });
+
+  it('reads `status --json` for which repositories exist, without marking the machine as listed', () => {
+    const fleet = parseObserved(
+      files({
+        'jon.json': {
+          machine: 'jon',
+          conditions: [{ type: 'Ready', status: true }],
+          destinations: [
+            { name: 'storagebox', repo: 'u@h:/b', archives: 3, stale: false },
+            { name: 'usb', repo: '/mnt/usb', stale: false },
+          ],
+        },
+      }),
+    );
+    expect(fleet.machines).toEqual([]);
+    expect(observedRepos(fleet, 'jon', 'storagebox')).toEqual(['u@h:/b']);
+    expect(observedRepos(fleet, 'jon', 'usb')).toEqual([]);
+  });
+
+  it('names the file that is none of the shapes', () => {
+    expect(() => parseObserved(files({ 'garbage.json': { machine: 'jon', backups: 'many' } }))).toThrow(
+      /--observed: garbage\.json is neither a snapshot .*`borgops backups list --json`, `borgops status --json`/,
+    );
+  });
+});
