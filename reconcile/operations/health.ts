@@ -128,7 +128,14 @@ function stalledCondition(status: HealthInput['status']): Condition {
             attempt.errors.join('; ') || attempt.result
           }`,
         }
-      : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
+      : attempt === undefined && status.appliedCommit === undefined
+        ? {
+            type: 'Stalled',
+            status: false,
+            reason: 'NeverApplied',
+            message: 'no reconcile yet: nothing was ever applied on this machine',
+          }
+        : { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' };
 }
 
 export function healthReport(input: HealthInput): HealthReport {

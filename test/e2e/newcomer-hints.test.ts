@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cliPath } from '../helpers/cli.js';
+import { borgops, cliPath } from '../helpers/cli.js';
 import { exampleDir, gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -34,5 +34,25 @@ describe('flags that only mean something together', () => {
     expect(error.code).toBe('E_USAGE');
     expect(error.message).toContain(flag);
     expect(error.message).toContain('--verify-signatures');
+  });
+});
+
+describe('status tells the truth', () => {
+  it('in a state directory never applied, says no reconcile has run (not that the last one succeeded)', async () => {
+    const root = await tempDir();
+    const json = await borgops(['status', '--machine', 'jon', '--root', root, '--json']);
+    expect(json.exitCode).toBe(1);
+    expect(json.stdout).not.toContain('succeeded');
+    const conditions = (
+      JSON.parse(json.stdout) as { conditions: { type: string; reason: string; message: string }[] }
+    ).conditions;
+    expect(conditions.find((c) => c.type === 'Stalled')).toEqual({
+      type: 'Stalled',
+      status: false,
+      reason: 'NeverApplied',
+      message: 'no reconcile yet: nothing was ever applied on this machine',
+    });
+    const text = await borgops(['status', '--machine', 'jon', '--root', root]);
+    expect(text.stdout).not.toContain('succeeded');
   });
 });

@@ -241,7 +241,12 @@ describe('machine health', () => {
         reason: 'NeverApplied',
         message: 'no declarations have been applied on this machine',
       },
-      { type: 'Stalled', status: false, reason: 'Reconciled', message: 'the last reconcile succeeded' },
+      {
+        type: 'Stalled',
+        status: false,
+        reason: 'NeverApplied',
+        message: 'no reconcile yet: nothing was ever applied on this machine',
+      },
     ]);
   });
 

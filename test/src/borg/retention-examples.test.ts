@@ -7,6 +7,7 @@ import {
   archiveRepo,
   backdatedArchive,
   compareWithBorg,
+  pruneHasQuarterly,
   repeatedHourWithin,
   useZone,
 } from '../../helpers/borg-prune.js';
@@ -161,4 +162,74 @@ describe('planRetention equals borg prune on edge cases (real borg)', () => {
     expect(ours).toEqual({ ...borg, pruned: borg.pruned.filter((name) => !name.includes('.checkpoint')) });
     expect(ours.pruned).toEqual(['jon-a-2026-03-01T01:00:00']);
   });
+});
+
+/*
+ * borg 1.4's quarterly rules (--keep-13weekly, --keep-3monthly, borg ≥ 1.4.1) against the real
+ * borg, when the borg on PATH has them (borg 1.2 and 1.4.0 do not: skipped there). The dates are
+ * borg's own test_prune_quarterly's, plus the ISO-week quarter boundaries.
+ */
+const QUARTERLY = await pruneHasQuarterly();
+const QUARTER_DATES = [
+  '2020-09-27T12:00:00', // ISO week 39
+  '2020-09-28T12:00:00', // 40
+  '2020-12-06T00:00:00',
+  '2021-01-03T00:00:00', // 2020-W53
+  '2021-03-28T00:00:00',
+  '2021-03-31T23:30:00', // Berlin: already April 1st
+  '2021-04-04T12:00:00', // 13
+  '2021-04-05T12:00:00', // 14
+  '2021-04-25T00:00:00',
+  '2021-06-27T00:00:00',
+  '2021-07-04T00:00:00',
+  '2021-09-26T00:00:00',
+  '2021-10-03T00:00:00',
+  '2021-12-26T00:00:00',
+  '2022-01-02T00:00:00', // 2021-W52
+  '2024-12-29T12:00:00', // 2024-W52
+  '2024-12-30T12:00:00', // 2025-W01
+];
+const QUARTER_RULES: Keep[] = [
+  { '13weekly': 99 },
+  { '3monthly': 99 },
+  { '13weekly': 3 },
+  { '3monthly': -1 },
+  { monthly: 2, '13weekly': 3, yearly: 2 },
+  { weekly: 1, '3monthly': 4, yearly: 1 },
+];
+
+describe.skipIf(!QUARTERLY)("borg 1.4's quarterly rules equal borg prune (a borg that has them)", () => {
+  let quarters: BorgSandbox;
+  let quartersRepo: BorgTarget;
+
+  beforeAll(async () => {
+    quarters = await borgSandbox({ suite: true });
+    const repo = await archiveRepo(quarters);
+    quartersRepo = repo.target;
+    for (const [i, date] of QUARTER_DATES.entries()) {
+      await backdatedArchive(quarters, quartersRepo, repo.source, `q-${i}`, new Date(utc(date)));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await quarters?.dispose();
+  });
+
+  it.each(['UTC', 'Europe/Berlin'].flatMap((zone) => QUARTER_RULES.map((keep) => ({ zone, keep }))))(
+    'in $zone with $keep',
+    async ({ zone, keep }) => {
+      useZone(quarters, zone);
+      const observed = await quarters.borg.list(quartersRepo);
+      if (observed.state !== 'present') throw new Error(`list failed: ${JSON.stringify(observed)}`);
+      expect(observed.archives).toHaveLength(QUARTER_DATES.length);
+      const { borg, ours } = await compareWithBorg(
+        quarters,
+        quartersRepo.repo,
+        'q-*',
+        observed.archives,
+        keep,
+      );
+      expect(ours).toEqual(borg);
+    },
+  );
 });
