@@ -52,14 +52,14 @@ export function addConvergeOptions(command: Command): Command {
     .addOption(
       new Option(
         '--scheduler <backend>',
-        'scheduler backend: systemd timers, the embedded schedule run by `watch`, or auto (systemd when it is PID 1 and --root is /)',
-      )
-        .choices(SCHEDULER_CHOICES)
-        .default('auto'),
+        'scheduler backend for this run: systemd timers, the embedded schedule run by `watch`, or auto (systemd when it is PID 1 and --root is /); default: the declared `scheduler` setting, else auto. A flag that differs from the declared setting is warned about',
+      ).choices(SCHEDULER_CHOICES),
     );
 }
 
-export function schedulerChoice(value: unknown): SchedulerChoice {
+/** `--scheduler`, checked; undefined when the flag is not given (the declared setting then applies). */
+export function schedulerChoice(value: unknown): SchedulerChoice | undefined {
+  if (value === undefined) return undefined;
   const choice = SCHEDULER_CHOICES.find((name) => name === value);
   if (choice === undefined) {
     throw new BorgopsError(
@@ -85,4 +85,10 @@ export function allowedGuards(flags: GuardFlags): Set<GuardName> {
   if (flags.allowRemoveAll) allow.add('remove-all');
   if (flags.allowReinit) allow.add('reinit');
   return allow;
+}
+
+/** `{ scheduler }` for converge options when `--scheduler` was given, else nothing. */
+export function schedulerFlag(value: unknown): { scheduler?: SchedulerChoice } {
+  const scheduler = schedulerChoice(value);
+  return scheduler === undefined ? {} : { scheduler };
 }

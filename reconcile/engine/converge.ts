@@ -21,6 +21,7 @@ import { plan } from './plan.js';
 import { receiverNotes } from './receivers.js';
 import { checkSavedPlan, readSavedPlan } from './saved-plan.js';
 import {
+  resolveSchedulerChoice,
   type SchedulerChoice,
   type SchedulerHost,
   type SchedulerSet,
@@ -32,7 +33,8 @@ export interface ConvergeOptions extends SourceOptions {
   root: string;
   stateDir: string;
   refresh: boolean;
-  scheduler: SchedulerChoice;
+  /** `--scheduler`: overrides the declared `scheduler` setting for this run; absent: the declared one, else auto. */
+  scheduler?: SchedulerChoice;
   logger: Logger;
   borg: Borg;
   now?: () => Date;
@@ -78,7 +80,9 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
   const { declarations } = requireValid(source);
   const desired = compile(declarations, options.machine);
   const paths = convergePaths(options);
-  const schedulers = selectScheduler(options.scheduler, paths, {
+  const { choice, override } = resolveSchedulerChoice(options.scheduler, desired.scheduler);
+  if (override !== undefined) options.logger.warn({ machine: options.machine }, override);
+  const schedulers = selectScheduler(choice, paths, {
     logger: options.logger,
     ...options.schedulerHost,
   });
@@ -108,6 +112,7 @@ export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource):
     result.settings = settings;
     result.summary.change += settings.length;
   }
+  if (override !== undefined) result.notes.push(override);
   if (schedulers.note !== undefined) result.notes.push(schedulers.note);
   result.notes.push(...(await receiverNotes(paths, desired)));
   return { loaded: source, desired, actual, plan: result, paths, schedulers };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SCHEDULER_BACKENDS, type SchedulerBackend } from '../../src/config/schema.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { embeddedScheduler } from '../../src/host/schedulers/embedded.js';
 import { type Systemctl, systemctl, systemdIsInit } from '../../src/host/schedulers/systemctl.js';
@@ -6,8 +7,24 @@ import { systemdScheduler } from '../../src/host/schedulers/systemd.js';
 import type { Scheduler } from '../../src/host/schedulers/types.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 
-export const SCHEDULER_CHOICES = ['auto', 'systemd', 'embedded'] as const;
-export type SchedulerChoice = (typeof SCHEDULER_CHOICES)[number];
+export const SCHEDULER_CHOICES = SCHEDULER_BACKENDS;
+export type SchedulerChoice = SchedulerBackend;
+
+/**
+ * The backend of one run: `--scheduler` when given, else the machine's declared `scheduler`
+ * setting, else auto. `override` is the warning to log when the flag differs from git.
+ */
+export function resolveSchedulerChoice(
+  flag: SchedulerChoice | undefined,
+  declared: SchedulerChoice | undefined,
+): { choice: SchedulerChoice; override?: string } {
+  const choice = flag ?? declared ?? 'auto';
+  if (flag === undefined || declared === undefined || flag === declared) return { choice };
+  return {
+    choice,
+    override: `--scheduler ${flag} overrides the declared scheduler "${declared}" for this run only; the next run without the flag uses ${declared} again (change \`scheduler\` in git to keep ${flag})`,
+  };
+}
 
 export interface SchedulerSet {
   active: Scheduler;

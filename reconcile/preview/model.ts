@@ -72,6 +72,8 @@ export interface MachinePreview {
   notes: string[];
   /** compile warnings at head that base did not have. */
   warnings: string[];
+  /** This machine's declared scheduler backend, when its schedule files are shown with it rather than the report's. */
+  scheduler?: string;
 }
 
 export interface PreviewSide {

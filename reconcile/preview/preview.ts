@@ -34,6 +34,15 @@ export interface PreviewOptions {
   scheduler: string;
   /** Renders a job to its files (Scheduler.render of a backend): the lead plugs systemd in here. */
   renderSchedule(job: ScheduledJob): JobFile[];
+  /**
+   * Backends by name: a machine that declares `scheduler: systemd|embedded` (at head, else at
+   * base) is shown with that backend's files; auto and undeclared use `renderSchedule`.
+   */
+  renderers?: Readonly<Record<string, (job: ScheduledJob) => JobFile[]>>;
+  /** `--scheduler` was given: every machine uses `renderSchedule`, declared settings are overridden. */
+  explicit?: boolean;
+  /** Called for each changed machine whose declared scheduler `--scheduler` overrides. */
+  onOverride?(machine: string, declared: string): void;
   /** argv of a job's backup command; default `borgops backups create <machine> --destination <d>`. */
   jobCommand?(machine: string, destination: string): string[];
   /** Host paths the diffs name; default those of `--root /`. */
@@ -95,8 +104,15 @@ export function preview(input: PreviewInput, options: PreviewOptions): PreviewRe
       const [seriesBefore, seriesAfter] = [seriesOf(was), seriesOf(will)];
       for (const name of seriesAfter) if (!seriesBefore.has(name)) series.added++;
       for (const name of seriesBefore) if (!seriesAfter.has(name)) series.removed++;
-      const result = previewMachine(machine, was, will, context);
-      if (result) machines.push(result);
+      const declared = (will ?? was)?.scheduler;
+      let machineContext = context;
+      if (declared !== undefined && declared !== 'auto' && declared !== options.scheduler) {
+        const render = options.renderers?.[declared];
+        if (options.explicit) options.onOverride?.(machine, declared);
+        else if (render) machineContext = { ...context, scheduler: declared, renderSchedule: render };
+      }
+      const result = previewMachine(machine, was, will, machineContext);
+      if (result) machines.push(machineContext === context ? result : { ...result, scheduler: declared });
     }
   }
   const sum = (pick: (m: MachinePreview) => number) => machines.reduce((total, m) => total + pick(m), 0);

@@ -16,6 +16,11 @@ export interface RunPreviewOptions {
   now?: Date;
   scheduler: string;
   renderSchedule: ScheduleRenderer;
+  /** Backends by name, for machines that declare `scheduler` (see PreviewOptions). */
+  renderers?: Readonly<Record<string, ScheduleRenderer>>;
+  /** `--scheduler` was given: it overrides each machine's declared setting. */
+  explicit?: boolean;
+  onOverride?(machine: string, declared: string): void;
 }
 
 /** Reads both refs from the object database (one `git cat-file --batch` each), validates, previews. */
@@ -49,6 +54,9 @@ export async function runPreview(options: RunPreviewOptions): Promise<PreviewRep
     {
       scheduler: options.scheduler,
       renderSchedule: options.renderSchedule,
+      ...(options.renderers ? { renderers: options.renderers } : {}),
+      ...(options.explicit ? { explicit: true } : {}),
+      ...(options.onOverride ? { onOverride: options.onOverride } : {}),
       ...(options.now ? { now: options.now } : {}),
     },
   );

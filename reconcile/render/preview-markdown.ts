@@ -117,7 +117,8 @@ function badge(machine: MachinePreview): string {
 }
 
 function machineSection(machine: MachinePreview, detail: Detail): string {
-  const summary = `<code>${machine.machine}</code>${badge(machine)}: ${countsWords(machine.counts)}`;
+  const backend = machine.scheduler === undefined ? '' : ` (scheduler <code>${machine.scheduler}</code>)`;
+  const summary = `<code>${machine.machine}</code>${badge(machine)}${backend}: ${countsWords(machine.counts)}`;
   return [`<details><summary>${summary}</summary>`, ...machineBody(machine, detail), '</details>'].join(
     '\n\n',
   );

@@ -16,7 +16,8 @@ function paint(options: PreviewTextOptions, code: number, text: string): string 
 }
 
 function machineLines(machine: MachinePreview, options: PreviewTextOptions): string[] {
-  const lines = [`${machine.machine} (${machine.status}): ${countsWords(machine.counts)}`];
+  const backend = machine.scheduler === undefined ? '' : `, scheduler ${machine.scheduler}`;
+  const lines = [`${machine.machine} (${machine.status}${backend}): ${countsWords(machine.counts)}`];
   const width = Math.max(0, ...machine.changes.map((c) => c.id.length));
   for (const change of machine.changes) {
     const symbol = paint(options, colors[change.change], CHANGE_SYMBOL[change.change]);

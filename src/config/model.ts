@@ -1,5 +1,5 @@
 import type { ResolvedReceiver } from './notify.js';
-import type { ENCRYPTION_MODES, Keep, State } from './schema.js';
+import type { ENCRYPTION_MODES, Keep, SchedulerBackend, State } from './schema.js';
 
 export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
 
@@ -43,6 +43,8 @@ export interface ClientConfig {
   lockWait: number;
   /** Notification receivers, sorted by name. */
   receivers: ResolvedReceiver[];
+  /** The declared scheduler backend (`scheduler`); absent: the command's default. */
+  scheduler?: SchedulerBackend;
 }
 
 export interface ServerConfig {

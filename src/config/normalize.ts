@@ -160,6 +160,7 @@ function clientConfig(
     keep: settings.prune?.keep ?? { ...DEFAULTS.keep },
     lockWait: durationSeconds(settings.lockWait ?? DEFAULTS.lockWait),
     receivers,
+    ...(settings.scheduler === undefined ? {} : { scheduler: settings.scheduler }),
   };
 }
 

@@ -277,6 +277,10 @@ export const Receiver = z
   .describe('A notification receiver: exactly one of healthchecks, webhook or ntfy.');
 export type Receiver = z.infer<typeof Receiver>;
 
+/** The scheduler backends (`scheduler` setting, `--scheduler`): auto is systemd where it is PID 1 and --root is /, else embedded. */
+export const SCHEDULER_BACKENDS = ['auto', 'systemd', 'embedded'] as const;
+export type SchedulerBackend = (typeof SCHEDULER_BACKENDS)[number];
+
 export const ClientSettings = z
   .strictObject({
     destinations: z.record(nameKey, Destination).optional(),
@@ -317,6 +321,12 @@ export const ClientSettings = z
       .record(nameKey, Receiver)
       .optional()
       .describe('Notification receivers by name: healthchecks pings, a signed webhook, ntfy.'),
+    scheduler: z
+      .enum(SCHEDULER_BACKENDS, { error: `must be one of ${SCHEDULER_BACKENDS.join(', ')}` })
+      .optional()
+      .describe(
+        'The scheduler backend every command uses (plan, apply, watch, preview): systemd timers, the embedded schedule run by `watch`, or auto (systemd when it is PID 1 and --root is /; the default). `--scheduler` overrides it for one run, with a warning.',
+      ),
   })
   .describe('Settings of the client role.');
 export type ClientSettings = z.infer<typeof ClientSettings>;

@@ -315,6 +315,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
     ...(declarations.publicKeys[machine] === undefined
       ? {}
       : { publicKey: declarations.publicKeys[machine] }),
+    ...(client?.scheduler === undefined ? {} : { scheduler: client.scheduler }),
     resources,
     warnings,
   };

@@ -1,6 +1,6 @@
 import type { CommittedSecrets, EncryptionMode, ResolvedVerify } from '../config/model.js';
 import type { ResolvedReceiver } from '../config/notify.js';
-import type { Keep, State } from '../config/schema.js';
+import type { Keep, SchedulerBackend, State } from '../config/schema.js';
 import type { JobKind } from './jobs.js';
 
 export const HOOK_PHASES = ['pre-backup', 'post-backup', 'pre-restore', 'post-restore', 'verify'] as const;
@@ -117,6 +117,8 @@ export interface DesiredMachine {
   receivers: ResolvedReceiver[];
   /** This machine's committed public key (`machines/<machine>/borgbackup.ssh.pub`), if any. */
   publicKey?: { file: string; key: string };
+  /** The declared scheduler backend (client `scheduler` setting); absent: each command's default. */
+  scheduler?: SchedulerBackend;
   /** Sorted by kind order, then id. */
   resources: Resource[];
   warnings: string[];

@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { plural } from '../../../src/util/words.js';
 import { runApply } from '../../engine/converge.js';
 import { renderPlanText } from '../../render/plan-text.js';
-import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
+import { addConvergeOptions, allowedGuards, commandContext, schedulerFlag } from '../context.js';
 import { type Io, printJson } from '../io.js';
 
 interface ApplyFlags {
   refresh: boolean;
-  scheduler: string;
+  scheduler?: string;
   plan?: string;
   allowLargePrune: boolean;
   allowPruneAll: boolean;
@@ -44,7 +44,7 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
     const { planned, result } = await runApply({
       ...options,
       refresh: flags.refresh,
-      scheduler: schedulerChoice(flags.scheduler),
+      ...schedulerFlag(flags.scheduler),
       logger,
       borg,
       allow,

@@ -17,7 +17,7 @@ interface PreviewFlags {
   format?: string;
   observed?: string;
   now?: string;
-  scheduler: string;
+  scheduler?: string;
 }
 
 function formatOf(flags: PreviewFlags, json: boolean): Format {
@@ -57,18 +57,18 @@ export function registerPreview(program: Command, io: Io, setExit: (code: number
     )
     .option(
       '--scheduler <backend>',
-      'show schedule files as this backend writes them',
-      DEFAULT_PREVIEW_SCHEDULER,
+      `show every machine's schedule files as this backend writes them, over its declared \`scheduler\` setting (with a warning); default: each machine's declared backend, ${DEFAULT_PREVIEW_SCHEDULER} for auto or undeclared`,
     )
     .action(async (flags: PreviewFlags, command: Command) => {
       const options = globalOptions(command);
       const format = formatOf(flags, options.json);
       const renderers = scheduleRenderers();
-      const renderSchedule = renderers[flags.scheduler];
+      const scheduler = flags.scheduler ?? DEFAULT_PREVIEW_SCHEDULER;
+      const renderSchedule = renderers[scheduler];
       if (renderSchedule === undefined) {
         throw new BorgopsError(
           'E_USAGE',
-          `--scheduler ${flags.scheduler}: use one of ${Object.keys(renderers).sort().join(', ')}`,
+          `--scheduler ${scheduler}: use one of ${Object.keys(renderers).sort().join(', ')}`,
         );
       }
       const now = nowOf(flags.now);
@@ -78,8 +78,14 @@ export function registerPreview(program: Command, io: Io, setExit: (code: number
         head: flags.head,
         ...(flags.observed === undefined ? {} : { observed: flags.observed }),
         ...(now ? { now } : {}),
-        scheduler: flags.scheduler,
+        scheduler,
         renderSchedule,
+        renderers,
+        ...(flags.scheduler === undefined ? {} : { explicit: true }),
+        onOverride: (machine, declared) =>
+          io.err(
+            `warning: --scheduler ${scheduler} overrides the declared scheduler "${declared}" of ${machine} for this preview\n`,
+          ),
       });
       if (format === 'json') printJson(io, report);
       else if (format === 'markdown') io.out(renderPreviewMarkdown(report));

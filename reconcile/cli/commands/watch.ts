@@ -12,14 +12,14 @@ import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/schedule.js';
 import { machineHealth } from '../../operations/status.js';
 import type { Counters } from '../../render/metrics.js';
-import { addConvergeOptions, allowedGuards, commandContext, schedulerChoice } from '../context.js';
+import { addConvergeOptions, allowedGuards, commandContext, schedulerFlag } from '../context.js';
 import { durationFlag } from '../duration.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 
 interface WatchFlags {
   refresh: boolean;
-  scheduler: string;
+  scheduler?: string;
   interval: string;
   driftInterval: string;
   listen?: string;
@@ -130,7 +130,7 @@ async function runAgent(agent: Agent): Promise<void> {
     const loop = await startWatch({
       ...options,
       refresh: flags.refresh,
-      scheduler: schedulerChoice(flags.scheduler),
+      ...schedulerFlag(flags.scheduler),
       logger,
       borg,
       allow: allowedGuards(flags),

@@ -66,7 +66,7 @@ const cases: Case[] = [
     name: 'unknown key with a near match',
     files: { ...base, 'inventory.json': edit(inventory, '"destinations": {', '"destination": {') },
     expected: [
-      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
+      `inventory.json:10: ${client}.settings.destination: unknown key "destination"; did you mean "destinations"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify, scheduler)`,
     ],
   },
   {
@@ -131,7 +131,7 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify, scheduler)`,
     ],
   },
   {
@@ -480,7 +480,7 @@ const cases: Case[] = [
       ),
     },
     expected: [
-      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify)`,
+      `inventory.json:10: ${client}.settings.exlcude: unknown key "exlcude"; did you mean "exclude"? (accepted: destinations, exclude, startAt, stagger, maxAge, encryption, compression, prune, lockWait, verify, notify, scheduler)`,
       `inventory.json:10: ${client}.settings.startAt: "Mon..Fry 02:30" is not a valid calendar expression: unknown weekday "Fry" (Mon, Tue, Wed, Thu, Fri, Sat, Sun, or in full); ${calendarForms}`,
     ],
   },
