@@ -103,6 +103,20 @@ function existedBefore(name: string, actual: ActualMachine, paths: HostPaths): s
   ];
 }
 
+/**
+ * The re-init refusal's words. The ledger records the spec (path and settings) of the repository
+ * borgops initialized; when it records another one, borgops never initialized this path: a new
+ * repository for an existing destination (as preview says), not a repository that went missing.
+ * The guard is the same either way.
+ */
+function reinitMessage(destination: DesiredDestination, actual: ActualMachine, evidence: string[]): string {
+  const name = destination.name;
+  const recorded = actual.ledger.entries[resourceId('repository', name)]?.spec;
+  if (recorded !== undefined && recorded !== repositorySpec(destination))
+    return `${name}: a new repository ${destination.repo} for the existing destination ${name}: borgops initialized this destination before at another path or with other settings (${evidence.join('; ')}); if ${destination.repo} does not exist yet, apply creates it only with --allow-reinit (the old repository and its archives stay)`;
+  return `${name}: ${destination.repo} is missing, but it existed before (${evidence.join('; ')}): an unmounted disk? deleted? --allow-reinit creates it again, empty`;
+}
+
 export const repository: KindModule<
   RepositoryAction,
   { repositories: Record<string, ObservedRepository>; backedUp?: string[] },
@@ -135,11 +149,7 @@ export const repository: KindModule<
     });
     const evidence = existedBefore(name, actual, options.paths);
     if (evidence.length > 0) {
-      out.refusals.push({
-        guard: 'reinit',
-        id,
-        message: `${name}: ${destination.repo} is missing, but it existed before (${evidence.join('; ')}): an unmounted disk? deleted? --allow-reinit creates it again, empty`,
-      });
+      out.refusals.push({ guard: 'reinit', id, message: reinitMessage(destination, actual, evidence) });
     }
   },
 

@@ -43,6 +43,22 @@ describe('the re-init guard does not trust the ledger alone (real borg)', () => 
     expect(await exists(join(w.repos, 'local'))).toBe(true);
   });
 
+  it('a destination moved to a new disk: worded as a new repository for an existing destination, still refused', async () => {
+    const w = await convergeWorld();
+    expect((await w.apply()).result.errors).toEqual([]);
+    const moved = join(w.repos, 'new-disk');
+    const inventory = await readFile(join(w.repo.dir, 'inventory.json'), 'utf8');
+    await w.repo.commit({ 'inventory.json': inventory.replace(join(w.repos, 'local'), moved) });
+    const planned = await makePlan({ ...w.options, refresh: true });
+    expect(planned.plan.refusals.map((r) => [r.guard, r.id])).toEqual([['reinit', 'repository/local']]);
+    const message = planned.plan.refusals[0]?.message ?? '';
+    expect(message).toContain(`a new repository ${moved} for the existing destination local`);
+    expect(message).toContain('borgops initialized this destination before');
+    expect(message).not.toMatch(/existed before|is missing/);
+    await expect(w.apply()).rejects.toThrow(/refused by 1 safety guard/);
+    expect(await exists(moved)).toBe(false);
+  });
+
   it('only the passphrase is left (key export gone too): still refused', async () => {
     const w = await convergeWorld();
     expect((await w.apply()).result.errors).toEqual([]);
