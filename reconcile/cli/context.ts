@@ -7,6 +7,7 @@ import { BorgopsError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { GuardName } from '../engine/model.js';
 import { SCHEDULER_CHOICES, type SchedulerChoice } from '../engine/schedulers.js';
+import { machineToActFor } from './machine.js';
 import { type GlobalOptions, globalOptions } from './options.js';
 
 export interface CommandContext {
@@ -28,6 +29,16 @@ export function commandContext(command: Command, stateDir?: string): CommandCont
     versionCache: join(options.stateDir, 'borg-version.json'),
   });
   return { options, logger, borg };
+}
+
+/**
+ * The context of `plan`, `apply` and `watch`: the machine is `--machine`, else the one this state
+ * directory was applied for, else the host name — as every other command picks it.
+ */
+export async function convergeContext(command: Command): Promise<CommandContext> {
+  const context = commandContext(command);
+  const machine = await machineToActFor(command, context.options);
+  return { ...context, options: { ...context.options, machine } };
 }
 
 /** BORGOPS_SSH_TIMEOUT: seconds after which a silent SSH link fails (default 60). */

@@ -52,6 +52,17 @@ describe('the machine a command acts for', () => {
     expect(states.stdout).toContain('linkding');
   });
 
+  it('plan and apply act for the machine the state directory was applied for, not the host name', async () => {
+    const { repo, root } = await applied();
+    const common = ['--source', repo.dir, '--root', root, '--scheduler', 'embedded'];
+    const plan = await borgops(['plan', ...common, '--json']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect((JSON.parse(plan.stdout) as { machine: string }).machine).toBe('jon');
+    const apply = await borgops(['apply', ...common]);
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('jon is converged');
+  });
+
   it('keys show refuses a machine the declarations do not declare, and generates no key', async () => {
     const { repo, root } = await applied();
     const other = join(await tempDir(), 'root');

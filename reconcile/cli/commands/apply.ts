@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { plural } from '../../../src/util/words.js';
 import { runApply } from '../../engine/converge.js';
 import { renderPlanText } from '../../render/plan-text.js';
-import { addConvergeOptions, allowedGuards, commandContext, schedulerFlag } from '../context.js';
+import { addConvergeOptions, allowedGuards, convergeContext, schedulerFlag } from '../context.js';
 import { type Io, printJson } from '../io.js';
 
 interface ApplyFlags {
@@ -39,7 +39,7 @@ export function registerApply(program: Command, io: Io, setExit: (code: number) 
         false,
       ),
   ).action(async (flags: ApplyFlags, command: Command) => {
-    const { options, logger, borg } = commandContext(command);
+    const { options, logger, borg } = await convergeContext(command);
     const allow = allowedGuards(flags);
     const { planned, result } = await runApply({
       ...options,

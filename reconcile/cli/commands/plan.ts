@@ -3,7 +3,7 @@ import { makePlan } from '../../engine/converge.js';
 import type { Plan } from '../../engine/model.js';
 import { writeSavedPlan } from '../../engine/saved-plan.js';
 import { renderPlanText } from '../../render/plan-text.js';
-import { addConvergeOptions, commandContext, schedulerFlag } from '../context.js';
+import { addConvergeOptions, convergeContext, schedulerFlag } from '../context.js';
 import { type Io, printJson } from '../io.js';
 
 /** 0 converged, 2 changes pending, 3 a guard would refuse them, 1 something could not be observed. */
@@ -20,7 +20,7 @@ export function registerPlan(program: Command, io: Io, setExit: (code: number) =
       .description('show what apply would change on this machine (exit 0 converged, 2 changes pending)')
       .option('--out <file>', 'save the plan for `borgops apply --plan FILE`'),
   ).action(async (flags: { refresh: boolean; scheduler?: string; out?: string }, command: Command) => {
-    const { options, logger, borg } = commandContext(command);
+    const { options, logger, borg } = await convergeContext(command);
     const planned = await makePlan({
       ...options,
       refresh: flags.refresh,

@@ -12,7 +12,7 @@ import { type ReconcileOutcome, startWatch } from '../../agent/loop.js';
 import { type EmbeddedSchedulerLoop, startEmbeddedScheduler } from '../../agent/schedule.js';
 import { machineHealth } from '../../operations/status.js';
 import type { Counters } from '../../render/metrics.js';
-import { addConvergeOptions, allowedGuards, commandContext, schedulerFlag } from '../context.js';
+import { addConvergeOptions, allowedGuards, convergeContext, schedulerFlag } from '../context.js';
 import { durationFlag } from '../duration.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
@@ -176,7 +176,7 @@ function checkSignatureFlags(flags: WatchFlags): void {
 /** Checks the flags, takes the agent lock and runs the agent until SIGTERM or SIGINT. */
 async function runWatch(flags: WatchFlags, command: Command, io: Io): Promise<void> {
   checkSignatureFlags(flags);
-  const { options, logger, borg } = commandContext(command);
+  const { options, logger, borg } = await convergeContext(command);
   const webhookSecret =
     flags.webhookSecretFile === undefined ? undefined : await readSecretFile(flags.webhookSecretFile);
   // an empty HMAC key is a key everyone has
