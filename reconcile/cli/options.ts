@@ -22,7 +22,10 @@ export function addGlobalOptions(program: Command): Command {
     .option('--source <dir>', 'config repository (a local git repository, bare or not)', '.')
     .option('--ref <rev>', 'commit, branch or tag to read the declarations at', 'HEAD')
     .option('--worktree', 'read the working tree instead of a commit (uncommitted edits included)', false)
-    .option('--machine <name>', 'the machine to act for (default: this host name)')
+    .option(
+      '--machine <name>',
+      'the machine to act for (default: the one this state directory was applied for, else this host name)',
+    )
     .option('--root <dir>', 'prefix for every host path borgops reads or writes, like a chroot', '/')
     .option('--state-dir <dir>', 'borgops state (default: <root>/var/lib/borgops)')
     .option('--json', 'print machine-readable JSON on stdout', false)
