@@ -129,6 +129,7 @@ const KeepCount = z
   })
   .meta({ anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] });
 
+/** The keep rules in borg's order: within, then last, minutely … monthly, 13weekly, 3monthly, yearly (plan text and the prune flags follow it). */
 export const KEEP_RULES = [
   'within',
   'last',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { planRetention, ruleLabel } from '../../src/borg/retention.js';
 import type { Archive, BorgTarget } from '../../src/borg/types.js';
-import type { Keep } from '../../src/config/schema.js';
+import { KEEP_RULES, type Keep } from '../../src/config/schema.js';
 import type { BorgSandbox } from './borg.js';
 
 /** What `borg prune --list` says, newest first: `name rule #n` for kept, names for pruned. */
@@ -17,16 +17,8 @@ export function keepFlags(keep: Keep): string[] {
   if (keep.within !== undefined) flags.push('--keep-within', keep.within);
   // `=`: argparse would read a separate "-1" as an option
   if (keep.last !== undefined) flags.push(`--keep-last=${keep.last}`);
-  for (const rule of [
-    'minutely',
-    'hourly',
-    'daily',
-    'weekly',
-    'monthly',
-    '13weekly',
-    '3monthly',
-    'yearly',
-  ] as const) {
+  for (const rule of KEEP_RULES) {
+    if (rule === 'within' || rule === 'last') continue;
     const count = keep[rule];
     if (count !== undefined) flags.push(`--keep-${rule}=${count}`);
   }

@@ -1,5 +1,5 @@
 import { withinHours } from '../../../src/borg/retention.js';
-import type { Keep } from '../../../src/config/schema.js';
+import { KEEP_RULES, type Keep } from '../../../src/config/schema.js';
 import type { DesiredDestination, DesiredState, ServedRepository } from '../../../src/desired/types.js';
 import type { SettingChange } from './model.js';
 import { redactValue } from './redact.js';
@@ -83,20 +83,6 @@ export function repositorySettings(before: DesiredDestination, after: DesiredDes
 function seconds(value: number | undefined): string {
   return value === undefined ? NONE : `${value}s`;
 }
-
-/** borg's rule order: within, then last, minutely … monthly, 13weekly, 3monthly, yearly. */
-const KEEP_RULES = [
-  'within',
-  'last',
-  'minutely',
-  'hourly',
-  'daily',
-  'weekly',
-  'monthly',
-  '13weekly',
-  '3monthly',
-  'yearly',
-] as const;
 
 /** `within 1d, daily 7, weekly 4`. */
 export function keepText(keep: Keep): string {
