@@ -1,36 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { adminKey, ageDecrypt, withRecipients } from '../helpers/age.js';
 import { repositoryId } from '../helpers/borg.js';
 import { borgops, type CliResult, cliPath, expectOk } from '../helpers/cli.js';
+import { expectFiles, writeJonData } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 
 const keyFile = 'machines/jon/secrets/local.key.age';
 const TIMEOUT = 600_000;
-
-async function writeData(root: string): Promise<Record<string, Buffer>> {
-  const files: Record<string, Buffer> = {
-    'var/backup/linkding/db.sqlite3': randomBytes(90_000),
-    'var/backup/linkding/notes/readme.txt': Buffer.from('linkding notes\n'),
-    'var/lib/zerotier-one/identity.secret': randomBytes(512),
-  };
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(root, path, '..'), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return files;
-}
-
-async function expectFiles(base: string, files: Record<string, Buffer>): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    expect((await readFile(join(base, path))).equals(content), path).toBe(true);
-  }
-}
 
 /** Files in borg's keys directory under a borgops state directory (BORG_BASE_DIR=<state>/borg). */
 async function borgKeys(stateDir: string): Promise<string[]> {
@@ -72,7 +53,7 @@ describe('disaster recovery in keyfile mode: the committed key.age restores (bui
       expectOk(await run(['apply', ...converge, ...on(root1)]), 'apply on jon-1');
       const id = await repositoryId(repository);
       expect(await borgKeys(join(root1, 'var/lib/borgops'))).toHaveLength(1);
-      const data = await writeData(root1);
+      const data = await writeJonData(root1, 90_000);
       expectOk(await run(['backups', 'create', 'jon', ...on(root1)]), 'backups create');
       const listed1 = await run(['backups', 'list', 'jon', ...on(root1)]);
       expectOk(listed1, 'list on jon-1');

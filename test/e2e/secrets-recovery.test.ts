@@ -1,37 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { adminKey, ageDecrypt, filesContaining, withRecipients } from '../helpers/age.js';
 import { repositoryId } from '../helpers/borg.js';
 import { borgops, type CliResult, expectOk } from '../helpers/cli.js';
+import { expectFiles, writeJonData } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 
 const secretFile = 'machines/jon/secrets/local.passphrase.age';
 const TIMEOUT = 600_000;
-
-/** jon's state folders under a root, with content worth comparing byte for byte. */
-async function writeData(root: string): Promise<Record<string, Buffer>> {
-  const files: Record<string, Buffer> = {
-    'var/backup/linkding/db.sqlite3': randomBytes(70_000),
-    'var/backup/linkding/notes/readme.txt': Buffer.from('linkding notes\n'),
-    'var/lib/zerotier-one/identity.secret': randomBytes(512),
-  };
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(root, path, '..'), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return files;
-}
-
-async function expectFiles(base: string, files: Record<string, Buffer>): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    expect((await readFile(join(base, path))).equals(content), path).toBe(true);
-  }
-}
 
 const on = (root: string) => ['--machine', 'jon', '--root', root];
 
@@ -73,7 +53,7 @@ describe('disaster recovery: passphrases committed age-encrypted (built CLI, rea
         'apply on jon-1',
       );
       const id = await repositoryId(repository);
-      const data = await writeData(root1);
+      const data = await writeJonData(root1, 70_000);
       expectOk(await run(['backups', 'create', 'jon', ...on(root1)]), 'backups create');
       const listed1 = await run(['backups', 'list', 'jon', ...on(root1)]);
       expectOk(listed1, 'list on jon-1');
@@ -170,7 +150,7 @@ describe('disaster recovery: passphrases committed age-encrypted (built CLI, rea
         'apply',
       );
       const id = await repositoryId(repository);
-      const data = await writeData(root1);
+      const data = await writeJonData(root1, 70_000);
       expectOk(await borgops(['backups', 'create', 'jon', ...on(root1)]), 'create');
       const local = await readFile(join(root1, 'var/lib/borgops/secrets/local.passphrase'), 'utf8');
 
