@@ -1,4 +1,9 @@
-import { ownArchives, planRetention, type RetentionPlan } from '../../src/borg/retention.js';
+import {
+  ownArchives,
+  planRetention,
+  type RetentionArchive,
+  type RetentionPlan,
+} from '../../src/borg/retention.js';
 import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
@@ -10,17 +15,17 @@ import { plural } from '../../src/util/words.js';
  * and the same borg steps (delete exactly these archives, then compact).
  */
 
-export interface DestinationRetention {
+export interface DestinationRetention<T extends RetentionArchive> {
   /** This machine's and this destination's archives (`<machine>-<destination>-<time>`), in borg list order. */
-  own: Archive[];
+  own: T[];
   plan: RetentionPlan;
 }
 
-export function destinationRetention(
+export function destinationRetention<T extends RetentionArchive>(
   destination: DesiredDestination,
-  archives: readonly Archive[],
+  archives: readonly T[],
   now: Date,
-): DestinationRetention {
+): DestinationRetention<T> {
   const own = ownArchives(archives, destination.archivePrefix);
   return { own, plan: planRetention(own, destination.keep, now) };
 }

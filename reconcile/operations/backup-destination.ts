@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBorgError } from '../../src/borg/errors.js';
-import type { Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
+import { fromUtcStart } from '../../src/borg/list.js';
+import type { Archive, Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
 import { archiveTimestamp } from '../../src/config/names.js';
 import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredDestination, DesiredState } from '../../src/desired/types.js';
 import { orAbsent } from '../../src/host/fs-error.js';
 import { archivePath, type HostPaths } from '../../src/host/paths.js';
-import { readRuns } from '../../src/host/runs.js';
+import { type DestinationRun, type KnownArchives, readRuns } from '../../src/host/runs.js';
 import { borgTarget } from '../../src/host/targets.js';
 import type { Logger } from '../../src/log.js';
 import { compareStrings } from '../../src/util/compare.js';
@@ -30,9 +31,20 @@ export interface DestinationResult {
   pruned: string[];
   /** This machine's archives in the destination afterwards. */
   archives?: number;
+  /**
+   * Whether retention asked borg (`borg list`). false: the last run's record plus the new archive
+   * left nothing to delete, so borg was not asked and nothing was deleted.
+   */
+  retentionListed?: boolean;
   /** Why the backup (or, with status `created`, its retention) failed. */
   error?: Failure;
   durationSeconds: number;
+}
+
+/** A destination's result, and what runs.json keeps of its archives for the next run's retention. */
+export interface DestinationOutcome {
+  result: DestinationResult;
+  known?: KnownArchives;
 }
 
 export interface DestinationContext {
@@ -85,28 +97,89 @@ function folderWarnings(root: string, missing: readonly Folder[], borgWarnings: 
 }
 
 /** Two runs in one second would want one name: wait for the next second instead of failing. */
-async function freshName(context: DestinationContext, destination: DesiredDestination): Promise<string> {
-  const previous = (await readRuns(context.paths.runs)).destinations[destination.name]?.archive;
+async function freshName(
+  context: DestinationContext,
+  destination: DesiredDestination,
+  previous: DestinationRun | undefined,
+): Promise<string> {
   for (;;) {
     const name = `${destination.archivePrefix}${archiveTimestamp(context.now())}`;
-    if (name !== previous) return name;
+    if (name !== previous?.archive) return name;
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
   }
 }
 
-/** Retention after a new archive: the same rules, guards and prune step as `apply`. */
+/** How long borgops predicts retention from its own record before it asks borg again. */
+export const RELIST_AFTER_MS = 24 * 3600 * 1000;
+
+/**
+ * The archives the last run left, when retention may be predicted from them: the last run of
+ * this destination succeeded (a failed or interrupted one may have left a `.checkpoint` to delete)
+ * and borg listed it less than a day ago.
+ */
+export function retentionRecord(
+  previous: DestinationRun | undefined,
+  now: Date,
+): KnownArchives['archives'] | undefined {
+  const known = previous?.known;
+  if (known === undefined || previous?.error !== undefined || previous?.failure !== undefined)
+    return undefined;
+  const age = now.getTime() - Date.parse(known.listedAt);
+  return age >= 0 && age < RELIST_AFTER_MS ? known.archives : undefined;
+}
+
+/** The archive just created, as `borg list` will show it (started now). */
+function createdArchive(name: string, startedAt: Date): KnownArchives['archives'][number] {
+  return { name, ...fromUtcStart(startedAt.toISOString().replace(/Z$/, '')) };
+}
+
+function knownOf(own: readonly Archive[], pruned: readonly string[], listedAt: string): KnownArchives {
+  const deleted = new Set(pruned);
+  return {
+    listedAt,
+    archives: own
+      .filter((archive) => !deleted.has(archive.name))
+      .map(({ name, start, epochMicros }) => ({
+        name,
+        start,
+        ...(epochMicros === undefined ? {} : { epochMicros }),
+      })),
+  };
+}
+
+/**
+ * Retention after a new archive: the same rules, guards and prune step as `apply`. When the last
+ * run's record plus this archive leave nothing to delete, borg is not asked (one borg process
+ * fewer); nothing is ever deleted on that prediction: as soon as it deletes something, or the
+ * record is missing, old or after a failure, borg lists the repository and retention decides on
+ * what borg says. An archive someone else added is pruned by that next listed run.
+ */
 async function retention(
   context: DestinationContext,
   destination: DesiredDestination,
   target: BorgTarget,
-  result: DestinationResult,
-): Promise<void> {
+  run: { result: DestinationResult; previous: DestinationRun | undefined; startedAt: Date },
+): Promise<KnownArchives | undefined> {
+  const { result } = run;
+  const now = context.now();
+  const known = retentionRecord(run.previous, now);
+  if (known !== undefined && result.archive !== undefined) {
+    const predicted = [...known, createdArchive(result.archive, run.startedAt)];
+    const { own, plan } = destinationRetention(destination, predicted, now);
+    if (plan.pruned.length === 0) {
+      result.archives = own.length;
+      result.retentionListed = false;
+      return { listedAt: run.previous?.known?.listedAt ?? now.toISOString(), archives: predicted };
+    }
+  }
+  const listedAt = new Date().toISOString();
   const observation = await context.borg.list(target);
   if (observation.state !== 'present') {
     result.error = observationFailure(destination.name, observation);
     result.error.message = `retention: ${result.error.message}`;
-    return;
+    return undefined;
   }
+  result.retentionListed = true;
   const { own, plan } = destinationRetention(destination, observation.archives, context.now());
   const guard = pruneRefusal(
     destination.name,
@@ -121,6 +194,7 @@ async function retention(
   await pruneArchives(context.borg, target, [...pruned, ...leftovers], destination.archivePrefix);
   result.pruned = [...pruned, ...leftovers];
   result.archives = own.length - pruned.length;
+  return knownOf(own, pruned, listedAt);
 }
 
 /**
@@ -134,7 +208,7 @@ async function retention(
 export async function backupDestination(
   context: DestinationContext,
   destination: DesiredDestination,
-): Promise<DestinationResult> {
+): Promise<DestinationOutcome> {
   const started = Date.now();
   const target = borgTarget(destination, context.paths);
   const result: DestinationResult = {
@@ -148,8 +222,11 @@ export async function backupDestination(
   const folders = foldersOf(context.states);
   const root = context.paths.root;
   let step: 'create' | 'retention' = 'create';
+  let known: KnownArchives | undefined;
   try {
-    const name = await freshName(context, destination);
+    const previous = (await readRuns(context.paths.runs)).destinations[destination.name];
+    const name = await freshName(context, destination, previous);
+    const startedAt = context.now();
     const missing = await missingFolders(root, folders);
     const created = await context.borg.create(target, name, {
       paths: folders.map((folder) => folder.path),
@@ -169,7 +246,7 @@ export async function backupDestination(
       result.warnings.push('retention skipped: interrupted');
     } else {
       step = 'retention';
-      await retention(context, destination, target, result);
+      known = await retention(context, destination, target, { result, previous, startedAt });
     }
   } catch (error: unknown) {
     const aborted = (isBorgError(error) && error.failure === 'aborted') || context.signal?.aborted === true;
@@ -185,5 +262,5 @@ export async function backupDestination(
     );
   }
   result.durationSeconds = (Date.now() - started) / 1000;
-  return result;
+  return known === undefined ? { result } : { result, known };
 }

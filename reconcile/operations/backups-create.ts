@@ -6,7 +6,7 @@ import { BorgopsError, errorMessage } from '../../src/errors.js';
 import { waitForLock } from '../../src/host/lock.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import { type HookRun, runHook } from '../../src/host/run-hook.js';
-import { type DestinationRun, updateRun } from '../../src/host/runs.js';
+import { type DestinationRun, type KnownArchives, updateRun } from '../../src/host/runs.js';
 import type { Logger } from '../../src/log.js';
 import type { DeliveryReport, Notifier } from '../../src/notify/notifier.js';
 import { mapBounded } from '../../src/util/pool.js';
@@ -101,8 +101,13 @@ function skipped(desired: DesiredMachine, name: string, message: string, failure
   };
 }
 
-/** runs.json: last attempt, last success, archive, duration, error and its class, archive count, warnings. */
-async function record(paths: HostPaths, result: DestinationResult, attemptAt: string): Promise<void> {
+/** runs.json: last attempt, last success, archive, duration, error and its class, archive count, warnings, known archives. */
+async function record(
+  paths: HostPaths,
+  result: DestinationResult,
+  attemptAt: string,
+  known: KnownArchives | undefined,
+): Promise<void> {
   await updateRun(paths.runs, result.destination, (previous) => {
     const next: DestinationRun = {
       ...previous,
@@ -114,6 +119,7 @@ async function record(paths: HostPaths, result: DestinationResult, attemptAt: st
       next.archive = result.archive;
     }
     if (result.archives !== undefined) next.archives = result.archives;
+    if (known !== undefined) next.known = known;
     delete next.error;
     delete next.failure;
     delete next.warnings;
@@ -180,6 +186,7 @@ async function backUpDestinations(
     for (const destination of group) {
       const attemptAt = new Date().toISOString();
       let result: DestinationResult;
+      let known: KnownArchives | undefined;
       if (signal?.aborted) {
         result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
       } else if (failedStates.length > 0) {
@@ -187,7 +194,7 @@ async function backUpDestinations(
         result = skipped(desired, destination.name, message, 'pre-backup');
       } else {
         options.onEvent?.({ type: 'destination', destination: destination.name });
-        result = await backupDestination(
+        ({ result, known } = await backupDestination(
           {
             paths,
             borg: options.borg,
@@ -198,12 +205,12 @@ async function backUpDestinations(
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
           },
           destination,
-        );
+        ));
       }
       byName.set(destination.name, result);
       options.onEvent?.({ type: 'destination-done', result });
       // runs.json is read, changed and written: one record at a time
-      recording = recording.then(() => record(paths, result, attemptAt));
+      recording = recording.then(() => record(paths, result, attemptAt, known));
       await recording;
     }
   });

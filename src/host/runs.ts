@@ -25,6 +25,19 @@ export const VerificationRecord = z.object({
 });
 export type VerificationRecord = z.infer<typeof VerificationRecord>;
 
+/**
+ * This machine's complete archives in a destination as borgops last knew them: its last
+ * `borg list`, plus the archives it created and minus those it deleted since. `backups create`
+ * predicts retention from it and asks borg only when the prediction deletes something (it never
+ * deletes on a prediction), after a failed run, or when `listedAt` is a day old.
+ */
+export const KnownArchives = z.object({
+  /** When borg last listed the destination. */
+  listedAt: z.string(),
+  archives: z.array(z.object({ name: z.string(), start: z.string(), epochMicros: z.number().optional() })),
+});
+export type KnownArchives = z.infer<typeof KnownArchives>;
+
 /** The record of backup runs per destination (written by `backups create`, read by plan, status, watch). */
 export const DestinationRun = z.object({
   lastAttempt: z.string().optional(),
@@ -36,6 +49,7 @@ export const DestinationRun = z.object({
   /** The failure class when borg said why (e.g. `missing`: the repository is gone, plan re-observes it). */
   failure: z.string().optional(),
   archives: z.number().optional(),
+  known: KnownArchives.optional(),
   warnings: z.array(z.string()).optional(),
   /** The last `borgops check` of this destination. */
   check: VerificationRecord.optional(),

@@ -58,13 +58,23 @@ export const retention: KindModule<RetentionAction, object, ResourceOf<'retentio
       destination.archivePrefix,
     );
     await record(action.id, { kind: 'retention', spec: retentionSpec(destination) });
-    // status shows the count the last backup recorded: after this prune it is the kept count
-    const runs = await readRuns(context.paths.runs);
-    if (runs.destinations[destination.name]?.archives !== undefined)
-      await updateRun(context.paths.runs, destination.name, (previous) => ({
-        ...previous,
-        archives: action.kept,
-      }));
+    // status shows the count the last backup recorded: after this prune it is the kept count;
+    // the next backup's retention predicts from the known archives, without these
+    const run = (await readRuns(context.paths.runs)).destinations[destination.name];
+    if (run?.archives === undefined && run?.known === undefined) return;
+    const deleted = new Set(action.archives);
+    await updateRun(context.paths.runs, destination.name, (previous) => ({
+      ...previous,
+      ...(previous?.archives === undefined ? {} : { archives: action.kept }),
+      ...(previous?.known === undefined
+        ? {}
+        : {
+            known: {
+              ...previous.known,
+              archives: previous.known.archives.filter((archive) => !deleted.has(archive.name)),
+            },
+          }),
+    }));
   },
 
   settle(resource, input) {

@@ -143,7 +143,8 @@ describe('backups create (real borg, the applied declarations)', () => {
     const log = await hookLog();
     expect(log[0]).toBe(`pre-backup-linkding machine=jon state=linkding name= folders= cwd=${world.root}`);
     const runs = await readRuns(world.paths.runs);
-    expect(runs.destinations.local).toEqual({
+    const { known, ...record } = runs.destinations.local ?? {};
+    expect(record).toEqual({
       lastAttempt: expect.any(String),
       lastSuccess: expect.any(String),
       archive: created.archive,
@@ -151,5 +152,11 @@ describe('backups create (real borg, the applied declarations)', () => {
       archives: 3,
       warnings: created.warnings,
     });
+    // what the next run predicts retention from: the complete archives borg listed, minus the pruned
+    expect(known?.archives.map((archive) => archive.name)).toEqual([
+      `jon-local-${stamp(1)}`,
+      `jon-local-${stamp(3)}`,
+      created.archive,
+    ]);
   });
 });

@@ -1,0 +1,142 @@
+// `backups create` predicts retention from the last run's record and asks borg only when the
+// prediction deletes something: these are the cases where the record is wrong or must not be
+// trusted (real borg; archives deleted and added behind borgops' back).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RELIST_AFTER_MS, retentionRecord } from '../../../reconcile/operations/backup-destination.js';
+import { createBackups } from '../../../reconcile/operations/backups-create.js';
+import { readRuns } from '../../../src/host/runs.js';
+import { silentLogger } from '../../../src/log.js';
+import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../../helpers/backups.js';
+
+let world: AppliedWorld;
+let repo: string;
+
+/** linkding's declarations with `keep: { last: 2 }`: every third archive is a deletion. */
+function keepLastTwo(): Record<string, string> {
+  const files = linkdingFiles(['local']);
+  const inventory = JSON.parse(files['inventory.json'] ?? '{}');
+  inventory.instances.borgbackup.roles.client.machines.jon.settings.prune = { keep: { last: 2 } };
+  return { ...files, 'inventory.json': JSON.stringify(inventory) };
+}
+
+beforeAll(async () => {
+  world = await appliedWorld({ files: keepLastTwo() });
+  repo = join(world.repos, 'local');
+  await mkdir(join(world.root, 'data/podman/linkding'), { recursive: true });
+  await writeFile(join(world.root, 'data/podman/linkding/db.sqlite3'), 'bookmarks\n');
+});
+afterAll(async () => {
+  await world.dispose();
+});
+
+/** One backup run of `local`; returns its result and how many borg processes it started. */
+async function backup() {
+  const before = world.borg.processCount;
+  const run = await createBackups({
+    paths: world.paths,
+    borg: world.borg,
+    logger: silentLogger(),
+    machine: 'jon',
+  });
+  const result = run.destinations[0]!;
+  expect(result.status).toBe('created');
+  expect(result.error).toBeUndefined();
+  // two archives never share a second: names are by the second
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { result, processes: world.borg.processCount - before };
+}
+
+async function known(): Promise<string[] | undefined> {
+  return (await readRuns(world.paths.runs)).destinations.local?.known?.archives.map((a) => a.name);
+}
+
+describe('retention from the record (real borg)', () => {
+  const names: string[] = [];
+
+  it('lists on the first run (no record), then skips borg list while the record deletes nothing', async () => {
+    const first = await backup();
+    names.push(first.result.archive!);
+    expect(first.processes).toBe(2); // create, list
+    expect(first.result.retentionListed).toBe(true);
+    expect(await known()).toEqual(names);
+
+    const second = await backup();
+    names.push(second.result.archive!);
+    expect(second.processes).toBe(1); // create only
+    expect(second.result).toMatchObject({ retentionListed: false, archives: 2, pruned: [] });
+    expect(await known()).toEqual(names);
+    expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
+  });
+
+  it('never deletes on the record: an archive deleted behind its back makes borg list decide, and nothing is lost', async () => {
+    // the record says [a1, a2]; someone deletes a2. The record plus a3 would delete a1 (keep last
+    // 2), which would leave a3 alone: borg lists, sees [a1, a3], and deletes nothing.
+    const [a1, a2] = names;
+    expect((await world.rawBorg('local', ['delete', `${repo}::${a2}`])).exitCode).toBe(0);
+    const third = await backup();
+    expect(third.processes).toBe(2); // create, list: nothing to delete on borg's list
+    expect(third.result).toMatchObject({ retentionListed: true, archives: 2, pruned: [] });
+    expect(await archiveNames(world, 'local', repo)).toEqual([a1!, third.result.archive!].sort());
+    expect(await known()).toEqual([a1, third.result.archive]);
+    names.splice(0, names.length, a1!, third.result.archive!);
+  });
+
+  it('prunes an archive added behind its back by borg list, when the record predicts a deletion', async () => {
+    // an older archive of this machine and destination appears (e.g. copied in by hand)
+    const seed = join(world.dir, 'seed');
+    await mkdir(seed, { recursive: true });
+    const extra = 'jon-local-2020-01-01T00:00:00';
+    const made = await world.rawBorg('local', [
+      'create',
+      '--timestamp',
+      '2020-01-01T00:00:00',
+      `${repo}::${extra}`,
+      seed,
+    ]);
+    expect(made.exitCode).toBe(0);
+    const fourth = await backup();
+    // create, list, delete, compact: borg's list decides, with the guard (2 of 4 is not over half)
+    expect(fourth.processes).toBe(4);
+    expect(fourth.result.retentionListed).toBe(true);
+    expect([...fourth.result.pruned].sort()).toEqual([extra, names[0]!].sort());
+    expect(await archiveNames(world, 'local', repo)).toEqual([names[1]!, fourth.result.archive!].sort());
+    expect(await known()).toEqual([names[1], fourth.result.archive]);
+  });
+
+  it('lists after a failed run, whatever the record predicts', async () => {
+    await writeFile(join(world.root, 'fail-pre-backup-linkding'), '');
+    try {
+      await createBackups({ paths: world.paths, borg: world.borg, logger: silentLogger(), machine: 'jon' });
+    } finally {
+      await rm(join(world.root, 'fail-pre-backup-linkding'));
+    }
+    expect((await readRuns(world.paths.runs)).destinations.local?.failure).toBe('pre-backup');
+    const next = await backup();
+    expect(next.result.retentionListed).toBe(true);
+  });
+});
+
+describe('retentionRecord (when the record may be used)', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  const archives = [{ name: 'jon-local-2026-11-30T11:00:00', start: '2026-11-30T11:00:00' }];
+  const at = (ms: number) => new Date(now.getTime() - ms).toISOString();
+
+  it('is used when the last run succeeded and borg listed less than a day ago', () => {
+    expect(retentionRecord({ known: { listedAt: at(RELIST_AFTER_MS - 60_000), archives } }, now)).toEqual(
+      archives,
+    );
+  });
+
+  it('is not used a day after borg listed, when listedAt is in the future or unreadable, or after a failure', () => {
+    expect(retentionRecord({ known: { listedAt: at(RELIST_AFTER_MS), archives } }, now)).toBeUndefined();
+    expect(retentionRecord({ known: { listedAt: at(-60_000), archives } }, now)).toBeUndefined();
+    expect(retentionRecord({ known: { listedAt: 'yesterday', archives } }, now)).toBeUndefined();
+    const listedAt = at(1000);
+    expect(retentionRecord({ known: { listedAt, archives }, error: 'x: failed' }, now)).toBeUndefined();
+    expect(retentionRecord({ known: { listedAt, archives }, failure: 'aborted' }, now)).toBeUndefined();
+    expect(retentionRecord({}, now)).toBeUndefined();
+    expect(retentionRecord(undefined, now)).toBeUndefined();
+  });
+});
