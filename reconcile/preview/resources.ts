@@ -48,13 +48,15 @@ function removed(item: Item, context: ItemContext): Described {
 
 /** What changed between two versions of one item; undefined when nothing did. */
 function changed(before: Item, after: Item, context: ItemContext): Described | undefined {
+  // the same item renders the same files: nothing to render and compare (most items of a changed machine)
+  if (isDeepStrictEqual(before, after)) return undefined;
   if (before.kind === 'state' && after.kind === 'state') return state.changed(before, after);
   if (before.kind !== 'state' && after.kind === before.kind) {
     const preview = kindModule(after.kind).preview;
     if (preview?.changed) return preview.changed(before, after, context);
   }
   // a kind that carries nothing that can change (ssh-key, secret)
-  return isDeepStrictEqual(before, after) ? undefined : { summary: `update ${after.id}` };
+  return { summary: `update ${after.id}` };
 }
 
 /** One item of a machine between base and head, in words and diffs; undefined when unchanged. */

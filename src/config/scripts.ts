@@ -5,7 +5,8 @@ import type { State } from './schema.js';
 /** Where a declared script is: the state file, the line of its value, its dotted path. */
 export interface ScriptSite {
   file: string;
-  line: number;
+  /** The line of its value: located only when a problem names it (locating parses the file again). */
+  line(): number;
   path: string;
   script: string;
 }
@@ -33,7 +34,12 @@ export function scriptSites(
       const script = state[field];
       if (script === undefined) continue;
       const path = [...prefix, name, field];
-      sites.push({ file: parsed.file, line: parsed.lineOf(path, 'value'), path: dottedPath(path), script });
+      sites.push({
+        file: parsed.file,
+        line: () => parsed.lineOf(path, 'value'),
+        path: dottedPath(path),
+        script,
+      });
     }
   }
   return sites;
@@ -47,7 +53,7 @@ export async function scriptProblems(sites: readonly ScriptSite[], check: Script
   for (const site of sites) {
     const message = await verdicts.get(site.script);
     if (message !== undefined)
-      problems.push({ file: site.file, line: site.line, path: site.path, message, severity: 'error' });
+      problems.push({ file: site.file, line: site.line(), path: site.path, message, severity: 'error' });
   }
   return problems;
 }
