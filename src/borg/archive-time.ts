@@ -87,15 +87,44 @@ export function parseArchiveTimes(archives: readonly { name: string; start: stri
 }
 
 /** The instant of a local wall-clock time in µs since the epoch, in this process's time zone (as borg's). */
+/** Zones whose offset is always zero: there a wall time is its own instant, and no hour repeats. */
+const ZERO_OFFSET_ZONES = new Set([
+  'UTC',
+  'Etc/UTC',
+  'Etc/UCT',
+  'UCT',
+  'GMT',
+  'Etc/GMT',
+  'Etc/Universal',
+  'Universal',
+  'Etc/Zulu',
+  'Zulu',
+  'Etc/GMT0',
+  'Etc/GMT+0',
+  'Etc/GMT-0',
+  'GMT0',
+  'Etc/Greenwich',
+  'Greenwich',
+]);
+
+/** Whether this process's time zone is UTC (servers usually are): asked once per call of a caller, cheap. */
+export function zoneIsUtc(): boolean {
+  return ZERO_OFFSET_ZONES.has(Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
+
 export function instantMicros(times: ArchiveTimes, index: number): number {
-  const wall = new Date(times.wall[index] ?? 0);
+  // the wall time's fields by arithmetic (one Date, not two: 100,000 archives allocate less)
+  const wall = times.wall[index] ?? 0;
+  const days = Math.floor(wall / MS_PER_DAY);
+  const ofDay = wall - days * MS_PER_DAY;
+  const day = days - daysFromCivil(times.year[index] ?? 1970, times.month[index] ?? 1, 1) + 1;
   const local = new Date(
-    wall.getUTCFullYear(),
-    wall.getUTCMonth(),
-    wall.getUTCDate(),
-    wall.getUTCHours(),
-    wall.getUTCMinutes(),
-    wall.getUTCSeconds(),
+    times.year[index] ?? 1970,
+    (times.month[index] ?? 1) - 1,
+    day,
+    Math.floor(ofDay / 3_600_000),
+    Math.floor(ofDay / 60_000) % 60,
+    Math.floor(ofDay / 1000) % 60,
   );
   return local.getTime() * 1000 + (times.micros[index] ?? 0);
 }
@@ -114,6 +143,11 @@ function showsWall(instantMs: number, wallMs: number): boolean {
  */
 export function listedInstantsMicros(times: ArchiveTimes): Float64Array {
   const instants = new Float64Array(times.wall.length);
+  if (zoneIsUtc()) {
+    for (let index = 0; index < times.wall.length; index += 1)
+      instants[index] = (times.wall[index] ?? 0) * 1000 + (times.micros[index] ?? 0);
+    return instants;
+  }
   let previous = Number.NEGATIVE_INFINITY;
   for (let index = 0; index < times.wall.length; index += 1) {
     let instant = instantMicros(times, index);

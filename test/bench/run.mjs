@@ -86,6 +86,7 @@ const report = {
   date: new Date().toISOString(),
   machine: {
     ...machineInfo(),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     node: process.version,
     borg: await version('borg', ['--version']),
     borgmatic: await version('borgmatic', ['--version']),
