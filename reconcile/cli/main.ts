@@ -1,4 +1,3 @@
-import { processIo } from './io.js';
-import { run } from './program.js';
+import { launch } from './launch.js';
 
-process.exitCode = await run(process.argv.slice(2), processIo());
+process.exitCode = await launch(import.meta.url);

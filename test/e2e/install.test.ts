@@ -18,9 +18,15 @@ async function packAndInstall(): Promise<{ prefix: string; bin: string }> {
   const [{ filename, files }] = JSON.parse(packed.stdout) as [
     { filename: string; files: { path: string }[] },
   ];
-  // one bundled file with no runtime dependencies, and the example unit
+  // the launcher, the bundled CLI with its code cache (no runtime dependencies), and the example unit
   expect(files.map((f) => f.path).sort()).toEqual(
-    expect.arrayContaining(['dist/borgops.mjs', 'examples/agent/borgops-watch.service', 'package.json']),
+    expect.arrayContaining([
+      'dist/borgops.mjs',
+      'dist/borgops.core.js',
+      'dist/borgops.core.js.v8cache',
+      'examples/agent/borgops-watch.service',
+      'package.json',
+    ]),
   );
   expect(files.some((f) => f.path.startsWith('dist/src/') || f.path.startsWith('dist/reconcile/'))).toBe(
     false,

@@ -1,0 +1,68 @@
+// The bin (dist/borgops.mjs) runs the bundled CLI from V8's code cache: a missing, truncated,
+// garbled or foreign cache must never change what the CLI does, only how fast it starts.
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dist = new URL('../../../dist/', import.meta.url).pathname;
+let dir: string;
+
+beforeAll(async () => {
+  // a copy of the built bin, so each case can break its cache without touching dist/
+  // (with package.json above it, where the CLI reads its version)
+  const top = await mkdtemp(join(tmpdir(), 'borgops-launch-'));
+  dir = join(top, 'dist');
+  await mkdir(dir);
+  await copyFile(new URL('../../../package.json', import.meta.url).pathname, join(top, 'package.json'));
+  for (const file of ['borgops.mjs', 'borgops.core.js', 'borgops.core.js.v8cache'])
+    await copyFile(join(dist, file), join(dir, file));
+});
+afterAll(async () => {
+  await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+async function version(): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  const result = await execa('node', [join(dir, 'borgops.mjs'), '--version'], { reject: false });
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the bin and its code cache', () => {
+  it('the build writes a cache V8 accepts for the bundled CLI', async () => {
+    const core = join(dist, 'borgops.core.js');
+    const script = new Script(await readFile(core, 'utf8'), {
+      filename: core,
+      cachedData: await readFile(`${core}.v8cache`),
+    });
+    expect(script.cachedDataRejected).toBe(false);
+  });
+
+  it('runs with the cache, and the same without it, truncated, garbled or made for other code', async () => {
+    const expected = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'))
+      .version as string;
+    const cache = join(dir, 'borgops.core.js.v8cache');
+    const good = await readFile(cache);
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+
+    await rm(cache);
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+
+    await writeFile(cache, good.subarray(0, good.length / 2));
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+
+    await writeFile(cache, Buffer.alloc(good.length, 0x5a));
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+
+    // a valid cache of other source: V8 checks the source, rejects it, and compiles
+    const other = new Script('(function () { return 42; })', { filename: 'other.js' });
+    await writeFile(cache, other.createCachedData());
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+
+    // a directory where the cache should be: read as no cache
+    await rm(cache);
+    await execa('mkdir', [cache]);
+    expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+  });
+});
