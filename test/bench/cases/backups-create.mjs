@@ -33,19 +33,26 @@ export async function run({ runs }) {
       await borg(['init', '--encryption', 'repokey', bare], env);
     };
     let round = 0;
+    // how many measured runs asked borg for the list (retention from the last run's record otherwise)
+    let listed = 0;
+    let measured = 0;
     const samples = await sideBySide({
       before: fresh,
       runs,
-      ours: async () => {
-        const result = await borgops(['backups', 'create', 'jon', ...common]);
+      ours: async (index) => {
+        const result = await borgops(['backups', 'create', 'jon', ...common, '--json']);
         if (result.exitCode !== 0) throw new Error(`backups create: ${result.stderr}`);
+        if (index >= 1) {
+          measured += 1;
+          if (JSON.parse(result.stdout).destinations[0].retentionListed) listed += 1;
+        }
         return result.ms;
       },
       baseline: async () =>
         borg(['create', '--compression', 'auto,zstd', `${bare}::bare-${round++}`, 'srv/s0'], env, root),
     });
-    // bare borg does not list for retention: the same steps by hand (borgops deletes and compacts
-    // nothing here: one archive per empty repository is within any rule)
+    // for reference, borg create + borg list by hand: what borgops runs when its record is missing,
+    // old or predicts a deletion (it deletes and compacts nothing here: one archive per repository)
     const steps = [];
     for (let i = 0; i < runs; i++) {
       await fresh();
@@ -65,15 +72,15 @@ export async function run({ runs }) {
           baselineMs: base,
           ratio: ms / base,
           met: ms / base <= 1.05,
-          note: 'vs bare borg create',
+          note: `vs bare borg create; borgops ran borg list in ${listed} of ${measured} runs`,
         },
         {
-          case: 'same steps in bare borg (create, list)',
+          case: 'vs bare borg create + borg list (when retention lists)',
           ms,
           baselineMs: same,
           ratio: ms / same,
           met: ms / same <= 1.05,
-          note: 'our own overhead',
+          note: 'reference',
         },
       ],
     };
