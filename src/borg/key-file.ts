@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
+import { errnoCode } from '../host/fs-error.js';
 import type { Logger } from '../log.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
 import { type BorgCommand, BorgError } from './errors.js';
@@ -13,11 +14,14 @@ import type { BorgTarget, CommittedKey } from './types.js';
  * directory. A new machine or an admin's workstation has none there, so the committed
  * `<d>.key.age` (a `borg key export`, age-encrypted) is decrypted in memory and handed to borg
  * as BORG_KEY_FILE: a 0600 file in a private 0700 directory that exists only while that borg
- * process runs, removed afterwards, and on SIGINT, SIGTERM, SIGHUP and exit.
+ * process runs, removed afterwards, and on SIGINT, SIGTERM, SIGHUP and exit. A borgops killed
+ * with SIGKILL cannot remove it: the next borgops that needs a key removes it (sweepDead).
  */
 
 const KEY_LINE = /^BORG_KEY ([0-9a-f]{64})\n/;
 const TEMP_PREFIX = 'borgops-key-';
+/** `borgops-key-<pid>-XXXXXX` (mkdtemp's six characters): the process that holds it. */
+const TEMP_NAME = /^borgops-key-([1-9][0-9]*)-[A-Za-z0-9]{6}$/;
 
 /** borg 1.2's keys directory (helpers/fs.py get_keys_dir) for the environment borg runs with. */
 export function borgKeysDir(env: Readonly<Record<string, string | undefined>>, cwd?: string): string {
@@ -138,8 +142,46 @@ export function committedKeyMismatched(committed: CommittedKey): void {
   mismatched.add(committed);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    // EPERM: it exists, as another user's process
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+const swept = new Map<string, Promise<void>>();
+
+/**
+ * Key directories of borgops processes that are gone (SIGKILL, a crash, power loss): removed once
+ * per process, before its first key is written. Only this user's directories, only real
+ * directories (never through a link), and never one whose process still runs (a reused PID keeps
+ * its directory: left, not lost).
+ */
+export function sweepDead(dir = tmpdir()): Promise<void> {
+  let sweep = swept.get(dir);
+  if (sweep !== undefined) return sweep;
+  sweep = (async () => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const uid = process.getuid?.();
+    for (const name of names) {
+      const pid = Number(TEMP_NAME.exec(name)?.[1]);
+      if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+      const path = join(dir, name);
+      const info = await lstat(path).catch(() => undefined);
+      if (info === undefined || !info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+      await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  })();
+  swept.set(dir, sweep);
+  return sweep;
+}
+
 async function lease(key: Uint8Array, localKeys: boolean): Promise<KeyFileLease> {
-  const dir = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
+  await sweepDead();
+  const dir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
   if (live.size === 0) install();
   live.add(dir);
   const path = join(dir, 'key');

@@ -191,8 +191,24 @@ describe('disaster recovery in keyfile mode: the committed key.age restores (bui
         ).toBe(true);
         expect(await leftovers(), what).toEqual([]);
       }
+      // SIGKILL: nothing in the process can remove its key; the next borgops that needs one does
+      const killed = execa('node', [cliPath, 'backups', 'list', 'jon', ...ws], {
+        env: { ...env, BORGOPS_LOG_LEVEL: 'warn' },
+        reject: false,
+      });
+      let held: string[] = [];
+      for (let attempt = 0; attempt < 600 && held.length === 0; attempt += 1) {
+        held = await leftovers();
+        if (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(held).toHaveLength(1);
+      killed.kill('SIGKILL');
+      await killed;
+      expect(await leftovers()).toEqual(held);
       holder.stdin?.end();
       await holder;
+      // run() checks that no key directory is left, the killed one's included
+      expectOk(await run(['backups', 'list', 'jon', ...ws]), 'list after a SIGKILLed borgops');
     },
     TIMEOUT,
   );
