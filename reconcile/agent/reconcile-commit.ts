@@ -92,7 +92,10 @@ async function loadCommit(context: ReconcileContext, commit: string): Promise<Lo
   }
   const snapshot = await readCommit(context, commit);
   if ('reason' in snapshot) return snapshot;
-  return { snapshot, result: await validateFiles(snapshot.files, snapshot.commit) };
+  return {
+    snapshot,
+    result: await validateFiles(snapshot.files, snapshot.commit, undefined, context.paths.bashSyntax),
+  };
 }
 
 /** Invalid declarations are never applied: the refusal that says why. */

@@ -76,10 +76,10 @@ export function jobCommand(paths: HostPaths, machine: string, key: string): stri
 
 /** Load → validate → compile → observe → plan, for one machine. */
 export async function makePlan(options: ConvergeOptions, loaded?: LoadedSource): Promise<Planned> {
-  const source = loaded ?? (await loadSource(options));
+  const paths = convergePaths(options);
+  const source = loaded ?? (await loadSource({ ...options, syntaxCache: paths.bashSyntax }));
   const { declarations } = requireValid(source);
   const desired = compile(declarations, options.machine);
-  const paths = convergePaths(options);
   const { choice, override } = resolveSchedulerChoice(options.scheduler, desired.scheduler);
   if (override !== undefined) options.logger.warn({ machine: options.machine }, override);
   const schedulers = selectScheduler(choice, paths, {

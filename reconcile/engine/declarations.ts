@@ -4,12 +4,14 @@ import { formatProblem, type Problem } from '../../src/config/problem.js';
 import { scriptProblems } from '../../src/config/scripts.js';
 import { BorgopsError } from '../../src/errors.js';
 import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../../src/git/source.js';
-import { bashSyntax } from '../../src/host/bash-syntax.js';
+import { bashSyntax, rememberingBashSyntax } from '../../src/host/bash-syntax.js';
 
 export interface SourceOptions {
   source: string;
   ref: string;
   worktree: boolean;
+  /** `<state>/bash-syntax.json`: the scripts bash accepted on this host before (a machine's commands). */
+  syntaxCache?: string;
 }
 
 export interface LoadedSource {
@@ -23,7 +25,12 @@ export async function loadSource(options: SourceOptions): Promise<LoadedSource> 
   const snapshot = options.worktree ? await readWorktree(source) : await readAtCommit(source, options.ref);
   return {
     snapshot,
-    result: await validateFiles(snapshot.files, snapshot.worktree ? undefined : snapshot.commit),
+    result: await validateFiles(
+      snapshot.files,
+      snapshot.worktree ? undefined : snapshot.commit,
+      undefined,
+      options.syntaxCache,
+    ),
   };
 }
 
@@ -35,9 +42,12 @@ export async function validateFiles(
   files: ReadonlyMap<string, string>,
   commit?: string,
   cache?: LoadCache,
+  syntaxCache?: string,
 ): Promise<LoadResult> {
   const result = loadDeclarations(files, commit, cache);
-  const broken = await scriptProblems(result.scripts ?? [], bashSyntax);
+  const syntax = syntaxCache === undefined ? undefined : await rememberingBashSyntax(syntaxCache);
+  const broken = await scriptProblems(result.scripts ?? [], syntax?.check ?? bashSyntax);
+  await syntax?.save();
   // again with them, so they are sorted, capped and refuse the declarations like any other error
   return broken.length === 0 ? result : loadDeclarations(files, commit, cache, broken);
 }

@@ -1,5 +1,6 @@
 import type { EncryptionMode } from '../config/model.js';
 import { BorgopsError } from '../errors.js';
+import { executableFingerprint } from '../host/executable.js';
 import { type Logger, silentLogger } from '../log.js';
 import { diagnose, exitKind } from './classify.js';
 import {
@@ -27,13 +28,7 @@ import type {
   ExtractOptions,
   RepositoryObservation,
 } from './types.js';
-import {
-  executableFingerprint,
-  parseVersion,
-  readVersionCache,
-  unsupportedVersion,
-  writeVersionCache,
-} from './version.js';
+import { parseVersion, readVersionCache, unsupportedVersion, writeVersionCache } from './version.js';
 
 export interface BorgAdapterOptions {
   /** The borg executable and any prefix, e.g. `['nice', '-n19', 'borg']` (default `['borg']`). */

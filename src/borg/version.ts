@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { access, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../host/atomic.js';
 import type { BorgVersion } from './types.js';
@@ -24,44 +23,6 @@ export function unsupportedVersion(version: BorgVersion): string | undefined {
   if (major === 1 && minor >= 2 && minor <= 4) return undefined;
   const older = major < 1 || (major === 1 && minor < 2);
   return `borg ${version.text} is not supported${older ? '' : ' yet'}; borgops needs borg 1.2 to 1.4`;
-}
-
-/**
- * The executable a command name runs: the first `name` on PATH that is an executable file (as
- * execvp finds it), or `name` itself when it holds a slash.
- */
-async function resolveExecutable(name: string, path: string | undefined): Promise<string | undefined> {
-  if (name.includes('/')) return name;
-  for (const dir of (path ?? '').split(':')) {
-    const candidate = join(dir === '' ? '.' : dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/**
- * What identifies the installed borg without starting it: the executable's real path, inode,
- * size and change time. Installing another borg (apt, pip, a new binary) writes a new
- * executable, so any of these changes and `borg --version` is asked again.
- */
-export async function executableFingerprint(
-  command: string,
-  path: string | undefined,
-): Promise<string | undefined> {
-  const found = await resolveExecutable(command, path);
-  if (found === undefined) return undefined;
-  try {
-    const real = await realpath(found);
-    const info = await stat(real);
-    return `${real}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
-  } catch {
-    return undefined;
-  }
 }
 
 const VersionCache = z.object({

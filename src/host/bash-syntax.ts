@@ -1,4 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from './atomic.js';
+import { executableFingerprint } from './executable.js';
+import { readOwnFile } from './nofollow.js';
 
 /** bash processes checking at once: a fleet's scripts are many, the machine's cores few. */
 const PARALLEL = 4;
@@ -78,4 +85,63 @@ export function bashSyntax(script: string): Promise<string | undefined> {
   const verdict = check(script);
   verdicts.set(script, verdict);
   return verdict;
+}
+
+/** Scripts kept in `<state>/bash-syntax.json`: the newest this many. */
+const REMEMBERED_ACROSS_RUNS = 10_000;
+
+const Accepted = z.object({ fingerprint: z.string(), accepted: z.array(z.string()) });
+
+function digest(script: string): string {
+  return createHash('sha256').update(script).digest('hex');
+}
+
+/**
+ * `bash -n` that remembers, in a file of the state directory, the scripts this bash accepted: a
+ * plan or apply checks only the scripts it has not seen parse (one edited hook, not every hook of
+ * the machine). Only acceptance is remembered (a refusal is asked again, for bash's own words),
+ * keyed by the sha256 of the script and tied to the bash executable (another bash asks again).
+ * An unreadable file is an empty one; one that cannot be written costs the next run the checks.
+ */
+export async function rememberingBashSyntax(
+  file: string,
+): Promise<{ check: (script: string) => Promise<string | undefined>; save(): Promise<void> }> {
+  const fingerprint = await executableFingerprint('bash', process.env.PATH);
+  if (fingerprint === undefined) return { check: bashSyntax, save: async () => {} };
+  let accepted: string[] = [];
+  try {
+    const parsed = Accepted.safeParse(JSON.parse(String(await readOwnFile(file))));
+    if (parsed.success && parsed.data.fingerprint === fingerprint) accepted = parsed.data.accepted;
+  } catch {
+    // none yet, or unreadable: ask bash
+  }
+  const known = new Set(accepted);
+  const added = new Set<string>();
+  // this run's verdicts (a fleet repeats its scripts), apart from the process's: a long-running
+  // agent reads the file again on each commit
+  const asked = new Map<string, Promise<string | undefined>>();
+  return {
+    async check(script) {
+      const hash = digest(script);
+      if (known.has(hash)) return undefined;
+      let verdict = asked.get(hash);
+      if (verdict === undefined) {
+        verdict = check(script);
+        asked.set(hash, verdict);
+      }
+      if ((await verdict) === undefined) added.add(hash);
+      return verdict;
+    },
+    async save() {
+      if (added.size === 0) return;
+      const all = [...accepted.filter((hash) => !added.has(hash)), ...added].slice(-REMEMBERED_ACROSS_RUNS);
+      try {
+        // never the first file of a state directory
+        if (!(await stat(dirname(file))).isDirectory()) return;
+        await writeJsonAtomic(file, { fingerprint, accepted: all });
+      } catch {
+        // a read-only state directory: bash is asked again next time
+      }
+    },
+  };
 }

@@ -27,6 +27,8 @@ export interface HostPaths {
   applied: string;
   /** Per destination backup runs (last attempt, last success, …). */
   runs: string;
+  /** The scripts bash accepted on this host (`bash -n` is asked only about new ones). */
+  bashSyntax: string;
   /** Reconcile status (applied commit, conditions), read by `status` and `/status`. */
   status: string;
   /** Notifications receivers did not take, counted per receiver (`borgops_notify_failures_total`). */
@@ -57,6 +59,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     agentLock: join(state, 'watch.lock'),
     applied: join(state, 'applied'),
     runs: join(state, 'runs.json'),
+    bashSyntax: join(state, 'bash-syntax.json'),
     status: join(state, 'status.json'),
     notify: join(state, 'notify.json'),
     schedule: join(state, 'schedule.json'),
