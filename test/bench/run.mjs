@@ -95,5 +95,7 @@ const report = {
   durationSeconds: Math.round((Date.now() - started) / 1000),
   results,
 };
-await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-process.stderr.write(`bench: wrote test/bench/results.json (${report.durationSeconds} s)\n`);
+// a run of some cases never replaces the numbers of the last full run (RESULTS.md quotes those)
+const out = only.length === 0 ? 'results.json' : 'results.partial.json';
+await writeFile(new URL(`./${out}`, import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+process.stderr.write(`bench: wrote test/bench/${out} (${report.durationSeconds} s)\n`);
