@@ -117,20 +117,35 @@ export const RELIST_AFTER_MS = 24 * 3600 * 1000;
  * this destination succeeded (a failed or interrupted one may have left a `.checkpoint` to delete)
  * and borg listed it less than a day ago.
  */
-export function retentionRecord(
-  previous: DestinationRun | undefined,
-  now: Date,
-): KnownArchives['archives'] | undefined {
+export function retentionRecord(previous: DestinationRun | undefined, now: Date): KnownArchives | undefined {
   const known = previous?.known;
   if (known === undefined || previous?.error !== undefined || previous?.failure !== undefined)
     return undefined;
   const age = now.getTime() - Date.parse(known.listedAt);
-  return age >= 0 && age < RELIST_AFTER_MS ? known.archives : undefined;
+  return age >= 0 && age < RELIST_AFTER_MS ? known : undefined;
 }
 
 /** The archive just created, as `borg list` will show it (started now). */
 function createdArchive(name: string, startedAt: Date): KnownArchives['archives'][number] {
   return { name, ...fromUtcStart(startedAt.toISOString().replace(/Z$/, '')) };
+}
+
+/**
+ * This destination's archives after retention, predicted from the record plus the new archive,
+ * when that deletes nothing; undefined when it would delete, or when retention cannot read the
+ * record (a tampered time): then borg is asked.
+ */
+function keptWithoutDeleting(
+  destination: DesiredDestination,
+  archives: readonly KnownArchives['archives'][number][],
+  now: Date,
+): KnownArchives['archives'] | undefined {
+  try {
+    const { own, plan } = destinationRetention(destination, archives, now);
+    return plan.pruned.length === 0 ? own : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function knownOf(own: readonly Archive[], pruned: readonly string[], listedAt: string): KnownArchives {
@@ -151,8 +166,8 @@ function knownOf(own: readonly Archive[], pruned: readonly string[], listedAt: s
  * Retention after a new archive: the same rules, guards and prune step as `apply`. When the last
  * run's record plus this archive leave nothing to delete, borg is not asked (one borg process
  * fewer); nothing is ever deleted on that prediction: as soon as it deletes something, or the
- * record is missing, old or after a failure, borg lists the repository and retention decides on
- * what borg says. An archive someone else added is pruned by that next listed run.
+ * record is missing, old, after a failure or unreadable, borg lists the repository and retention
+ * decides on what borg says. An archive someone else added is pruned by that next listed run.
  */
 async function retention(
   context: DestinationContext,
@@ -162,17 +177,17 @@ async function retention(
 ): Promise<KnownArchives | undefined> {
   const { result } = run;
   const now = context.now();
-  const known = retentionRecord(run.previous, now);
-  if (known !== undefined && result.archive !== undefined) {
-    const predicted = [...known, createdArchive(result.archive, run.startedAt)];
-    const { own, plan } = destinationRetention(destination, predicted, now);
-    if (plan.pruned.length === 0) {
-      result.archives = own.length;
+  const record = retentionRecord(run.previous, now);
+  if (record !== undefined && result.archive !== undefined) {
+    const created = createdArchive(result.archive, run.startedAt);
+    const kept = keptWithoutDeleting(destination, [...record.archives, created], now);
+    if (kept !== undefined) {
+      result.archives = kept.length;
       result.retentionListed = false;
-      return { listedAt: run.previous?.known?.listedAt ?? now.toISOString(), archives: predicted };
+      return { listedAt: record.listedAt, archives: kept };
     }
   }
-  const listedAt = new Date().toISOString();
+  const listedAt = now.toISOString();
   const observation = await context.borg.list(target);
   if (observation.state !== 'present') {
     result.error = observationFailure(destination.name, observation);
@@ -180,7 +195,7 @@ async function retention(
     return undefined;
   }
   result.retentionListed = true;
-  const { own, plan } = destinationRetention(destination, observation.archives, context.now());
+  const { own, plan } = destinationRetention(destination, observation.archives, now);
   const guard = pruneRefusal(
     destination.name,
     resourceId('retention', destination.name),

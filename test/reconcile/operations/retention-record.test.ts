@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELIST_AFTER_MS, retentionRecord } from '../../../reconcile/operations/backup-destination.js';
 import { createBackups } from '../../../reconcile/operations/backups-create.js';
-import { readRuns } from '../../../src/host/runs.js';
+import { readRuns, updateRun } from '../../../src/host/runs.js';
 import { silentLogger } from '../../../src/log.js';
 import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../../helpers/backups.js';
 
@@ -105,6 +105,27 @@ describe('retention from the record (real borg)', () => {
     expect(await known()).toEqual([names[1], fourth.result.archive]);
   });
 
+  it("a tampered record (an unreadable time, another machine's name) is never trusted: borg lists, nothing fails", async () => {
+    await updateRun(world.paths.runs, 'local', (previous) => ({
+      ...previous,
+      known: {
+        listedAt: new Date().toISOString(),
+        archives: [
+          { name: 'sara-local-2020-01-01T00:00:00', start: '2020-01-01T00:00:00' },
+          { name: 'jon-local-2020-01-02T00:00:00', start: 'yesterday' },
+        ],
+      },
+    }));
+    const before = await archiveNames(world, 'local', repo);
+    const next = await backup();
+    // decided on borg's list (keep last 2 of 3), not on the record's names
+    expect(next.result.retentionListed).toBe(true);
+    expect(next.result.pruned).toEqual([before[0]]);
+    const after = [before[1]!, next.result.archive!];
+    expect(await archiveNames(world, 'local', repo)).toEqual(after.sort());
+    expect(await known()).toEqual(after);
+  });
+
   it('lists after a failed run, whatever the record predicts', async () => {
     await writeFile(join(world.root, 'fail-pre-backup-linkding'), '');
     try {
@@ -124,9 +145,8 @@ describe('retentionRecord (when the record may be used)', () => {
   const at = (ms: number) => new Date(now.getTime() - ms).toISOString();
 
   it('is used when the last run succeeded and borg listed less than a day ago', () => {
-    expect(retentionRecord({ known: { listedAt: at(RELIST_AFTER_MS - 60_000), archives } }, now)).toEqual(
-      archives,
-    );
+    const known = { listedAt: at(RELIST_AFTER_MS - 60_000), archives };
+    expect(retentionRecord({ known }, now)).toEqual(known);
   });
 
   it('is not used a day after borg listed, when listedAt is in the future or unreadable, or after a failure', () => {
