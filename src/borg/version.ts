@@ -1,7 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../host/atomic.js';
+import { readCache, writeCache } from '../host/cache-file.js';
 import type { BorgVersion } from './types.js';
 
 /** Parses `borg --version` output (`borg 1.2.4`, `borg 1.4.0b1`, `borg 2.0.0b14`). */
@@ -37,12 +35,8 @@ const VersionCache = z.object({
 
 /** The borg version remembered for this fingerprint (`<state>/borg-version.json`), if it is still the one installed. */
 export async function readVersionCache(file: string, fingerprint: string): Promise<BorgVersion | undefined> {
-  try {
-    const parsed = VersionCache.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return parsed.success && parsed.data.fingerprint === fingerprint ? parsed.data.version : undefined;
-  } catch {
-    return undefined;
-  }
+  const cached = await readCache(file, VersionCache);
+  return cached?.fingerprint === fingerprint ? cached.version : undefined;
 }
 
 /** Remembers the version; a cache that cannot be written only costs the next run one `borg --version`. */
@@ -51,11 +45,5 @@ export async function writeVersionCache(
   fingerprint: string,
   version: BorgVersion,
 ): Promise<void> {
-  try {
-    // never the first file of a state directory: a command that writes nothing else creates none
-    if (!(await stat(dirname(file))).isDirectory()) return;
-    await writeJsonAtomic(file, { fingerprint, version });
-  } catch {
-    // the state directory may be read-only (a dry run, a rescue system): ask borg next time
-  }
+  await writeCache(file, { fingerprint, version });
 }

@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from './atomic.js';
+import { readCache, writeCache } from './cache-file.js';
 import { executableFingerprint } from './executable.js';
-import { readOwnFile } from './nofollow.js';
 
 /** bash processes checking at once: a fleet's scripts are many, the machine's cores few. */
 const PARALLEL = 4;
@@ -108,13 +105,8 @@ export async function rememberingBashSyntax(
 ): Promise<{ check: (script: string) => Promise<string | undefined>; save(): Promise<void> }> {
   const fingerprint = await executableFingerprint('bash', process.env.PATH);
   if (fingerprint === undefined) return { check: bashSyntax, save: async () => {} };
-  let accepted: string[] = [];
-  try {
-    const parsed = Accepted.safeParse(JSON.parse(String(await readOwnFile(file))));
-    if (parsed.success && parsed.data.fingerprint === fingerprint) accepted = parsed.data.accepted;
-  } catch {
-    // none yet, or unreadable: ask bash
-  }
+  const cached = await readCache(file, Accepted);
+  const accepted = cached?.fingerprint === fingerprint ? cached.accepted : [];
   const known = new Set(accepted);
   const added = new Set<string>();
   // this run's verdicts (a fleet repeats its scripts), apart from the process's: a long-running
@@ -135,13 +127,7 @@ export async function rememberingBashSyntax(
     async save() {
       if (added.size === 0) return;
       const all = [...accepted.filter((hash) => !added.has(hash)), ...added].slice(-REMEMBERED_ACROSS_RUNS);
-      try {
-        // never the first file of a state directory
-        if (!(await stat(dirname(file))).isDirectory()) return;
-        await writeJsonAtomic(file, { fingerprint, accepted: all });
-      } catch {
-        // a read-only state directory: bash is asked again next time
-      }
+      await writeCache(file, { fingerprint, accepted: all });
     },
   };
 }

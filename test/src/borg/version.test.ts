@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBorg } from '../../../src/borg/adapter.js';
@@ -139,6 +139,16 @@ describe('borg versions', () => {
     }).version();
     await expect(readFile(elsewhere)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await calls()).toHaveLength(4);
+
+    // a link in the cache's place, to a file that says this borg 2 is 1.2.9: never read through
+    const forged = JSON.parse(await readFile(cache, 'utf8'));
+    forged.version = { major: 1, minor: 2, patch: 9, text: '1.2.9' };
+    const planted = join(dir, 'planted.json');
+    await writeFile(planted, JSON.stringify(forged));
+    await rm(cache);
+    await symlink(planted, cache);
+    expect((await adapter().version()).text).toBe('2.0.0b14');
+    expect(await calls()).toHaveLength(5);
   });
 
   it('`borgops plan` with borg 2 first on PATH exits 1 with one line, touching no repository', async () => {
