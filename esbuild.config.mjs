@@ -5,12 +5,10 @@
 //   dist/borgops.mjs            the `borgops` bin: a small launcher (reconcile/cli/launch.ts)
 //   dist/borgops.core.js        the CLI (reconcile/cli/core.ts), one function expression
 //   dist/borgops.core.js.v8cache  its compiled code: the launcher skips compiling 2.9 MB (~0.1 s)
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
 const common = {
@@ -45,18 +43,12 @@ await build({
 // the bin runs directly from a checkout too (npm sets the mode only on install)
 await chmod('dist/borgops.mjs', 0o755);
 
-// V8's code cache of the CLI's top level (every module's initialisation), written atomically:
-// a half-written cache is never read (V8 would reject it anyway)
-const core = resolve('dist/borgops.core.js');
-const script = new Script(readFileSync(core, 'utf8'), { filename: core });
-const module = { exports: {} };
-script.runInThisContext()(
-  module.exports,
-  createRequire(core),
-  module,
-  core,
-  dirname(core),
-  pathToFileURL(resolve('dist/borgops.mjs')).href,
-);
-writeFileSync(`${core}.v8cache.tmp`, script.createCachedData());
-renameSync(`${core}.v8cache.tmp`, `${core}.v8cache`);
+// V8's code cache of the CLI's top level (every module's initialisation), compiled exactly as the
+// launcher compiles it (tsc built its module first), written atomically: a half-written cache is
+// never read (V8 would reject it anyway)
+const { coreFiles, loadCore } = await import('./dist/reconcile/cli/launch.js');
+const launcher = resolve('dist/borgops.mjs');
+const { script } = loadCore(pathToFileURL(launcher).href);
+const { cache } = coreFiles(launcher);
+writeFileSync(`${cache}.tmp`, script.createCachedData());
+renameSync(`${cache}.tmp`, cache);

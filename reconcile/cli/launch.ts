@@ -5,7 +5,7 @@
 // source, Node's version or its flags differ, and the code is then compiled as usual.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import type { Io } from './io.js';
@@ -17,7 +17,7 @@ interface Core {
 
 /** The file, its code cache, and how the launcher and the build compile it (they must agree). */
 export function coreFiles(launcher: string): { core: string; cache: string } {
-  const core = `${dirname(launcher)}/borgops.core.js`;
+  const core = join(dirname(launcher), 'borgops.core.js');
   return { core, cache: `${core}.v8cache` };
 }
 
