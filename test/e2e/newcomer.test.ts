@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { borgops, cliPath } from '../helpers/cli.js';
 import { localConfig } from '../helpers/fleet.js';
 import { gitRepo } from '../helpers/git.js';
+import { jonAt, localWorld } from '../helpers/local-world.js';
 import { tempDir } from '../helpers/temp.js';
 
 async function exists(path: string): Promise<boolean> {
@@ -16,22 +17,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function applied() {
-  const base = await tempDir('borgops-newcomer-');
-  const repos = join(base, 'repos');
-  await mkdir(repos);
-  const repo = await gitRepo(localConfig({ local: join(repos, 'local') }));
-  const root = join(base, 'root');
-  const apply = await borgops([
-    'apply',
-    '--source',
-    repo.dir,
-    '--machine',
-    'jon',
-    '--root',
-    root,
-    '--scheduler',
-    'embedded',
-  ]);
+  const { repo, root } = await localWorld('borgops-newcomer-');
+  const apply = await borgops(['apply', ...jonAt(repo.dir, root)]);
   expect(apply.exitCode, apply.stderr).toBe(0);
   return { repo, root };
 }
@@ -173,17 +160,7 @@ describe('backups create shows each result as it happens', () => {
     ].join('\n');
     const repo = await gitRepo(files);
     const root = join(base, 'root');
-    const apply = await borgops([
-      'apply',
-      '--source',
-      repo.dir,
-      '--machine',
-      'jon',
-      '--root',
-      root,
-      '--scheduler',
-      'embedded',
-    ]);
+    const apply = await borgops(['apply', ...jonAt(repo.dir, root)]);
     expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0);
     return { root, out, seen };
   }

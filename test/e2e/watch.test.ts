@@ -5,43 +5,20 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { exists } from '../helpers/files.js';
 import { localConfig } from '../helpers/fleet.js';
-import { gitRepo, type TestRepo } from '../helpers/git.js';
+import { gitRepo, headOf } from '../helpers/git.js';
+import { jonAt, localWorld } from '../helpers/local-world.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Agent, startAgent } from '../helpers/watch-agent.js';
-
-interface Status {
-  appliedCommit?: string;
-  failedCommit?: { commit: string; reason: string; message: string };
-  conditions: { type: string; status: boolean; reason: string; message: string }[];
-}
-
-async function status(agent: Agent): Promise<Status> {
-  return (await (await fetch(`${agent.url}/status`)).json()) as Status;
-}
-
-async function head(repo: TestRepo): Promise<string> {
-  return (await repo.git.revparse(['HEAD'])).trim();
-}
+import { agentStatus, startAgent, waitForApplied } from '../helpers/watch-agent.js';
 
 describe('borgops watch (built CLI, real git, real borg)', () => {
   it('applies new commits, keeps the last good declarations over an invalid one, corrects drift and stops on SIGTERM', async () => {
-    const base = await tempDir('borgops-watch-');
-    await mkdir(join(base, 'repos'));
-    const repo = await gitRepo(localConfig({ local: join(base, 'repos', 'local') }));
-    const root = join(base, 'root');
+    const { base, repo, root } = await localWorld('borgops-watch-');
     const hooks = join(root, 'var/lib/borgops/hooks');
     const secret = join(base, 'webhook.secret');
     await writeFile(secret, 's3cret\n');
     const agent = await startAgent([
-      '--source',
-      repo.dir,
-      '--machine',
-      'jon',
-      '--root',
-      root,
-      '--scheduler',
-      'embedded',
+      ...jonAt(repo.dir, root),
       '--drift-interval',
       '1',
       '--interval',
@@ -49,10 +26,8 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
       '--webhook-secret-file',
       secret,
     ]);
-    const first = await head(repo);
-    await waitFor('the first commit to apply', async () =>
-      (await status(agent)).appliedCommit === first ? true : undefined,
-    );
+    const first = await headOf(repo);
+    await waitForApplied(agent, first, 'the first commit to apply');
     expect(await exists(join(hooks, 'pre-backup-linkding'))).toBe(true);
 
     // a commit that adds a state: its hook appears
@@ -63,16 +38,14 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     await waitFor('the new hook', async () =>
       (await exists(join(hooks, 'pre-backup-nextcloud'))) ? true : undefined,
     );
-    const second = await head(repo);
-    await waitFor('the second commit to be applied', async () =>
-      (await status(agent)).appliedCommit === second ? true : undefined,
-    );
+    const second = await headOf(repo);
+    await waitForApplied(agent, second, 'the second commit to be applied');
 
     // an invalid commit changes nothing and shows as Stalled with the error
     await repo.commit({ 'machines/jon/state.yaml': 'state:\n  nextcloud:\n    folder: [/srv/nextcloud]\n' });
-    const bad = await head(repo);
+    const bad = await headOf(repo);
     const stalled = await waitFor('Stalled', async () => {
-      const current = await status(agent);
+      const current = await agentStatus(agent);
       return current.failedCommit?.commit === bad ? current : undefined;
     });
     expect(stalled.appliedCommit).toBe(second);
@@ -93,9 +66,9 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
 
     // a fixed commit converges again and clears the stall
     await repo.commit({ 'machines/jon/state.yaml': config['machines/jon/state.yaml'] ?? '' });
-    const fixed = await head(repo);
+    const fixed = await headOf(repo);
     const recovered = await waitFor('recovery', async () => {
-      const current = await status(agent);
+      const current = await agentStatus(agent);
       return current.appliedCommit === fixed && current.failedCommit === undefined ? current : undefined;
     });
     expect(recovered.conditions[1]).toMatchObject({ type: 'Stalled', status: false });
@@ -144,7 +117,7 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     await repo.write(config);
     await repo.git.add(['-A']);
     await repo.git.commit('unsigned', ['--no-gpg-sign']);
-    const unsigned = await head(repo);
+    const unsigned = await headOf(repo);
     const root = join(base, 'root');
     const agent = await startAgent([
       '--source',
@@ -162,7 +135,7 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
       '1',
     ]);
     const refused = await waitFor('the unsigned commit to be refused', async () => {
-      const current = await status(agent);
+      const current = await agentStatus(agent);
       return current.failedCommit?.commit === unsigned ? current : undefined;
     });
     expect(refused.failedCommit?.reason).toBe('UnverifiedCommit');
@@ -170,10 +143,8 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
     expect(await exists(join(root, 'var/lib/borgops/hooks'))).toBe(false);
 
     await repo.git.commit('signed', ['--allow-empty', '-S']);
-    const signed = await head(repo);
-    await waitFor('the signed commit to apply', async () =>
-      (await status(agent)).appliedCommit === signed ? true : undefined,
-    );
+    const signed = await headOf(repo);
+    await waitForApplied(agent, signed, 'the signed commit to apply');
     expect(await exists(join(root, 'var/lib/borgops/hooks/pre-backup-linkding'))).toBe(true);
     agent.process.kill('SIGTERM');
     expect((await agent.process).exitCode).toBe(0);
@@ -205,17 +176,15 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
       '--webhook-secret-file',
       secret,
     ]);
-    const first = await head(work);
-    await waitFor('the mirror to apply', async () =>
-      (await status(agent)).appliedCommit === first ? true : undefined,
-    );
+    const first = await headOf(work);
+    await waitForApplied(agent, first, 'the mirror to apply');
 
     const config = localConfig({ local: join(base, 'repos', 'local') });
     await work.commit({
       'machines/jon/state.yaml': `${config['machines/jon/state.yaml']}  mail:\n    folders: [/var/mail]\n    postBackupScript: echo done\n`,
     });
     await work.git.push('origin', 'main');
-    const pushed = await head(work);
+    const pushed = await headOf(work);
     const body = '{}';
     const signature = createHmac('sha256', 'hook-secret').update(body).digest('hex');
     const response = await fetch(`${agent.url}/hooks/push`, {
@@ -224,11 +193,7 @@ describe('borgops watch (built CLI, real git, real borg)', () => {
       headers: { 'x-gitea-signature': signature },
     });
     expect(response.status).toBe(202);
-    await waitFor(
-      'the pushed commit to apply',
-      async () => ((await status(agent)).appliedCommit === pushed ? true : undefined),
-      10_000,
-    );
+    await waitForApplied(agent, pushed, 'the pushed commit to apply', 10_000);
     expect(await exists(join(root, 'var/lib/borgops/hooks/post-backup-mail'))).toBe(true);
     agent.process.kill('SIGTERM');
     expect((await agent.process).exitCode).toBe(0);

@@ -63,3 +63,8 @@ export async function gitRepoAt(dir: string): Promise<TestRepo> {
 }
 
 export const exampleDir = new URL('../../examples/clan-storagebox', import.meta.url).pathname;
+
+/** The commit HEAD of a test repository points at. */
+export async function headOf(repo: TestRepo): Promise<string> {
+  return (await repo.git.revparse(['HEAD'])).trim();
+}

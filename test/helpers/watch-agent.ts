@@ -46,3 +46,35 @@ export async function startAgent(args: string[], options: AgentOptions = {}): Pr
   );
   return { ...agent, url };
 }
+
+export interface AgentCondition {
+  type: string;
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
+/** What the agent's GET /status says (the fields the tests read). */
+export interface AgentStatus {
+  appliedCommit?: string;
+  failedCommit?: { commit: string; reason: string; message: string };
+  conditions: AgentCondition[];
+}
+
+export async function agentStatus(agent: Agent): Promise<AgentStatus> {
+  return (await (await fetch(`${agent.url}/status`)).json()) as AgentStatus;
+}
+
+/** Waits until /status shows `commit` applied. */
+export async function waitForApplied(
+  agent: Agent,
+  commit: string,
+  what = 'the commit to apply',
+  timeoutMs?: number,
+): Promise<void> {
+  await waitFor(
+    what,
+    async () => ((await agentStatus(agent)).appliedCommit === commit ? true : undefined),
+    timeoutMs,
+  );
+}
