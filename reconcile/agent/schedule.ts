@@ -33,22 +33,22 @@ export interface EmbeddedSchedulerLoop {
   done: Promise<void>;
 }
 
+/** What every scheduled job runs with: this agent's machine, borg, clock and stop signal. */
+function jobContext(options: EmbeddedSchedulerOptions, clock: () => Date, destination: string) {
+  const { paths, logger, signal } = options;
+  return { paths, borg: options.borg, logger, machine: options.machine, destination, signal, now: clock };
+}
+
 /** A scheduled check or drill, run in this process like `borgops check`/`borgops drill` (results in runs.json). */
 async function runVerification(
   options: EmbeddedSchedulerOptions,
   clock: () => Date,
   key: string,
 ): Promise<void> {
-  const { paths, logger, signal } = options;
+  const { logger } = options;
   const { kind, destination } = parseJobKey(key);
   const common = {
-    paths,
-    borg: options.borg,
-    logger,
-    machine: options.machine,
-    destination,
-    signal,
-    now: clock,
+    ...jobContext(options, clock, destination),
     // a backup of this machine (a systemd job, a `backups create`) holds the lock: wait for it
     onWait: (holder: string) =>
       logger.info({ destination, kind, holder }, `scheduled ${kind} waits for the backups lock`),
@@ -97,15 +97,7 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): Embed
     }
     logger.info({ destination }, 'scheduled backup starting');
     try {
-      const run = await createBackups({
-        paths,
-        borg: options.borg,
-        logger,
-        machine: options.machine,
-        destination,
-        signal,
-        now: clock,
-      });
+      const run = await createBackups(jobContext(options, clock, destination));
       const ok = runSucceeded(run);
       (ok ? logger.info.bind(logger) : logger.warn.bind(logger))(
         { destination, ok, durationSeconds: run.durationSeconds, archive: run.destinations[0]?.archive },
