@@ -59,6 +59,18 @@ async function listLines(): Promise<string[]> {
   return list.stdout.split('\n').filter(Boolean);
 }
 
+/** 60 sparse files of 256 MiB in a backed-up folder: borg 1.2 finishes the file it reads after a signal, these give it more work than that. */
+async function sparseBulk(): Promise<string> {
+  const bulk = join(world.root, 'var/lib/zerotier-one');
+  await mkdir(bulk, { recursive: true });
+  for (let i = 0; i < 60; i += 1) {
+    const file = join(bulk, `sparse-${i}.bin`);
+    await writeFile(file, '');
+    await truncate(file, 256 * 2 ** 20);
+  }
+  return bulk;
+}
+
 describe('backups with the built CLI: the linkding scenario and every fault', () => {
   it("restores the guide's linkding data: staged by pre-backup, put back by post-restore", async () => {
     const created = firstCreate;
@@ -252,14 +264,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
   });
 
   it('on Ctrl-C stops borg, runs the post-backup scripts, leaves no archive under the final name, exits 130', async () => {
-    // borg 1.2 finishes the file it reads after SIGINT: many sparse files give it more work than that
-    const bulk = join(world.root, 'var/lib/zerotier-one');
-    await mkdir(bulk, { recursive: true });
-    for (let i = 0; i < 60; i += 1) {
-      const file = join(bulk, `sparse-${i}.bin`);
-      await writeFile(file, '');
-      await truncate(file, 256 * 2 ** 20);
-    }
+    const bulk = await sparseBulk();
     const before = await archiveNames(world, 'local', local);
     try {
       const child = execa(
@@ -298,13 +303,7 @@ describe('backups with the built CLI: the linkding scenario and every fault', ()
   });
 
   it('borg killed with SIGKILL mid-create: no archive under the final name, never counted; the next run succeeds and deletes the leftovers', async () => {
-    const bulk = join(world.root, 'var/lib/zerotier-one');
-    await mkdir(bulk, { recursive: true });
-    for (let i = 0; i < 60; i += 1) {
-      const file = join(bulk, `sparse-${i}.bin`);
-      await writeFile(file, '');
-      await truncate(file, 256 * 2 ** 20);
-    }
+    const bulk = await sparseBulk();
     const before = await archiveNames(world, 'local', local);
     const success = (await readRuns(world.paths.runs)).destinations.local?.lastSuccess;
     // a checkpoint of an earlier interrupted run, as borg names it: the next good run deletes it

@@ -174,16 +174,8 @@ describe('the declared scheduler setting (issue 22)', () => {
     ) =>
       report.machines.find((x) => x.machine === m)?.changes.flatMap((c) => c.files.map((f) => f.path)) ?? [];
 
-    const declaredRun = await borgops([
-      'preview',
-      '--source',
-      repo.dir,
-      '--base',
-      base,
-      '--head',
-      head,
-      '--json',
-    ]);
+    const preview = ['preview', '--source', repo.dir, '--base', base, '--head', head, '--json'];
+    const declaredRun = await borgops(preview);
     expect(declaredRun.exitCode, declaredRun.stderr).toBe(2);
     const report = JSON.parse(declaredRun.stdout);
     expect(report.scheduler).toBe('systemd');
@@ -193,18 +185,7 @@ describe('the declared scheduler setting (issue 22)', () => {
     expect(files(report, 'sara')).toContain('/etc/systemd/system/borgbackup-job-storagebox.timer');
     expect(declaredRun.stderr).toBe('');
 
-    const flagged = await borgops([
-      'preview',
-      '--source',
-      repo.dir,
-      '--base',
-      base,
-      '--head',
-      head,
-      '--json',
-      '--scheduler',
-      'systemd',
-    ]);
+    const flagged = await borgops([...preview, '--scheduler', 'systemd']);
     expect(flagged.exitCode, flagged.stderr).toBe(2);
     expect(files(JSON.parse(flagged.stdout), 'jon')).toContain(
       '/etc/systemd/system/borgbackup-job-storagebox.timer',
