@@ -1,9 +1,11 @@
 // `backups create` predicts retention from the last run's record and asks borg only when the
 // prediction deletes something: these are the cases where the record is wrong or must not be
 // trusted (real borg; archives deleted and added behind borgops' back).
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runApply } from '../../../reconcile/engine/converge.js';
 import { RELIST_AFTER_MS, retentionRecord } from '../../../reconcile/operations/backup-destination.js';
 import { createBackups } from '../../../reconcile/operations/backups-create.js';
 import { readRuns, updateRun } from '../../../src/host/runs.js';
@@ -136,6 +138,36 @@ describe('retention from the record (real borg)', () => {
     expect((await readRuns(world.paths.runs)).destinations.local?.failure).toBe('pre-backup');
     const next = await backup();
     expect(next.result.retentionListed).toBe(true);
+  });
+  it("apply's prune takes what it deleted out of the record", async () => {
+    const inventory = JSON.parse(await readFile(join(world.config, 'inventory.json'), 'utf8'));
+    inventory.instances.borgbackup.roles.client.machines.jon.settings.prune = { keep: { last: 1 } };
+    await writeFile(join(world.config, 'inventory.json'), JSON.stringify(inventory));
+    await execa(
+      'git',
+      ['-C', world.config, 'commit', '-qam', 'keep one', '--author', 'test <t@borgops.invalid>'],
+      {
+        env: { ...process.env, GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 't@borgops.invalid' },
+      },
+    );
+    const before = (await known()) ?? [];
+    expect(before).toHaveLength(2);
+    const applied = await runApply({
+      source: world.config,
+      ref: 'HEAD',
+      worktree: false,
+      machine: 'jon',
+      root: world.root,
+      stateDir: world.paths.stateDir,
+      refresh: true,
+      scheduler: 'embedded',
+      logger: silentLogger(),
+      borg: world.borg,
+      allow: new Set(),
+    });
+    expect(applied.result.errors).toEqual([]);
+    expect(await archiveNames(world, 'local', repo)).toEqual([before[1]]);
+    expect(await known()).toEqual([before[1]]);
   });
 });
 
