@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Archive } from '../../../src/borg/types.js';
-import type { Keep } from '../../../src/config/schema.js';
+import { KEEP_RULES, type Keep } from '../../../src/config/schema.js';
 import { borgSandbox } from '../../helpers/borg.js';
 import {
   archiveRepo,
@@ -74,17 +74,7 @@ const pool = fc.record({
 
 /** borg 1.4's quarterly rules join in only when the borg on PATH has them (borg ≥ 1.4.1, not 1.2). */
 const QUARTERLY = await pruneHasQuarterly();
-const RULES = [
-  'within',
-  'last',
-  'minutely',
-  'hourly',
-  'daily',
-  'weekly',
-  'monthly',
-  ...(QUARTERLY ? (['13weekly', '3monthly'] as const) : []),
-  'yearly',
-] as const;
+const RULES = KEEP_RULES.filter((rule) => QUARTERLY || (rule !== '13weekly' && rule !== '3monthly'));
 /** One to three rules with small counts, so that runs prune as well as keep. */
 const keep: fc.Arbitrary<Keep> = fc
   .tuple(
