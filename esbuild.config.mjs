@@ -5,6 +5,7 @@
 //   dist/borgops.mjs            the `borgops` bin: a small launcher (reconcile/cli/launch.ts)
 //   dist/borgops.core.js        the CLI (reconcile/cli/core.ts), one function expression
 //   dist/borgops.core.js.v8cache  its compiled code: the launcher skips compiling 2.9 MB (~0.1 s)
+import { spawnSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -43,12 +44,27 @@ await build({
 // the bin runs directly from a checkout too (npm sets the mode only on install)
 await chmod('dist/borgops.mjs', 0o755);
 
-// V8's code cache of the CLI's top level (every module's initialisation), compiled exactly as the
-// launcher compiles it (tsc built its module first), written atomically: a half-written cache is
-// never read (V8 would reject it anyway)
-const { coreFiles, loadCore } = await import('./dist/reconcile/cli/launch.js');
-const launcher = resolve('dist/borgops.mjs');
-const { script } = loadCore(pathToFileURL(launcher).href);
-const { cache } = coreFiles(launcher);
-writeFileSync(`${cache}.tmp`, script.createCachedData());
-renameSync(`${cache}.tmp`, cache);
+// V8's code cache of the CLI: after its top level (every module's initialisation), the
+// functions the common commands run, warmed on a throwaway copy of the example in a process of
+// its own (reconcile/cli/warm-cache.ts; tsc built it first), written atomically. If warming
+// fails, the cache of the top level alone, compiled exactly as the launcher compiles it.
+const warm = spawnSync(process.execPath, ['dist/reconcile/cli/warm-cache.js', 'dist/borgops.mjs'], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BORGOPS_'))),
+  timeout: 120_000,
+});
+if (warm.status === 0) {
+  const warmed = JSON.parse(warm.stdout);
+  process.stdout.write(`code cache warmed by: ${warmed.join(', ')}\n`);
+} else {
+  process.stderr.write(
+    `code cache not warmed (${warm.error?.message ?? `exit ${warm.status}`}): ${warm.stderr.trim()}\n`,
+  );
+  const { coreFiles, loadCore } = await import('./dist/reconcile/cli/launch.js');
+  const launcher = resolve('dist/borgops.mjs');
+  const { script } = loadCore(pathToFileURL(launcher).href);
+  const { cache } = coreFiles(launcher);
+  writeFileSync(`${cache}.tmp`, script.createCachedData());
+  renameSync(`${cache}.tmp`, cache);
+}

@@ -1,6 +1,6 @@
 // The bin (dist/borgops.mjs) runs the bundled CLI from V8's code cache: a missing, truncated,
 // garbled or foreign cache must never change what the CLI does, only how fast it starts.
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -65,4 +65,51 @@ describe('the bin and its code cache', () => {
     await execa('mkdir', [cache]);
     expect(await version()).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
   });
+});
+
+describe('the warmed code cache (npm run build: reconcile/cli/warm-cache.ts)', () => {
+  it('runs the common commands on a throwaway example, leaves nothing behind, and V8 accepts the cache', async () => {
+    const top = await mkdtemp(join(tmpdir(), 'borgops-warm-test-'));
+    try {
+      const copy = join(top, 'dist');
+      await mkdir(join(copy, 'reconcile', 'cli'), { recursive: true });
+      await copyFile(new URL('../../../package.json', import.meta.url).pathname, join(top, 'package.json'));
+      for (const file of ['borgops.mjs', 'borgops.core.js'])
+        await copyFile(join(dist, file), join(copy, file));
+      for (const file of ['warm-cache.js', 'launch.js'])
+        await copyFile(join(dist, 'reconcile', 'cli', file), join(copy, 'reconcile', 'cli', file));
+      const temp = join(top, 'tmp');
+      await mkdir(temp);
+      const example = new URL('../../../examples/clan-storagebox', import.meta.url).pathname;
+      const result = await execa(
+        'node',
+        [join(copy, 'reconcile', 'cli', 'warm-cache.js'), join(copy, 'borgops.mjs'), example],
+        { env: { TMPDIR: temp } },
+      );
+      // every command ran to its usual end: a renamed option or a broken command shows up here
+      expect(JSON.parse(result.stdout)).toEqual([
+        'validate: exit 0',
+        'plan: exit 2',
+        'apply: exit 0',
+        'preview: exit 2',
+        'apply: exit 0',
+        'backups create: exit 0',
+        'backups list: exit 0',
+        'status: exit 0',
+      ]);
+      // the throwaway world is gone, the cache is complete
+      expect(await readdir(temp)).toEqual([]);
+      expect(await readdir(copy)).toContain('borgops.core.js.v8cache');
+      expect(await readdir(copy)).not.toContain('borgops.core.js.v8cache.tmp');
+      const core = join(copy, 'borgops.core.js');
+      const cachedData = await readFile(`${core}.v8cache`);
+      const script = new Script(await readFile(core, 'utf8'), { filename: core, cachedData });
+      expect(script.cachedDataRejected).toBe(false);
+      // and holds more than the top level: the functions those commands compiled
+      const cold = new Script(await readFile(core, 'utf8'), { filename: `${core}.cold` });
+      expect(cachedData.length).toBeGreaterThan(cold.createCachedData().length * 1.2);
+    } finally {
+      await rm(top, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
