@@ -28,6 +28,8 @@ interface Checked<T> {
   text: string;
   result?: { parsed: ParsedFile; value: T };
   problems: Problem[];
+  /** A state file's scripts (located lazily), kept with the file so a shared file finds them once. */
+  sites?: ScriptSite[];
 }
 
 /**
@@ -99,12 +101,12 @@ function parseWith<T>(
   validate: Validate<T>,
   problems: Problem[],
   cache: LoadCache | undefined,
-): { parsed: ParsedFile; value: T } | undefined {
+): Checked<T> {
   const cached = cache?.get(file) as Checked<T> | undefined;
   const checked = cached?.text === text ? cached : check(file, text, validate);
   cache?.set(file, checked);
   problems.push(...checked.problems);
-  return checked.result;
+  return checked;
 }
 
 /**
@@ -162,7 +164,13 @@ export function loadDeclarations(
     });
   }
   const inventoryFile = inventoryPaths[0]!;
-  const inventory = parseWith(inventoryFile, files.get(inventoryFile)!, checkInventory, problems, cache);
+  const inventory = parseWith(
+    inventoryFile,
+    files.get(inventoryFile)!,
+    checkInventory,
+    problems,
+    cache,
+  ).result;
 
   const states: Record<string, MachineStates> = {};
   const stateFiles = new Map<string, ParsedFile>();
@@ -179,12 +187,14 @@ export function loadDeclarations(
       });
     }
     const path = paths[0]!;
-    const state = parseWith(path, files.get(path)!, checkState, problems, cache);
+    const checked = parseWith(path, files.get(path)!, checkState, problems, cache);
+    const state = checked.result;
     if (state) {
       states[machine] = { file: path, states: state.value.states };
       stateFiles.set(machine, state.parsed);
       statePrefixes.set(machine, state.value.prefix);
-      scripts.push(...scriptSites(state.parsed, state.value.prefix, state.value.states));
+      checked.sites ??= scriptSites(state.parsed, state.value.prefix, state.value.states);
+      for (const site of checked.sites) scripts.push(site);
     }
   }
 

@@ -7,7 +7,8 @@ export interface ScriptSite {
   file: string;
   /** The line of its value: located only when a problem names it (locating parses the file again). */
   line(): number;
-  path: string;
+  /** Its dotted path (`state.linkding.preBackupScript`), made only when a problem names it. */
+  path(): string;
   script: string;
 }
 
@@ -37,7 +38,7 @@ export function scriptSites(
       sites.push({
         file: parsed.file,
         line: () => parsed.lineOf(path, 'value'),
-        path: dottedPath(path),
+        path: () => dottedPath(path),
         script,
       });
     }
@@ -53,7 +54,7 @@ export async function scriptProblems(sites: readonly ScriptSite[], check: Script
   for (const site of sites) {
     const message = await verdicts.get(site.script);
     if (message !== undefined)
-      problems.push({ file: site.file, line: site.line(), path: site.path, message, severity: 'error' });
+      problems.push({ file: site.file, line: site.line(), path: site.path(), message, severity: 'error' });
   }
   return problems;
 }
