@@ -1,7 +1,7 @@
 import { type LoadCache, type LoadResult, loadDeclarations } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';
 import { formatProblem, type Problem } from '../../src/config/problem.js';
-import { scriptProblems } from '../../src/config/scripts.js';
+import { type ScriptCheck, scriptProblems } from '../../src/config/scripts.js';
 import { BorgopsError } from '../../src/errors.js';
 import { type ConfigSnapshot, openSource, readAtCommit, readWorktree } from '../../src/git/source.js';
 import { bashSyntax, rememberingBashSyntax } from '../../src/host/bash-syntax.js';
@@ -44,12 +44,32 @@ export async function validateFiles(
   cache?: LoadCache,
   syntaxCache?: string,
 ): Promise<LoadResult> {
-  const result = loadDeclarations(files, commit, cache);
   const syntax = syntaxCache === undefined ? undefined : await rememberingBashSyntax(syntaxCache);
-  const broken = await scriptProblems(result.scripts ?? [], syntax?.check ?? bashSyntax);
+  const result = await startValidation(files, commit, cache, syntax?.check)();
   await syntax?.save();
-  // again with them, so they are sorted, capped and refuse the declarations like any other error
-  return broken.length === 0 ? result : loadDeclarations(files, commit, cache, broken);
+  return result;
+}
+
+/**
+ * validateFiles in two steps: the files are loaded now and their scripts' `bash -n` started;
+ * the returned function waits for the verdicts. Meanwhile the caller may load another commit
+ * (a preview's head), while bash checks this one's scripts on another core.
+ */
+export function startValidation(
+  files: ReadonlyMap<string, string>,
+  commit?: string,
+  cache?: LoadCache,
+  check: ScriptCheck = bashSyntax,
+): () => Promise<LoadResult> {
+  const result = loadDeclarations(files, commit, cache);
+  const verdicts = scriptProblems(result.scripts ?? [], check);
+  // awaited by the returned function; until then a failure is not an unhandled rejection
+  verdicts.catch(() => {});
+  return async () => {
+    const broken = await verdicts;
+    // again with them, so they are sorted, capped and refuse the declarations like any other error
+    return broken.length === 0 ? result : loadDeclarations(files, commit, cache, broken);
+  };
 }
 
 /** Valid declarations, or an E_CONFIG error listing every problem: nothing acts on an invalid set. */

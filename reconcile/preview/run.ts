@@ -1,6 +1,6 @@
-import { createLoadCache } from '../../src/config/load.js';
+import { createLoadCache, type LoadResult } from '../../src/config/load.js';
 import { openSource, readAtCommit } from '../../src/git/source.js';
-import { validateFiles } from '../engine/declarations.js';
+import { startValidation } from '../engine/declarations.js';
 import type { PreviewReport } from './model.js';
 import { readObserved } from './observed.js';
 import { preview } from './preview.js';
@@ -23,6 +23,20 @@ export interface RunPreviewOptions {
   onOverride?(machine: string, declared: string): void;
 }
 
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, text] of a) if (b.get(path) !== text) return false;
+  return true;
+}
+
+/** Validation depends on the files alone; the declarations also name the commit they were read at. */
+function withCommit(result: LoadResult, commit: string | undefined): LoadResult {
+  const { declarations } = result;
+  if (declarations === undefined || declarations.commit === commit) return result;
+  const { commit: _, ...rest } = declarations;
+  return { ...result, declarations: commit === undefined ? rest : { commit, ...rest } };
+}
+
 /** Reads both refs from the object database (one `git cat-file --batch` each), validates, previews. */
 export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
   const source = await openSource(options.source);
@@ -31,12 +45,15 @@ export async function runPreview(options: RunPreviewOptions): Promise<PreviewRep
     readAtCommit(source, options.head),
     options.observed === undefined ? undefined : readObserved(options.observed),
   ]);
-  // files that base and head share are parsed once
+  // files that base and head share are parsed once, the same files are validated once, and bash
+  // checks base's scripts while head is loaded
   const cache = createLoadCache();
-  const [baseResult, headResult] = [
-    await validateFiles(base.files, base.commit, cache),
-    await validateFiles(head.files, head.commit, cache),
-  ];
+  const baseValidation = startValidation(base.files, base.commit, cache);
+  const headValidation = sameFiles(base.files, head.files)
+    ? undefined
+    : startValidation(head.files, head.commit, cache);
+  const baseResult = await baseValidation();
+  const headResult = (await headValidation?.()) ?? withCommit(baseResult, head.commit);
   return preview(
     {
       base: {

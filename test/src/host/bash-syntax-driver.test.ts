@@ -1,0 +1,108 @@
+// `bash -n` through long-lived bash drivers (one Node fork for a fleet's scripts): each script is
+// only an argument of `bash -n`, answers never cross, and a driver that dies costs only verdicts.
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bashSyntax } from '../../../src/host/bash-syntax.js';
+import { tempDir } from '../../helpers/temp.js';
+
+let dir: string;
+let previousPath: string | undefined;
+
+beforeEach(async () => {
+  dir = await tempDir('borgops-bash-driver-');
+  previousPath = process.env.PATH;
+});
+afterEach(() => {
+  process.env.PATH = previousPath;
+});
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+describe('bashSyntax through the drivers', () => {
+  it('gives each of many scripts its own verdict, in any order of answers', async () => {
+    const scripts = Array.from({ length: 120 }, (_, i) =>
+      i % 7 === 3
+        ? `echo start ${i}\nif then fi ${i}\n`
+        : `echo ok ${i}\nfor x in a b; do echo "$x" ${i}; done\n`,
+    );
+    const verdicts = await Promise.all(scripts.map((script) => bashSyntax(script)));
+    verdicts.forEach((verdict, i) => {
+      if (i % 7 === 3)
+        expect(verdict, `script ${i}`).toMatch(/^bash -n: line 2: syntax error near unexpected token `then'/);
+      else expect(verdict, `script ${i}`).toBeUndefined();
+    });
+  });
+
+  it('never runs a script: quotes, substitutions and NULs stay data', async () => {
+    const marker = join(dir, 'pwned');
+    const hostile = [
+      `touch '${marker}'`,
+      `'; touch '${marker}'; '`,
+      `$(touch '${marker}')`,
+      `"\n$(touch '${marker}')\n"`,
+      `echo a\u0000touch '${marker}'`,
+      `\u0000`,
+      `\\0\\0 printf '%d\\0' 1`,
+    ];
+    for (const script of hostile) await bashSyntax(script);
+    // still answering in step after the hostile ones
+    expect(await bashSyntax('echo fine after hostile')).toBeUndefined();
+    expect(await bashSyntax('fi after hostile')).toMatch(
+      /^bash -n: line 1: syntax error near unexpected token `fi'/,
+    );
+    expect(await exists(marker)).toBe(false);
+  });
+
+  it('a check killed by a signal, or a driver that dies: no verdict (never a syntax error), then new answers', async () => {
+    // a bash on PATH that, asked about one of two scripts, kills itself or the driver that asked
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(
+      join(bin, 'bash'),
+      [
+        '#!/bin/sh',
+        'case "$3" in',
+        '  *kill-the-check*) kill -9 $$ ;;',
+        '  *kill-the-driver*)',
+        '    for p in $PPID $(ps -o ppid= -p $PPID); do',
+        '      case "$(ps -o args= -p $p)" in *"read -r -d"*) kill -9 $p ;; esac',
+        '    done',
+        '    exit 0 ;;',
+        'esac',
+        'exec /bin/bash "$@"',
+        '',
+      ].join('\n'),
+    );
+    await chmod(join(bin, 'bash'), 0o755);
+    process.env.PATH = `${bin}:${previousPath}`;
+    expect(await bashSyntax('echo kill-the-check; if then')).toBeUndefined();
+    expect(await bashSyntax('echo kill-the-driver; if then')).toBeUndefined();
+    // (the wrapper's bash names itself /bin/bash)
+    expect(await bashSyntax('echo after the killed driver; if then')).toMatch(
+      /^bash -n: .*line 1: syntax error/,
+    );
+    expect(await bashSyntax('echo after the killed driver')).toBeUndefined();
+  });
+
+  it('does not keep the process alive once the answers are in', async () => {
+    const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
+    const started = Date.now();
+    const result = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { bashSyntax } from '${module}'; console.log(String(await bashSyntax('if then')));`,
+      ],
+      { timeout: 10_000 },
+    );
+    expect(result.stdout).toMatch(/^bash -n: line 1: syntax error/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
