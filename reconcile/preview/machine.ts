@@ -11,7 +11,7 @@ import { KINDS } from '../engine/resources/index.js';
 import type { MachinePreview, PreviewKind, PrunePreview, ResourceChange } from './model.js';
 import { candidates, type ObservedFleet, observedRepos } from './observed.js';
 import { newestStart, ownObserved, type PruneInput, prunePreview } from './prune.js';
-import { type Item, type ItemContext, itemChange } from './resources.js';
+import { type Item, type ItemContext, itemChange, withFiles } from './resources.js';
 
 export interface MachineContext extends Omit<ItemContext, 'machine'> {
   observed?: ObservedFleet;
@@ -156,15 +156,19 @@ function declaredChanges(
   head: DesiredMachine | undefined,
 ): ResourceChange[] {
   return KINDS.flatMap((kind) =>
-    (kind.previewDeclarations?.(base, head) ?? []).map((declared) => ({
-      id: declared.id,
-      kind: declared.kind,
-      change: declared.change,
-      destructive: declared.destructive ?? false,
-      summary: declared.summary,
-      settings: declared.settings ?? [],
-      files: declared.files ?? [],
-    })),
+    (kind.previewDeclarations?.(base, head) ?? []).map((declared) =>
+      withFiles(
+        {
+          id: declared.id,
+          kind: declared.kind,
+          change: declared.change,
+          destructive: declared.destructive ?? false,
+          summary: declared.summary,
+          settings: declared.settings ?? [],
+        },
+        declared.files,
+      ),
+    ),
   );
 }
 

@@ -1,6 +1,5 @@
 // preview/: the model of a pull request's planned changes, base against head, per machine; built
 // on engine/ only, and turned into text by render/ (ARCHITECTURE.md).
-import { isDeepStrictEqual } from 'node:util';
 import type { LoadResult } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';
 import { hasErrors } from '../../src/config/problem.js';
@@ -11,6 +10,7 @@ import type { DesiredMachine } from '../../src/desired/types.js';
 import type { HostPaths } from '../../src/host/paths.js';
 import type { JobFile, ScheduledJob } from '../../src/host/schedulers/types.js';
 import { compareStrings } from '../../src/util/compare.js';
+import { sameData } from '../../src/util/same-data.js';
 import { redactValue } from '../engine/describe/redact.js';
 import { previewMachine } from './machine.js';
 import type { MachinePreview, PreviewReport } from './model.js';
@@ -65,7 +65,7 @@ function seriesOf(desired: DesiredMachine | undefined): Set<string> {
 /** True when compile gives the same machine at base and head (it is then not compiled at all). */
 function unchanged(base: Declarations | undefined, head: Declarations | undefined, machine: string): boolean {
   if (base === undefined || head === undefined) return false;
-  return isDeepStrictEqual(compileInputs(base, machine), compileInputs(head, machine));
+  return sameData(compileInputs(base, machine), compileInputs(head, machine));
 }
 
 function compiled(declarations: Declarations | undefined, machine: string): DesiredMachine | undefined {

@@ -1,6 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { DesiredState, Resource } from '../../src/desired/types.js';
-import type { Described } from '../engine/describe/model.js';
+import { sameData } from '../../src/util/same-data.js';
+import type { Described, FilePatch } from '../engine/describe/model.js';
 import { stateSettings } from '../engine/describe/settings.js';
 import { kindModule } from '../engine/resources/index.js';
 import type { PreviewContext } from '../engine/resources/kind.js';
@@ -49,7 +49,7 @@ function removed(item: Item, context: ItemContext): Described {
 /** What changed between two versions of one item; undefined when nothing did. */
 function changed(before: Item, after: Item, context: ItemContext): Described | undefined {
   // the same item renders the same files: nothing to render and compare (most items of a changed machine)
-  if (isDeepStrictEqual(before, after)) return undefined;
+  if (sameData(before, after)) return undefined;
   if (before.kind === 'state' && after.kind === 'state') return state.changed(before, after);
   if (before.kind !== 'state' && after.kind === before.kind) {
     const preview = kindModule(after.kind).preview;
@@ -80,13 +80,32 @@ export function itemChange(
     described = changed(before, after, context);
   }
   if (described === undefined) return undefined;
-  return {
-    id: item.id,
-    kind: item.kind satisfies PreviewKind,
-    change,
-    destructive: described.destructive ?? false,
-    summary: described.summary,
-    settings: described.settings ?? [],
-    files: described.files ?? [],
-  };
+  return withFiles(
+    {
+      id: item.id,
+      kind: item.kind satisfies PreviewKind,
+      change,
+      destructive: described.destructive ?? false,
+      summary: described.summary,
+      settings: described.settings ?? [],
+    },
+    described.files,
+  );
+}
+
+/**
+ * The change with its file diffs, rendered when first read when the kind gave them as a
+ * function: a fleet-wide change renders thousands of schedule files, a PR comment shows a few
+ * dozen. An enumerable getter, so JSON and the text renderer still see plain data.
+ */
+export function withFiles(change: Omit<ResourceChange, 'files'>, files: Described['files']): ResourceChange {
+  if (typeof files !== 'function') return { ...change, files: files ?? [] };
+  let rendered: FilePatch[] | undefined;
+  return Object.defineProperty(change, 'files', {
+    enumerable: true,
+    get: () => {
+      rendered ??= files();
+      return rendered;
+    },
+  }) as ResourceChange;
 }

@@ -31,6 +31,7 @@ export interface FilePatch {
 export interface Described {
   summary: string;
   settings?: SettingChange[];
-  files?: FilePatch[];
+  /** A function when rendering them is costly: called only when the diffs are read (once). */
+  files?: FilePatch[] | (() => FilePatch[]);
   destructive?: boolean;
 }

@@ -12,6 +12,7 @@ import {
 } from '../../../src/host/schedulers/types.js';
 import { formatDuration } from '../../../src/util/duration.js';
 import { article } from '../../../src/util/words.js';
+import type { FilePatch } from '../describe/model.js';
 import { patches } from '../describe/patch.js';
 import { scheduleSettings } from '../describe/settings.js';
 import type { BaseAction, FileDiff } from '../model.js';
@@ -250,17 +251,22 @@ export const schedule: KindModule<ScheduleAction, ObservedSchedules, ResourceOf<
   preview: {
     added: (item, context) => ({
       summary: `install ${article(context.scheduler)} ${jobWord(item.job)} for ${item.destination} (${item.startAt.join(', ')})`,
-      files: patches([], jobFiles(item, context)),
+      files: () => patches([], jobFiles(item, context)),
     }),
     removed: (item, context) => ({
       summary: `remove the ${context.scheduler} ${jobWord(item.job)} of ${item.destination}`,
-      files: patches(jobFiles(item, context), []),
+      files: () => patches(jobFiles(item, context), []),
       destructive: true,
     }),
     changed(before, after, context) {
       const settings = scheduleSettings(after.destination, before, after);
-      const files = patches(jobFiles(before, context), jobFiles(after, context));
-      if (settings.length === 0 && files.length === 0) return undefined;
+      let rendered: FilePatch[] | undefined;
+      const files = () => {
+        rendered ??= patches(jobFiles(before, context), jobFiles(after, context));
+        return rendered;
+      };
+      // a changed setting is a change; only without one must the files be rendered to know
+      if (settings.length === 0 && files().length === 0) return undefined;
       return {
         summary: `update the ${context.scheduler} ${jobWord(after.job)} of ${after.destination}`,
         settings,
