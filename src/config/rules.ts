@@ -134,7 +134,8 @@ export function checkRules(input: RuleInput): Problem[] {
     for (const [state, declared] of Object.entries(declarations.states[machine]?.states ?? {})) {
       checkName(file, [...statesAt(machine), state], 'state');
       for (const [index, folder] of (declared.folders ?? []).entries()) {
-        const other = folders.get(posix.normalize(folder));
+        const normalized = posix.normalize(folder);
+        const other = folders.get(normalized);
         if (other !== undefined && other !== state) {
           at(
             file,
@@ -144,7 +145,7 @@ export function checkRules(input: RuleInput): Problem[] {
             'value',
           );
         }
-        folders.set(posix.normalize(folder), state);
+        folders.set(normalized, state);
       }
     }
     if (!clientMachines.has(machine)) {

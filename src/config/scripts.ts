@@ -46,13 +46,19 @@ export function scriptSites(
   return sites;
 }
 
-/** One error per script that does not parse; each distinct script is checked once. */
+/** One error per script that does not parse; each distinct script is checked (and awaited) once. */
 export async function scriptProblems(sites: readonly ScriptSite[], check: ScriptCheck): Promise<Problem[]> {
   const verdicts = new Map<string, Promise<string | undefined>>();
   for (const site of sites) if (!verdicts.has(site.script)) verdicts.set(site.script, check(site.script));
+  const refused = new Map<string, string>();
+  for (const [script, verdict] of verdicts) {
+    const message = await verdict;
+    if (message !== undefined) refused.set(script, message);
+  }
   const problems: Problem[] = [];
+  if (refused.size === 0) return problems;
   for (const site of sites) {
-    const message = await verdicts.get(site.script);
+    const message = refused.get(site.script);
     if (message !== undefined)
       problems.push({ file: site.file, line: site.line(), path: site.path(), message, severity: 'error' });
   }

@@ -17,11 +17,20 @@ export function checkStagger(
 ): Problem[] {
   const problems: Problem[] = [];
   const reported = new Set<string>();
+  // a fleet shares a few start times and staggers (the role's): each pair is shifted once
+  const shifts = new Map<string, ReturnType<typeof shiftCalendars> | undefined>();
+  const shift = (client: ClientConfig) => {
+    const key = JSON.stringify([client.startAt, client.staggerSeconds]);
+    if (!shifts.has(key)) {
+      const parses = client.startAt.every((expression) => parseCalendar(expression).ok);
+      shifts.set(key, parses ? shiftCalendars(client.startAt, client.staggerSeconds - 1) : undefined);
+    }
+    return shifts.get(key);
+  };
   for (const client of clients) {
     if (client.staggerSeconds <= 0) continue;
-    if (client.startAt.some((expression) => !parseCalendar(expression).ok)) continue;
-    const shifted = shiftCalendars(client.startAt, client.staggerSeconds - 1);
-    if (shifted.ok) continue;
+    const shifted = shift(client);
+    if (shifted === undefined || shifted.ok) continue;
     const role = ['instances', client.instance, 'roles', 'client'];
     const machinePath = [...role, 'machines', client.machine, 'settings', 'stagger'];
     const declared = inventory.instances[client.instance]?.roles.client?.machines?.[client.machine]?.settings;
