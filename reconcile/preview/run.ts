@@ -23,7 +23,7 @@ export interface RunPreviewOptions {
   onOverride?(machine: string, declared: string): void;
 }
 
-/** Reads both refs from the object database (one `git cat-file --batch` each), validates, previews. */
+/** Reads both refs from the object database (one `git cat-file --batch-command` each), validates, previews. */
 export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
   const source = await openSource(options.source);
   const [base, head, observed] = await Promise.all([
