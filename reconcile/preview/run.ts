@@ -37,7 +37,7 @@ function withCommit(result: LoadResult, commit: string | undefined): LoadResult 
   return { ...result, declarations: commit === undefined ? rest : { commit, ...rest } };
 }
 
-/** Reads both refs from the object database (one `git cat-file --batch` each), validates, previews. */
+/** Reads both refs from the object database (one `git cat-file --batch-command` each), validates, previews. */
 export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
   const source = await openSource(options.source);
   const [base, head, observed] = await Promise.all([

@@ -44,3 +44,11 @@ export function classify(path: string): ConfigFile | undefined {
 export function isConfigPath(path: string): boolean {
   return classify(path) !== undefined;
 }
+
+/**
+ * True for the directories a config file can be in ('' is the config directory itself):
+ * `machines`, `machines/<m>` and `machines/<m>/secrets`. A commit's read walks only these trees.
+ */
+export function mayHoldConfigFiles(dir: string): boolean {
+  return dir === '' || dir === 'machines' || /^machines\/[^/]+(\/secrets)?$/.test(dir);
+}

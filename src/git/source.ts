@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { isConfigPath } from '../config/files.js';
+import { isConfigPath, mayHoldConfigFiles } from '../config/files.js';
 import { BorgopsError, errorMessage } from '../errors.js';
 import { orAbsent } from '../host/fs-error.js';
+import { askable, type BatchObject, CatFile } from './cat-file.js';
 
 /** A local config repository, bare or not, possibly a subdirectory of a larger repository. */
 export interface GitSource {
@@ -37,6 +38,25 @@ function gitFor(dir: string): SimpleGit {
 }
 
 /**
+ * `git rev-parse --is-bare-repository --show-prefix` with a plain execFile: simple-git's task queue
+ * made this one command of every CLI run take several milliseconds longer. A failure's message is
+ * what git printed, as simple-git gave it.
+ */
+function revParse(dir: string): Promise<string> {
+  return new Promise((resolveOutput, reject) => {
+    execFile(
+      'git',
+      ['rev-parse', '--is-bare-repository', '--show-prefix'],
+      { cwd: dir, env: gitEnv(), encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error === null) resolveOutput(stdout);
+        else reject(new Error(`${stdout}${stderr}`.trim() || error.message, { cause: error }));
+      },
+    );
+  });
+}
+
+/**
  * Opens a config source. With `worktree` (the `--worktree` read), a plain directory that is not
  * a git repository is accepted too: a first draft needs no git.
  */
@@ -50,9 +70,7 @@ export async function openSource(dir: string, options: { worktree?: boolean } = 
   let bare: boolean;
   let prefix: string;
   try {
-    const [isBare, showPrefix] = (
-      await git.raw(['rev-parse', '--is-bare-repository', '--show-prefix'])
-    ).split('\n');
+    const [isBare, showPrefix] = (await revParse(absolute)).split('\n');
     bare = isBare === 'true';
     prefix = bare ? '' : (showPrefix ?? '');
   } catch (error: unknown) {
@@ -86,12 +104,6 @@ export async function resolveCommit(source: GitSource, ref: string): Promise<str
 /** The largest config file borgops reads (a state file of thousands of folders is well below). */
 export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024;
 
-interface ConfigBlobs {
-  /** Path relative to the config directory → blob id. */
-  blobs: Map<string, string>;
-  bytes: number;
-}
-
 /** Why a tree entry cannot be a config file borgops reads, when it looks like one. */
 function entryProblem(mode: string, type: string, relative: string, size: number): string | undefined {
   if (
@@ -112,106 +124,212 @@ function fileProblem(relative: string, link: boolean, size: number): string | un
   return undefined;
 }
 
-/** Config files of a commit; links, submodules and oversized files are refused by name. */
-async function listConfigBlobs(source: GitSource, commit: string): Promise<ConfigBlobs> {
-  const args = ['ls-tree', '-r', '-z', '-l', '--full-tree', commit];
-  if (source.prefix !== '') args.push('--', source.prefix);
-  const output = await source.git.raw(args);
-  const blobs = new Map<string, string>();
-  const problems: string[] = [];
-  let bytes = 0;
-  // each entry is "<mode> <type> <object> <size>\t<path>" (size "-" for submodules)
-  for (const entry of output.split('\0')) {
-    const tab = entry.indexOf('\t');
-    if (tab === -1) continue;
-    const [mode = '', type = '', object, size = ''] = entry.slice(0, tab).split(/ +/);
-    const path = entry.slice(tab + 1);
-    if (object === undefined || !path.startsWith(source.prefix)) continue;
-    const relative = path.slice(source.prefix.length);
-    const problem = entryProblem(mode, type, relative, Number(size) || 0);
-    if (problem !== undefined) problems.push(problem);
-    else if (type === 'blob' && isConfigPath(relative)) {
-      blobs.set(relative, object);
-      bytes += Number(size) || 0;
-    }
-  }
-  if (problems.length > 0) throw configTreeError(problems);
-  return { blobs, bytes };
-}
-
 function configTreeError(problems: readonly string[]): BorgopsError {
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return new BorgopsError('E_CONFIG', `${problems[0]}${more}`, { details: [...problems] });
 }
 
+interface TreeEntry {
+  /** The mode as git stores it in trees (octal, '40000' for a tree). */
+  mode: string;
+  /** The type `git ls-tree` gives the entry: tree, commit (a submodule) or blob. */
+  type: 'tree' | 'commit' | 'blob';
+  name: string;
+  oid: string;
+}
+
+const nonAscii = /[\u0080-\u00ff]/;
+
+/** The mode as `git ls-tree` gives it (git's canon_mode): any other file mode is a regular file. */
+function canonicalMode(mode: string): string {
+  if (mode === '100644' || mode === '40000' || mode === '100755' || mode === '120000' || mode === '160000')
+    return mode;
+  const format = Number.parseInt(mode, 8) & 0o170000;
+  return format === 0o040000
+    ? '40000'
+    : format === 0o160000
+      ? '160000'
+      : format === 0o120000
+        ? '120000'
+        : '100644';
+}
+
+const hexByte = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /**
- * Reads blobs by object id with one `git cat-file --batch` process (simple-git cannot feed
- * stdin), so a thousand machines cost one process, not a thousand. Object ids, not
- * `<commit>:<path>`: git then looks up each object directly instead of walking the tree again.
+ * A tree object's entries, in git's order: each is `<mode> SP <name> NUL <raw object id>`. Decoded
+ * with one Buffer call per tree, not one per field: for a thousand machines' trees those calls
+ * cost several milliseconds of a cold CLI run.
  */
-async function readBlobs(
-  source: GitSource,
-  commit: string,
-  listed: ConfigBlobs,
-): Promise<Map<string, string>> {
-  const { blobs } = listed;
-  const files = new Map<string, string>();
-  if (blobs.size === 0) return files;
-  const input = [...blobs.values()].map((object) => `${object}\n`).join('');
-  const result = await execa('git', ['cat-file', '--batch'], {
-    cwd: source.dir,
-    input,
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    env: gitEnv(),
-    extendEnv: false,
-    reject: false,
-    // the sizes are known: contents plus one header line per blob
-    maxBuffer: listed.bytes + blobs.size * 128 + 1024,
-  });
-  if (result.failed) {
-    // never the output in a message: it is the config files themselves
-    const stderr = Buffer.from(result.stderr).toString('utf8').split('\n')[0] ?? '';
-    const why = result.isMaxBuffer
-      ? 'its output was larger than the listed sizes'
-      : stderr || `exit code ${result.exitCode}`;
-    throw new BorgopsError(
-      'E_GIT',
-      `cannot read the config files at ${commit.slice(0, 12)}: git cat-file failed (${why})`,
-    );
+function parseTree(data: Buffer, idBytes: number): TreeEntry[] | undefined {
+  const text = data.toString('latin1');
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const space = text.indexOf(' ', at);
+    const nul = space === -1 ? -1 : text.indexOf('\0', space + 1);
+    if (nul === -1 || nul + 1 + idBytes > text.length) return undefined;
+    const mode = canonicalMode(text.slice(at, space));
+    const name = text.slice(space + 1, nul);
+    let oid = '';
+    for (let byte = nul + 1; byte <= nul + idBytes; byte++) oid += hexByte[data[byte] ?? 0];
+    entries.push({
+      mode,
+      type: mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob',
+      // names are bytes; read as UTF-8, as ls-tree's output was
+      name: nonAscii.test(name) ? data.toString('utf8', space + 1, nul) : name,
+      oid,
+    });
+    at = nul + 1 + idBytes;
   }
-  const buffer = Buffer.from(result.stdout);
-  let offset = 0;
-  for (const path of blobs.keys()) {
-    const headerEnd = buffer.indexOf(10, offset);
-    const header = buffer.subarray(offset, headerEnd).toString('utf8');
-    const [, type, size] = header.split(' ');
-    if (type !== 'blob' || size === undefined) {
-      throw new BorgopsError('E_GIT', `cannot read ${path} at ${commit.slice(0, 12)}: ${header}`);
+  return entries;
+}
+
+/** A directory of the commit that can hold config files, with what matters in it in git's order. */
+interface Dir {
+  path: string;
+  oid: string;
+  items: Item[];
+}
+
+/** A config file of the commit: its size is asked first, its contents only when within the limit. */
+interface ConfigBlob {
+  path: string;
+  oid: string;
+  problem?: string;
+  text?: string;
+}
+
+type Item = { dir: Dir } | { blob: ConfigBlob } | { problem: string };
+
+const oidOf = (object: { oid: string }) => object.oid;
+
+function treeOf(git: CatFile, object: BatchObject | undefined, idBytes: number, path: string): TreeEntry[] {
+  const entries = object?.type === 'tree' && object.data ? parseTree(object.data, idBytes) : undefined;
+  if (entries === undefined) throw git.unexpected(`no tree at ${JSON.stringify(path)}`);
+  return entries;
+}
+
+/** The tree of the config directory `prefix` ('' or 'sub/dir/'), if the commit has one there. */
+async function configTree(git: CatFile, rootTree: string, prefix: string, idBytes: number) {
+  let oid = rootTree;
+  let path = '';
+  for (const name of prefix.split('/').filter((part) => part !== '')) {
+    const [object] = await git.batch('contents', [oid]);
+    const entry = treeOf(git, object, idBytes, path).find((e) => e.name === name);
+    if (entry?.type !== 'tree') return undefined;
+    oid = entry.oid;
+    path = path === '' ? name : `${path}/${name}`;
+  }
+  return oid;
+}
+
+/**
+ * The config files under `tree`, walked a level at a time: each round trip to git reads the next
+ * level's trees (only those `mayHoldConfigFiles`), the sizes of the config files found in the
+ * previous level, and the contents of those whose size was within the limit, unless a file is
+ * refused already. Links, submodules and files too large are refused by name, in git's order.
+ */
+async function readConfigTree(git: CatFile, tree: string, idBytes: number): Promise<Map<string, string>> {
+  const top: Dir = { path: '', oid: tree, items: [] };
+  let dirs = [top];
+  let sized: ConfigBlob[] = [];
+  let read: ConfigBlob[] = [];
+  let refused = false;
+  while (dirs.length > 0 || sized.length > 0 || read.length > 0) {
+    const [trees, infos, contents] = await Promise.all([
+      git.batch('contents', dirs.map(oidOf)),
+      git.batch('info', sized.map(oidOf)),
+      git.batch('contents', read.map(oidOf)),
+    ]);
+    const nextRead: ConfigBlob[] = [];
+    for (const [index, blob] of sized.entries()) {
+      const info = infos[index];
+      if (info?.type !== 'blob') throw git.unexpected(`no blob at ${JSON.stringify(blob.path)}`);
+      blob.problem = fileProblem(blob.path, false, info.size);
+      if (blob.problem !== undefined) refused = true;
+      else nextRead.push(blob);
     }
-    const start = headerEnd + 1;
-    const end = start + Number(size);
-    files.set(path, buffer.subarray(start, end).toString('utf8'));
-    offset = end + 1;
+    for (const [index, blob] of read.entries()) {
+      const object = contents[index];
+      if (object?.type !== 'blob' || object.data === undefined || object.size > MAX_CONFIG_FILE_BYTES)
+        throw git.unexpected(`no blob at ${JSON.stringify(blob.path)}`);
+      blob.text = object.data.toString('utf8');
+    }
+    const nextDirs: Dir[] = [];
+    const nextSized: ConfigBlob[] = [];
+    for (const [index, dir] of dirs.entries()) {
+      for (const entry of treeOf(git, trees[index], idBytes, dir.path)) {
+        const path = dir.path === '' ? entry.name : `${dir.path}/${entry.name}`;
+        if (entry.type === 'tree') {
+          if (!mayHoldConfigFiles(path)) continue;
+          const child: Dir = { path, oid: entry.oid, items: [] };
+          dir.items.push({ dir: child });
+          nextDirs.push(child);
+        } else if (entry.type === 'blob' && entry.mode !== '120000' && isConfigPath(path)) {
+          const blob: ConfigBlob = { path, oid: entry.oid };
+          dir.items.push({ blob });
+          nextSized.push(blob);
+        } else {
+          const problem = entryProblem(entry.mode, entry.type, path, 0);
+          if (problem === undefined) continue;
+          dir.items.push({ problem });
+          refused = true;
+        }
+      }
+    }
+    dirs = nextDirs;
+    sized = nextSized;
+    read = refused ? [] : nextRead;
   }
+  const files = new Map<string, string>();
+  const problems: string[] = [];
+  const collect = (dir: Dir): void => {
+    for (const item of dir.items) {
+      if ('dir' in item) collect(item.dir);
+      else if ('problem' in item) problems.push(item.problem);
+      else if (item.blob.problem !== undefined) problems.push(item.blob.problem);
+      else files.set(item.blob.path, item.blob.text ?? '');
+    }
+  };
+  collect(top);
+  if (problems.length > 0) throw configTreeError(problems);
   return files;
 }
 
-/** The config files at a commit, read from the object database (the working tree is never looked at). */
+const commitId = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+
+/**
+ * The config files at a commit, read from the object database (the working tree is never looked
+ * at) by one `git cat-file --batch-command` process: it resolves the ref once, and everything
+ * else is read by object id from that commit, so a ref that moves meanwhile cannot mix two commits.
+ */
 export async function readAtCommit(source: GitSource, ref: string): Promise<ConfigSnapshot> {
-  const commit = await resolveCommit(source, ref);
+  if (ref.startsWith('-')) throw new BorgopsError('E_USAGE', `invalid ref "${ref}"`);
+  const git = new CatFile({ cwd: source.dir, env: gitEnv(), what: source.dir, label: JSON.stringify(ref) });
   try {
-    const blobs = await listConfigBlobs(source, commit);
-    return { commit, worktree: false, files: await readBlobs(source, commit, blobs) };
-  } catch (error: unknown) {
-    if (error instanceof BorgopsError) throw error;
-    throw new BorgopsError(
-      'E_GIT',
-      `cannot read ${source.dir} at ${commit.slice(0, 12)}: ${errorMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
+    const [resolved] = askable(ref) ? await git.batch('contents', [`${ref}^{commit}`]) : [];
+    if (resolved === undefined) {
+      // as resolveCommit: a HEAD that names nothing means a repository without commits
+      const [head] = await git.batch('info', ['HEAD']);
+      const hint =
+        head === undefined
+          ? ' (the repository has no commits yet: commit, or read the working tree with --worktree)'
+          : '';
+      throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
+    }
+    const commit = resolved.oid;
+    git.label = commit.slice(0, 12);
+    // a commit object starts with "tree <id>"; ids are 20 bytes (SHA-1) or 32 (SHA-256)
+    const rootTree = /^tree ([0-9a-f]+)\n/.exec(resolved.data?.toString('latin1', 0, 80) ?? '')?.[1];
+    if (resolved.type !== 'commit' || !commitId.test(commit) || rootTree?.length !== commit.length)
+      throw git.unexpected('not a commit');
+    const idBytes = commit.length / 2;
+    const tree = await configTree(git, rootTree, source.prefix, idBytes);
+    const files = tree === undefined ? new Map<string, string>() : await readConfigTree(git, tree, idBytes);
+    return { commit, worktree: false, files };
+  } finally {
+    git.end();
   }
 }
 
