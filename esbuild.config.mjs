@@ -2,7 +2,8 @@
 // one bundled file loads in ~0.1 s) and writes V8's code cache for it. tsc still builds dist/ for
 // type checking and for the tests that import modules directly.
 //
-//   dist/borgops.mjs            the `borgops` bin: a small launcher (reconcile/cli/launch.ts)
+//   dist/borgops.cjs            the `borgops` bin: a small launcher (reconcile/cli/launch.ts, bin.ts)
+//   dist/borgops.mjs            the same launcher as an ES module (reconcile/cli/main.ts)
 //   dist/borgops.core.js        the CLI (reconcile/cli/core.ts), one function expression
 //   dist/borgops.core.js.v8cache  its compiled code: the launcher skips compiling 2.9 MB (~0.1 s)
 import { spawnSync } from 'node:child_process';
@@ -41,8 +42,18 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 
-// the bin runs directly from a checkout too (npm sets the mode only on install)
+// the same launcher as CommonJS: Node starts it ~20 ms sooner (no ES module loader)
+await build({
+  ...common,
+  entryPoints: ['reconcile/cli/bin.ts'],
+  outfile: 'dist/borgops.cjs',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+});
+
+// the bins run directly from a checkout too (npm sets the mode only on install)
 await chmod('dist/borgops.mjs', 0o755);
+await chmod('dist/borgops.cjs', 0o755);
 
 // V8's code cache of the CLI: after its top level (every module's initialisation), the
 // functions the common commands run, warmed on a throwaway copy of the example in a process of

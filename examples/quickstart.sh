@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=${BORGOPS_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/borgops-quickstart.XXXXXX")}
-borgops() { node "$here/../dist/borgops.mjs" "$@"; }
+borgops() { node "$here/../dist/borgops.cjs" "$@"; }
 step() { printf '\n\033[1m$ borgops %s\033[0m\n' "$*"; }
 
 # The example to run: examples/clan-storagebox (default), or examples/clan-inventory (the same

@@ -26,13 +26,13 @@ export function packageVersion(): string {
 
 /**
  * The CLI file scheduled jobs run: `BORGOPS_CLI` when set, else the bundled CLI of this package
- * (`dist/borgops.mjs`, what `npm run build` makes and the `borgops` bin points at).
+ * (`dist/borgops.cjs`, what `npm run build` makes and the `borgops` bin points at).
  */
 export function cliEntry(): string {
   const override = process.env.BORGOPS_CLI;
   if (override !== undefined && override !== '') return override;
   const root = packageRoot();
-  return root === undefined ? fileURLToPath(import.meta.url) : join(root, 'dist', 'borgops.mjs');
+  return root === undefined ? fileURLToPath(import.meta.url) : join(root, 'dist', 'borgops.cjs');
 }
 
 function realpath(path: string): string | undefined {

@@ -132,8 +132,15 @@ function driverCheck(script: string): Promise<BashResult> {
     if (!usable) driver.retire();
     return usable;
   });
-  while (drivers.length < DRIVERS) drivers.push(new Driver());
-  const driver = drivers.reduce((least, next) => (next.pending < least.pending ? next : least));
+  let driver = drivers.reduce<Driver | undefined>(
+    (least, next) => (least === undefined || next.pending < least.pending ? next : least),
+    undefined,
+  );
+  // a second driver only when the first is busy: one edited hook costs one bash
+  if (driver === undefined || (driver.pending > 0 && drivers.length < DRIVERS)) {
+    driver = new Driver();
+    drivers.push(driver);
+  }
   return driver.check(script);
 }
 

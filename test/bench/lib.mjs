@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 export const projectDir = fileURLToPath(new URL('../..', import.meta.url));
-export const cli = join(projectDir, 'dist/borgops.mjs');
+export const cli = join(projectDir, 'dist/borgops.cjs');
 
 export async function tempDir(prefix) {
   return mkdtemp(join(tmpdir(), `borgops-bench-${prefix}-`));

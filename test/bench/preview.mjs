@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fleetFiles, writeFleet } from './preview-fleet.mjs';
 
-const cli = new URL('../../dist/borgops.mjs', import.meta.url).pathname;
+const cli = new URL('../../dist/borgops.cjs', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     machines: { type: 'string', default: '1000' },

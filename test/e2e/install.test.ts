@@ -21,6 +21,7 @@ async function packAndInstall(): Promise<{ prefix: string; bin: string }> {
   // the launcher, the bundled CLI with its code cache (no runtime dependencies), and the example unit
   expect(files.map((f) => f.path).sort()).toEqual(
     expect.arrayContaining([
+      'dist/borgops.cjs',
       'dist/borgops.mjs',
       'dist/borgops.core.js',
       'dist/borgops.core.js.v8cache',

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { expect } from 'vitest';
 
-export const cliPath = new URL('../../dist/borgops.mjs', import.meta.url).pathname;
+export const cliPath = new URL('../../dist/borgops.cjs', import.meta.url).pathname;
 
 export interface CliResult {
   exitCode: number;

@@ -1,4 +1,4 @@
-// The bin (dist/borgops.mjs) runs the bundled CLI from V8's code cache: a missing, truncated,
+// The bin (dist/borgops.cjs, and dist/borgops.mjs, the same launcher as an ES module) runs the bundled CLI from V8's code cache: a missing, truncated,
 // garbled or foreign cache must never change what the CLI does, only how fast it starts.
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,16 +17,22 @@ beforeAll(async () => {
   dir = join(top, 'dist');
   await mkdir(dir);
   await copyFile(new URL('../../../package.json', import.meta.url).pathname, join(top, 'package.json'));
-  for (const file of ['borgops.mjs', 'borgops.core.js', 'borgops.core.js.v8cache'])
+  for (const file of ['borgops.cjs', 'borgops.mjs', 'borgops.core.js', 'borgops.core.js.v8cache'])
     await copyFile(join(dist, file), join(dir, file));
 });
 afterAll(async () => {
   await rm(join(dir, '..'), { recursive: true, force: true });
 });
 
+/** `--version` through both launchers: they must answer the same. */
 async function version(): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
-  const result = await execa('node', [join(dir, 'borgops.mjs'), '--version'], { reject: false });
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  const [cjs, esm] = await Promise.all(
+    ['borgops.cjs', 'borgops.mjs'].map((bin) =>
+      execa('node', [join(dir, bin), '--version'], { reject: false }),
+    ),
+  );
+  expect([esm!.exitCode, esm!.stdout, esm!.stderr]).toEqual([cjs!.exitCode, cjs!.stdout, cjs!.stderr]);
+  return { exitCode: cjs!.exitCode, stdout: cjs!.stdout, stderr: cjs!.stderr };
 }
 
 describe('the bin and its code cache', () => {
