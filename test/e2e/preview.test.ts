@@ -48,45 +48,37 @@ describe('borgops preview (CLI)', () => {
 
   it('validates the same files once: an empty commit is no change, an invalid head stays invalid', async () => {
     const repo = await gitRepo(undefined, { from: exampleDir });
-    await repo.git.tag(['base']);
-    await repo.git.raw(['-c', 'commit.gpgsign=false', 'commit', '-q', '--allow-empty', '-m', 'nothing']);
-    const json = await borgops([
-      'preview',
-      '--source',
-      repo.dir,
-      '--base',
-      'base',
-      '--head',
-      'HEAD',
-      '--json',
-    ]);
-    expect(json.exitCode).toBe(0);
-    const report = JSON.parse(json.stdout);
-    expect(report.head.commit).not.toBe(report.base.commit);
-    expect(report).toMatchObject({ head: { valid: true }, base: { valid: true }, machines: [] });
+    /** An empty commit on top of `base` (same files, another commit), previewed against it as JSON. */
+    const emptyOnTop = async (base: string) => {
+      await repo.git.tag([base]);
+      await repo.git.raw(['-c', 'commit.gpgsign=false', 'commit', '-q', '--allow-empty', '-m', 'same files']);
+      const result = await borgops([
+        'preview',
+        '--source',
+        repo.dir,
+        '--base',
+        base,
+        '--head',
+        'HEAD',
+        '--json',
+      ]);
+      return { exitCode: result.exitCode, report: JSON.parse(result.stdout) };
+    };
+    const same = await emptyOnTop('base');
+    expect(same.exitCode).toBe(0);
+    expect(same.report.head.commit).not.toBe(same.report.base.commit);
+    expect(same.report).toMatchObject({ head: { valid: true }, base: { valid: true }, machines: [] });
 
     // base and head the same invalid files: head's problems are still every problem, exit 1
     await repo.commit({ 'inventory.json': '{"instances": {}, "extra": 1}\n' });
-    await repo.git.tag(['broken']);
-    await repo.git.raw(['-c', 'commit.gpgsign=false', 'commit', '-q', '--allow-empty', '-m', 'still broken']);
-    const broken = await borgops([
-      'preview',
-      '--source',
-      repo.dir,
-      '--base',
-      'broken',
-      '--head',
-      'HEAD',
-      '--json',
-    ]);
+    const broken = await emptyOnTop('broken');
     expect(broken.exitCode).toBe(1);
-    const invalid = JSON.parse(broken.stdout);
-    expect(invalid.head.valid).toBe(false);
-    expect(invalid.base).toMatchObject({ valid: false });
-    expect(invalid.base.errors).toBeGreaterThan(0);
-    expect(invalid.problems.map((p: { file: string; path: string }) => `${p.file} ${p.path}`)).toContain(
-      'inventory.json extra',
-    );
+    expect(broken.report.head.valid).toBe(false);
+    expect(broken.report.base).toMatchObject({ valid: false });
+    expect(broken.report.base.errors).toBeGreaterThan(0);
+    expect(
+      broken.report.problems.map((p: { file: string; path: string }) => `${p.file} ${p.path}`),
+    ).toContain('inventory.json extra');
   });
 
   it('exits 1 with every problem of an invalid head as file:line: path: message', async () => {
