@@ -46,10 +46,7 @@ describe('sameData', () => {
       [0, -0],
       [Number.NaN, Number.NaN],
       [{ a: undefined }, {}],
-      [
-        [1, , 3],
-        [1, undefined, 3],
-      ],
+      [holey(), [1, undefined, 3]],
       [Object.assign([1], { extra: 1 }), [1]],
       [Object.create(null), {}],
       [{ [Symbol('s')]: 1 }, {}],
@@ -63,6 +60,14 @@ describe('sameData', () => {
       expect(sameData(a, b), `case ${index}`).toBe(isDeepStrictEqual(a, b));
   });
 });
+
+/** [1, <hole>, 3]: an array with an empty slot, which node tells apart from an undefined element. */
+function holey(): unknown[] {
+  const array: unknown[] = new Array(3);
+  array[0] = 1;
+  array[2] = 3;
+  return array;
+}
 
 /** The value with one leaf changed, or one key added or dropped, chosen by `pick`. */
 function mutate(value: unknown, pick: number): unknown {
