@@ -9,7 +9,7 @@ import { normalize } from './normalize.js';
 import { withoutNulls } from './nulls.js';
 import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
 import { reservedKeys } from './reserved-keys.js';
-import { checkRules } from './rules.js';
+import { checkRules, stateFileRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
 import { type ScriptSite, scriptSites } from './scripts.js';
 import { checkSecrets, readSecrets } from './secrets.js';
@@ -30,6 +30,8 @@ interface Checked<T> {
   problems: Problem[];
   /** A state file's scripts (located lazily), kept with the file so a shared file finds them once. */
   sites?: ScriptSite[];
+  /** A state file's own rules (stateFileRules), kept with it for the same reason. */
+  rules?: Problem[];
 }
 
 /**
@@ -176,6 +178,7 @@ export function loadDeclarations(
   const stateFiles = new Map<string, ParsedFile>();
   const statePrefixes = new Map<string, readonly string[]>();
   const scripts: ScriptSite[] = [];
+  const stateRules = new Map<string, Problem[]>();
   for (const [machine, paths] of statePaths) {
     if (paths.length > 1) {
       problems.push({
@@ -195,6 +198,8 @@ export function loadDeclarations(
       statePrefixes.set(machine, state.value.prefix);
       checked.sites ??= scriptSites(state.parsed, state.value.prefix, state.value.states);
       for (const site of checked.sites) scripts.push(site);
+      checked.rules ??= stateFileRules(machine, state.parsed, state.value.prefix, state.value.states);
+      stateRules.set(machine, checked.rules);
     }
   }
 
@@ -258,6 +263,7 @@ export function loadDeclarations(
       statePrefixes,
       machinesWithStateFiles: new Set(statePaths.keys()),
       declarations: normalized.declarations,
+      stateRules,
     }),
   );
   const declarations: Declarations = {

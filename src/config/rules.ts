@@ -17,6 +17,8 @@ export interface RuleInput {
   /** Machines with a state file, valid or not. */
   machinesWithStateFiles: ReadonlySet<string>;
   declarations: Omit<Declarations, 'inventoryFile' | 'recipients' | 'secrets'>;
+  /** stateFileRules of each machine's state file, when already known (kept with a parsed file). */
+  stateRules?: ReadonlyMap<string, readonly Problem[]>;
 }
 
 /** The same repository written two ways must compare equal (trailing slashes, `.` segments). */
@@ -127,27 +129,12 @@ export function checkRules(input: RuleInput): Problem[] {
   }
 
   for (const [machine, file] of stateFiles) {
-    if (!isSafeName(machine)) {
-      at(file, [], 'error', `machine directory name "${machine}" is not safe: use ${NAME_RULE}`);
-    }
-    const folders = new Map<string, string>();
-    for (const [state, declared] of Object.entries(declarations.states[machine]?.states ?? {})) {
-      checkName(file, [...statesAt(machine), state], 'state');
-      for (const [index, folder] of (declared.folders ?? []).entries()) {
-        const normalized = posix.normalize(folder);
-        const other = folders.get(normalized);
-        if (other !== undefined && other !== state) {
-          at(
-            file,
-            [...statesAt(machine), state, 'folders', index],
-            'warning',
-            `folder ${folder} is also a folder of state "${other}"`,
-            'value',
-          );
-        }
-        folders.set(normalized, state);
-      }
-    }
+    const own = input.stateRules?.get(machine);
+    if (own !== undefined) problems.push(...own);
+    else
+      problems.push(
+        ...stateFileRules(machine, file, statesAt(machine), declarations.states[machine]?.states ?? {}),
+      );
     if (!clientMachines.has(machine)) {
       at(
         file,
@@ -160,6 +147,52 @@ export function checkRules(input: RuleInput): Problem[] {
 
   checkDestinations(input, at);
   problems.push(...checkStagger(inventory, declarations.clients, inventoryFile));
+  return problems;
+}
+
+/**
+ * The rules of one state file alone (its machine directory's name, its states' names, a folder
+ * declared by two states): the same for the same file, so a preview's base and head share them.
+ */
+export function stateFileRules(
+  machine: string,
+  file: ParsedFile,
+  prefix: readonly string[],
+  states: Readonly<Record<string, { folders?: readonly string[] | undefined }>>,
+): Problem[] {
+  const problems: Problem[] = [];
+  const at = (path: PropertyKey[], severity: Severity, message: string, which: 'key' | 'value' = 'key') =>
+    problems.push({
+      file: file.file,
+      line: file.lineOf(path, which),
+      path: dottedPath(path),
+      message,
+      severity,
+    });
+  if (!isSafeName(machine))
+    at([], 'error', `machine directory name "${machine}" is not safe: use ${NAME_RULE}`);
+  const folders = new Map<string, string>();
+  for (const [state, declared] of Object.entries(states)) {
+    if (!isSafeName(state))
+      at(
+        [...prefix, state],
+        'error',
+        `state name "${state}" is not safe in file, unit and archive names: use ${NAME_RULE}`,
+      );
+    for (const [index, folder] of (declared.folders ?? []).entries()) {
+      const normalized = posix.normalize(folder);
+      const other = folders.get(normalized);
+      if (other !== undefined && other !== state) {
+        at(
+          [...prefix, state, 'folders', index],
+          'warning',
+          `folder ${folder} is also a folder of state "${other}"`,
+          'value',
+        );
+      }
+      folders.set(normalized, state);
+    }
+  }
   return problems;
 }
 

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
 
+/** The hash of each machine and destination asked for: a preview compiles both sides of a fleet. */
+const seeds = new Map<string, number>();
+const SEEDS_KEPT = 100_000;
+
 /**
  * A delay in [0, window) that depends only on machine and destination, so a fleet spreads over
  * the window and each host keeps its slot across reboots (a random delay would not).
  */
 export function staggerOffset(machine: string, destination: string, windowSeconds: number): number {
   if (windowSeconds <= 0) return 0;
-  const digest = createHash('sha256').update(`${machine}\0${destination}`).digest();
-  return digest.readUInt32BE(0) % windowSeconds;
+  const key = `${machine}\0${destination}`;
+  let seed = seeds.get(key);
+  if (seed === undefined) {
+    if (seeds.size >= SEEDS_KEPT) seeds.clear();
+    seed = createHash('sha256').update(key).digest().readUInt32BE(0);
+    seeds.set(key, seed);
+  }
+  return seed % windowSeconds;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { authorizedKeyLine } from '../../../src/desired/authorized-keys.js';
 import { compile } from '../../../src/desired/compile.js';
@@ -183,5 +184,13 @@ describe('compile', () => {
     const offsets = new Set(Array.from({ length: 50 }, (_, i) => staggerOffset(`host${i}`, 'vault', 3600)));
     expect(offsets.size).toBeGreaterThan(40);
     expect(staggerOffset('jon', 'vault', 0)).toBe(0);
+    // a host's slot never moves between versions: the first 32 bits of sha256("<machine>\0<dest>")
+    expect(staggerOffset('jon', 'storagebox', 3600)).toBe(1852);
+    expect(staggerOffset('host0042', 'dest1', 3600)).toBe(952);
+    // asked again (remembered), and with another window
+    expect(staggerOffset('jon', 'storagebox', 3600)).toBe(1852);
+    expect(staggerOffset('jon', 'storagebox', 600)).toBe(
+      createHash('sha256').update('jon\0storagebox').digest().readUInt32BE(0) % 600,
+    );
   });
 });
