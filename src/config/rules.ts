@@ -180,7 +180,8 @@ export function stateFileRules(
         `state name "${state}" is not safe in file, unit and archive names: use ${NAME_RULE}`,
       );
     for (const [index, folder] of (declared.folders ?? []).entries()) {
-      const normalized = posix.normalize(folder);
+      // `/srv/app/` and `/srv/./app` are `/srv/app`
+      const normalized = posix.normalize(folder).replace(/(.)\/+$/, '$1');
       const other = folders.get(normalized);
       if (other !== undefined && other !== state) {
         at(

@@ -46,6 +46,24 @@ function files(
 }
 
 describe('safety rules at validate', () => {
+  it('a folder declared by two states is named, however it is written', () => {
+    for (const [first, second] of [
+      ['/srv/app', '/srv/app'],
+      ['/srv/app', '/srv/app/'],
+      ['/srv/app//', '/srv/./app'],
+    ]) {
+      const twice = `state:\n  app:\n    folders: ["${first}"]\n  db:\n    folders: ["${second}"]\n`;
+      const found = problems({ ...files({}, KEY, OTHER), 'machines/jon/state.yaml': twice });
+      expect(found, `${first} and ${second}`).toContainEqual(
+        expect.stringContaining(`folder ${second} is also a folder of state "app"`),
+      );
+    }
+    const apart = 'state:\n  app:\n    folders: [/srv/app]\n  db:\n    folders: [/srv/app2, /]\n';
+    expect(problems({ ...files({}, KEY, OTHER), 'machines/jon/state.yaml': apart }).join('\n')).not.toContain(
+      'is also a folder',
+    );
+  });
+
   it('two machines with the same public key are refused, naming both machines and the file', () => {
     const found = problems(files({}, KEY, KEY));
     const duplicate = found.filter((p) => p.includes('same SSH public key'));
