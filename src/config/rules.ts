@@ -27,35 +27,32 @@ export function repositoryKey(repo: string): string {
   return repo.replace(/\/+$/, '');
 }
 
+function problemAt(
+  file: ParsedFile,
+  path: PropertyKey[],
+  severity: Severity,
+  message: string,
+  which: 'key' | 'value' = 'key',
+): Problem {
+  return { file: file.file, line: file.lineOf(path, which), path: dottedPath(path), message, severity };
+}
+
+function unsafeName(what: string, name: string): string {
+  return `${what} name "${name}" is not safe in file, unit and archive names: use ${NAME_RULE}`;
+}
+
 /** Cross-field rules that a schema cannot express; every finding at once. */
 export function checkRules(input: RuleInput): Problem[] {
   const { inventory, inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
   const statesAt = (machine: string): readonly string[] => input.statePrefixes?.get(machine) ?? ['state'];
   const problems: Problem[] = [];
-  const at = (
-    file: ParsedFile,
-    path: PropertyKey[],
-    severity: Severity,
-    message: string,
-    which: 'key' | 'value' = 'key',
-  ) =>
-    problems.push({
-      file: file.file,
-      line: file.lineOf(path, which),
-      path: dottedPath(path),
-      message,
-      severity,
-    });
+  const at: At = (file, path, severity, message, which) =>
+    problems.push(problemAt(file, path, severity, message, which));
   /** Reports an unsafe name; returns whether the name is safe (later checks of an unsafe one would only add noise). */
   const checkName = (file: ParsedFile, path: PropertyKey[], what: string): boolean => {
     const name = String(path.at(-1));
     if (isSafeName(name)) return true;
-    at(
-      file,
-      path,
-      'error',
-      `${what} name "${name}" is not safe in file, unit and archive names: use ${NAME_RULE}`,
-    );
+    at(file, path, 'error', unsafeName(what, name));
     return false;
   };
 
@@ -161,24 +158,13 @@ export function stateFileRules(
   states: Readonly<Record<string, { folders?: readonly string[] | undefined }>>,
 ): Problem[] {
   const problems: Problem[] = [];
-  const at = (path: PropertyKey[], severity: Severity, message: string, which: 'key' | 'value' = 'key') =>
-    problems.push({
-      file: file.file,
-      line: file.lineOf(path, which),
-      path: dottedPath(path),
-      message,
-      severity,
-    });
+  const at = (path: PropertyKey[], severity: Severity, message: string, which?: 'key' | 'value') =>
+    problems.push(problemAt(file, path, severity, message, which));
   if (!isSafeName(machine))
     at([], 'error', `machine directory name "${machine}" is not safe: use ${NAME_RULE}`);
   const folders = new Map<string, string>();
   for (const [state, declared] of Object.entries(states)) {
-    if (!isSafeName(state))
-      at(
-        [...prefix, state],
-        'error',
-        `state name "${state}" is not safe in file, unit and archive names: use ${NAME_RULE}`,
-      );
+    if (!isSafeName(state)) at([...prefix, state], 'error', unsafeName('state', state));
     for (const [index, folder] of (declared.folders ?? []).entries()) {
       // `/srv/app/` and `/srv/./app` are `/srv/app`
       const normalized = posix.normalize(folder).replace(/(.)\/+$/, '$1');
