@@ -7,10 +7,9 @@
 //   dist/borgops.core.js        the CLI (reconcile/cli/core.ts), one function expression
 //   dist/borgops.core.js.v8cache  its compiled code: the launcher skips compiling 2.9 MB (~0.1 s)
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const common = {
@@ -52,48 +51,33 @@ if (/[^\0-\x7f]/u.test(bundle)) {
   writeFileSync('dist/borgops.core.js', bundle.replace(/[^\0-\x7f]/gu, '?'));
 }
 
-await build({
-  ...common,
-  entryPoints: ['reconcile/cli/main.ts'],
-  outfile: 'dist/borgops.mjs',
-  format: 'esm',
-  banner: { js: '#!/usr/bin/env node' },
-});
-
-// the same launcher as CommonJS: Node starts it ~20 ms sooner (no ES module loader)
-await build({
-  ...common,
-  entryPoints: ['reconcile/cli/bin.ts'],
-  outfile: 'dist/borgops.cjs',
-  format: 'cjs',
-  banner: { js: '#!/usr/bin/env node' },
-});
-
-// the bins run directly from a checkout too (npm sets the mode only on install)
-await chmod('dist/borgops.mjs', 0o755);
-await chmod('dist/borgops.cjs', 0o755);
+// the `borgops` bin, and the same launcher as an ES module for paths that already name it
+// (CommonJS starts ~20 ms sooner: no ES module loader); both run from a checkout too (npm sets
+// the mode only on install)
+for (const [entry, outfile, format] of [
+  ['reconcile/cli/bin.ts', 'dist/borgops.cjs', 'cjs'],
+  ['reconcile/cli/main.ts', 'dist/borgops.mjs', 'esm'],
+]) {
+  await build({ ...common, entryPoints: [entry], outfile, format, banner: { js: '#!/usr/bin/env node' } });
+  await chmod(outfile, 0o755);
+}
 
 // V8's code cache of the CLI: after its top level (every module's initialisation), the
 // functions the common commands run, warmed on a throwaway copy of the example in a process of
 // its own (reconcile/cli/warm-cache.ts; tsc built it first), written atomically. If warming
 // fails, the cache of the top level alone, compiled exactly as the launcher compiles it.
-const warm = spawnSync(process.execPath, ['dist/reconcile/cli/warm-cache.js', 'dist/borgops.mjs'], {
+const warm = spawnSync(process.execPath, ['dist/reconcile/cli/warm-cache.js', 'dist/borgops.cjs'], {
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'pipe'],
   env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BORGOPS_'))),
   timeout: 120_000,
 });
 if (warm.status === 0) {
-  const warmed = JSON.parse(warm.stdout);
-  process.stdout.write(`code cache warmed by: ${warmed.join(', ')}\n`);
+  process.stdout.write(`code cache warmed by: ${JSON.parse(warm.stdout).join(', ')}\n`);
 } else {
   process.stderr.write(
     `code cache not warmed (${warm.error?.message ?? `exit ${warm.status}`}): ${warm.stderr.trim()}\n`,
   );
-  const { coreFiles, loadCore } = await import('./dist/reconcile/cli/launch.js');
-  const launcher = resolve('dist/borgops.mjs');
-  const { script } = loadCore(pathToFileURL(launcher).href);
-  const { cache } = coreFiles(launcher);
-  writeFileSync(`${cache}.tmp`, script.createCachedData());
-  renameSync(`${cache}.tmp`, cache);
+  const { writeCodeCache } = await import('./dist/reconcile/cli/warm-cache.js');
+  writeCodeCache(resolve('dist/borgops.cjs'));
 }

@@ -4,7 +4,7 @@
 // hooks-only apply on a small machine). Run by `npm run build` in its own process, so the cache
 // is made with the flags a plain `node` runs the bin with:
 //
-//   node dist/reconcile/cli/warm-cache.js dist/borgops.mjs
+//   node dist/reconcile/cli/warm-cache.js dist/borgops.cjs
 //
 // Best effort: a command that fails here (no borg on the build machine) warms what it reached;
 // everything happens under a temporary directory, removed afterwards. What the commands print is
@@ -57,11 +57,24 @@ function commitAll(config: string, message: string): void {
   );
 }
 
-/** Runs the commands, writes the cache atomically; returns each command with its exit code. */
+/**
+ * Writes the launcher's code cache atomically (a half-written cache is never read): of `script`
+ * as the commands left it, else of the top level alone, compiled as the launcher compiles it.
+ */
+export function writeCodeCache(
+  launcher: string,
+  script = loadCore(pathToFileURL(launcher).href).script,
+): void {
+  const { cache } = coreFiles(launcher);
+  writeFileSync(`${cache}.tmp`, script.createCachedData());
+  renameSync(`${cache}.tmp`, cache);
+}
+
+/** Runs the commands, then writes the cache; returns each command with its exit code. */
 export async function writeWarmCache(launcher: string, example: string): Promise<string[]> {
   const { core, script } = loadCore(pathToFileURL(launcher).href);
   const dir = mkdtempSync(join(tmpdir(), 'borgops-warm-'));
-  const passed: string[] = [];
+  const ran: string[] = [];
   try {
     const { config, root } = world(dir, example);
     const io = { out() {}, err() {}, interactive: false };
@@ -69,10 +82,10 @@ export async function writeWarmCache(launcher: string, example: string): Promise
     const run = async (...argv: string[]) => {
       const name = argv.filter((word, index) => index < 2 && !word.startsWith('-')).join(' ');
       try {
-        passed.push(`${name}: exit ${await core.run(argv, io)}`);
+        ran.push(`${name}: exit ${await core.run(argv, io)}`);
       } catch {
         // warmed as far as it got
-        passed.push(`${name}: failed`);
+        ran.push(`${name}: failed`);
       }
     };
     await run('validate', ...on.slice(0, -2));
@@ -90,14 +103,12 @@ export async function writeWarmCache(launcher: string, example: string): Promise
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const { cache } = coreFiles(launcher);
-  writeFileSync(`${cache}.tmp`, script.createCachedData());
-  renameSync(`${cache}.tmp`, cache);
-  return passed;
+  writeCodeCache(launcher, script);
+  return ran;
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const launcher = resolve(process.argv[2] ?? 'dist/borgops.mjs');
+  const launcher = resolve(process.argv[2] ?? 'dist/borgops.cjs');
   const example = resolve(process.argv[3] ?? 'examples/clan-storagebox');
   process.stdout.write(`${JSON.stringify(await writeWarmCache(launcher, example))}\n`);
   // a command may leave a timer or a handle behind; the cache is written
