@@ -33,8 +33,18 @@ export function gitEnv(): Record<string, string> {
   return env;
 }
 
-function gitFor(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir }).env(gitEnv());
+/** A source whose simple-git handle is made when first used: reading a commit needs none. */
+function sourceAt(dir: string, bare: boolean, prefix: string): GitSource {
+  let git: SimpleGit | undefined;
+  return {
+    dir,
+    bare,
+    prefix,
+    get git() {
+      git ??= simpleGit({ baseDir: dir }).env(gitEnv());
+      return git;
+    },
+  };
 }
 
 /**
@@ -66,7 +76,6 @@ export async function openSource(dir: string, options: { worktree?: boolean } = 
   if (!info?.isDirectory()) {
     throw new BorgopsError('E_GIT', `config source ${absolute} does not exist or is not a directory`);
   }
-  const git = gitFor(absolute);
   let bare: boolean;
   let prefix: string;
   try {
@@ -75,17 +84,30 @@ export async function openSource(dir: string, options: { worktree?: boolean } = 
     prefix = bare ? '' : (showPrefix ?? '');
   } catch (error: unknown) {
     const notRepository = /not a git repository/i.test(errorMessage(error));
-    if (notRepository && options.worktree === true) return { dir: absolute, git, bare: false, prefix: '' };
+    if (notRepository && options.worktree === true) return sourceAt(absolute, false, '');
     const reason = notRepository
       ? 'is not a git repository (to read the files in it as they are, add --worktree)'
       : `cannot be read by git: ${errorMessage(error).trim()}`;
     throw new BorgopsError('E_GIT', `config source ${absolute} ${reason}`, { cause: error });
   }
-  return { dir: absolute, git, bare, prefix };
+  return sourceAt(absolute, bare, prefix);
+}
+
+/** A ref that starts like an option is a usage error, never handed to git. */
+function checkRef(ref: string): void {
+  if (ref.startsWith('-')) throw new BorgopsError('E_USAGE', `invalid ref "${ref}"`);
+}
+
+/** A ref git does not know; `empty` when the repository has no commit at all (HEAD names nothing). */
+function unknownRef(ref: string, source: GitSource, empty: boolean): BorgopsError {
+  const hint = empty
+    ? ' (the repository has no commits yet: commit, or read the working tree with --worktree)'
+    : '';
+  return new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
 }
 
 export async function resolveCommit(source: GitSource, ref: string): Promise<string> {
-  if (ref.startsWith('-')) throw new BorgopsError('E_USAGE', `invalid ref "${ref}"`);
+  checkRef(ref);
   // simple-git does not reject a failing command that printed nothing, so an empty answer is the failure
   const verify = (rev: string) =>
     source.git
@@ -94,11 +116,7 @@ export async function resolveCommit(source: GitSource, ref: string): Promise<str
       .catch(() => '');
   const commit = await verify(`${ref}^{commit}`);
   if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;
-  const hint =
-    (await verify('HEAD')) === ''
-      ? ' (the repository has no commits yet: commit, or read the working tree with --worktree)'
-      : '';
-  throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
+  throw unknownRef(ref, source, (await verify('HEAD')) === '');
 }
 
 /** The largest config file borgops reads (a state file of thousands of folders is well below). */
@@ -305,18 +323,14 @@ const commitId = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
  * else is read by object id from that commit, so a ref that moves meanwhile cannot mix two commits.
  */
 export async function readAtCommit(source: GitSource, ref: string): Promise<ConfigSnapshot> {
-  if (ref.startsWith('-')) throw new BorgopsError('E_USAGE', `invalid ref "${ref}"`);
+  checkRef(ref);
   const git = new CatFile({ cwd: source.dir, env: gitEnv(), what: source.dir, label: JSON.stringify(ref) });
   try {
     const [resolved] = askable(ref) ? await git.batch('contents', [`${ref}^{commit}`]) : [];
     if (resolved === undefined) {
       // as resolveCommit: a HEAD that names nothing means a repository without commits
       const [head] = await git.batch('info', ['HEAD']);
-      const hint =
-        head === undefined
-          ? ' (the repository has no commits yet: commit, or read the working tree with --worktree)'
-          : '';
-      throw new BorgopsError('E_GIT', `unknown ref "${ref}" in ${source.dir}${hint}`);
+      throw unknownRef(ref, source, head === undefined);
     }
     const commit = resolved.oid;
     git.label = commit.slice(0, 12);
