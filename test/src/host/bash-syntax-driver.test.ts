@@ -1,6 +1,6 @@
 // `bash -n` through long-lived bash drivers (one Node fork for a fleet's scripts): each script is
 // only an argument of `bash -n`, answers never cross, and a driver that dies costs only verdicts.
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -104,5 +104,42 @@ describe('bashSyntax through the drivers', () => {
     );
     expect(result.stdout).toMatch(/^bash -n: line 1: syntax error/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('drivers end with a borgops killed mid-check (SIGKILL): none is left behind', async () => {
+    const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
+    const marker = `borgops-driver-test-${process.pid}-${Date.now()}`;
+    // a bash on PATH that is slow to answer, so the kill lands while a check runs
+    const bin = join(dir, 'slow');
+    await mkdir(bin);
+    await writeFile(join(bin, 'bash'), '#!/bin/sh\ncase "$1" in -n) sleep 1 ;; esac\nexec /bin/bash "$@"\n');
+    await chmod(join(bin, 'bash'), 0o755);
+    const child = execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { bashSyntax } from '${module}'; bashSyntax('echo a'); bashSyntax('echo b'); setInterval(() => {}, 1000);`,
+      ],
+      { env: { PATH: `${bin}:${previousPath}`, DRIVER_MARKER: marker }, reject: false },
+    );
+    const drivers = async () => {
+      const found: string[] = [];
+      for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+        if (!/^\d+$/.test(pid)) continue;
+        const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+        if (environ.includes(marker) && String(pid) !== String(child.pid)) found.push(pid);
+      }
+      return found;
+    };
+    // the drivers are up and checking
+    for (let i = 0; i < 50 && (await drivers()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await drivers()).length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await child;
+    // the driver sees its input end and exits once the running check is done
+    for (let i = 0; i < 150 && (await drivers()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await drivers()).toEqual([]);
   });
 });
