@@ -79,6 +79,12 @@ const COMMANDS = [
   ['postRestoreScript', 'postRestoreCommand', 'post-restore'],
 ] as const;
 
+const CLAN_FIELDS = ['name', ...COMMANDS.map(([, command]) => command)] as const;
+
+function hasClanField(entry: StateEntry): boolean {
+  return CLAN_FIELDS.some((field) => Object.hasOwn(entry, field));
+}
+
 /**
  * clan's evaluated state carries `name` and the read-only `*Command` fields. They are accepted
  * when they say what borgops derives (the key; `<phase>-<key>` when the script is set) and then
@@ -100,6 +106,11 @@ export function clanStateFields(
     });
   const states: [string, State][] = [];
   for (const [key, entry] of Object.entries(entries)) {
+    // most files (every hand-written one) have none of clan's fields: the entry is the state
+    if (!hasClanField(entry)) {
+      states.push([key, entry]);
+      continue;
+    }
     const { name, preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand, ...state } =
       entry;
     const commands = { preBackupCommand, postBackupCommand, preRestoreCommand, postRestoreCommand };

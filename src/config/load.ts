@@ -5,14 +5,15 @@ import { type ParsedFile, parseFile } from './document.js';
 import { type ConfigFile, classify } from './files.js';
 import { problemsFromIssues as problemsFor } from './issues.js';
 import type { Declarations, MachineStates } from './model.js';
-import { normalize } from './normalize.js';
+import { type NormalizedInventory, normalizeInventory, withStates } from './normalize.js';
 import { withoutNulls } from './nulls.js';
 import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } from './problem.js';
 import { reservedKeys } from './reserved-keys.js';
-import { checkRules, stateFileRules } from './rules.js';
+import { checkRules, type InventoryRules, inventoryRules, stateFileRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
 import { type ScriptSite, scriptSites } from './scripts.js';
 import { checkSecrets, readSecrets } from './secrets.js';
+import { fitsStateForm } from './state-shape.js';
 
 export interface LoadResult {
   /** Present when there are no errors (warnings may remain). */
@@ -79,7 +80,11 @@ interface StateFileValue {
 const checkState: Validate<StateFileValue> = (value, parsed) => {
   const form = stateFormOf(value);
   const { prefix, schema } = STATE_FORMS[form];
-  const checked = schemaCheck<unknown>(parsed, schema, stateValueOf(form, value));
+  const candidate = stateValueOf(form, value);
+  // a file that fits the schema as it is skips zod's copy (state-shape.ts); zod words any problem
+  const checked = fitsStateForm(form, candidate)
+    ? { value: candidate, problems: [] }
+    : schemaCheck<unknown>(parsed, schema, candidate);
   if (checked.value === undefined) return { problems: checked.problems };
   const fields = clanStateFields(parsed, prefix, statesOf(form, checked.value));
   return fields.problems.length > 0
@@ -109,6 +114,45 @@ function parseWith<T>(
   cache?.set(file, checked);
   problems.push(...checked.problems);
   return checked;
+}
+
+/** What the inventory alone gives: resolved, normalized, its own rules and their problems. */
+interface InventoryDerived {
+  resolved: ReturnType<typeof resolveInventory>;
+  normalized: NormalizedInventory;
+  rules: InventoryRules;
+  /** resolveInventory's and normalizeInventory's problems, located in the inventory file. */
+  problems: Problem[];
+}
+
+/**
+ * By checked inventory (shared through a LoadCache): two commits with the same inventory file
+ * (a preview whose pull request changes state files) resolve, normalize and check it once, and
+ * share its clients, so comparing their machines stops at the first shared object. Pure
+ * functions of the file's value, which is never mutated; dropped with the cache.
+ */
+const inventoryMemo = new WeakMap<object, InventoryDerived>();
+
+function inventoryDerived(inventory: { parsed: ParsedFile; value: InventoryFile }): InventoryDerived {
+  let derived = inventoryMemo.get(inventory);
+  if (derived === undefined) {
+    const resolved = resolveInventory(inventory.value.inventory);
+    const normalized = normalizeInventory(resolved.inventory);
+    derived = {
+      resolved,
+      normalized,
+      rules: inventoryRules(resolved.inventory, inventory.parsed, normalized.clients),
+      problems: [...resolved.problems, ...normalized.problems].map((p) => ({
+        file: inventory.parsed.file,
+        line: inventory.parsed.lineOf(p.at),
+        path: dottedPath(p.at),
+        message: p.message,
+        severity: p.severity,
+      })),
+    };
+    inventoryMemo.set(inventory, derived);
+  }
+  return derived;
 }
 
 /**
@@ -243,31 +287,27 @@ export function loadDeclarations(
   const secrets = readSecrets(files, secretPaths, problems);
   if (!inventory) return { problems: capProblems(problems.sort(compareProblems)), scripts };
 
-  const resolved = resolveInventory(inventory.value.inventory);
+  const derived = inventoryDerived(inventory);
+  const { resolved, normalized } = derived;
   const ignored = [...resolved.ignored, ...inventory.value.otherModules];
-  const normalized = normalize(resolved.inventory, states, publicKeys, commit);
+  const declared = withStates(normalized, states, publicKeys, commit);
+  problems.push(...derived.problems);
   problems.push(
-    ...[...resolved.problems, ...normalized.problems].map((p) => ({
-      file: inventoryFile,
-      line: inventory.parsed.lineOf(p.at),
-      path: dottedPath(p.at),
-      message: p.message,
-      severity: p.severity,
-    })),
-  );
-  problems.push(
-    ...checkRules({
-      inventory: resolved.inventory,
-      inventoryFile: inventory.parsed,
-      stateFiles,
-      statePrefixes,
-      machinesWithStateFiles: new Set(statePaths.keys()),
-      declarations: normalized.declarations,
-      stateRules,
-    }),
+    ...checkRules(
+      {
+        inventory: resolved.inventory,
+        inventoryFile: inventory.parsed,
+        stateFiles,
+        statePrefixes,
+        machinesWithStateFiles: new Set(statePaths.keys()),
+        declarations: declared,
+        stateRules,
+      },
+      derived.rules,
+    ),
   );
   const declarations: Declarations = {
-    ...normalized.declarations,
+    ...declared,
     inventoryFile,
     recipients: [...new Set(inventory.value.inventory.secrets?.recipients ?? [])].sort(),
     secrets,

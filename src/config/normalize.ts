@@ -164,16 +164,17 @@ function clientConfig(
   };
 }
 
-/** Merges role and machine settings, applies clan's defaults and adds servers as destinations. */
-export function normalize(
-  inventory: Inventory,
-  states: Record<string, MachineStates>,
-  publicKeys: Declarations['publicKeys'],
-  commit: string | undefined,
-): {
-  declarations: Omit<Declarations, 'inventoryFile' | 'recipients' | 'secrets'>;
+/** What normalize derives from the inventory alone: the same for every commit with the same inventory. */
+export interface NormalizedInventory {
+  /** Machines the inventory names (its machines, and the machines of every role). */
+  machines: readonly string[];
+  clients: ClientConfig[];
+  servers: ServerConfig[];
   problems: NormalizeProblem[];
-} {
+}
+
+/** Merges role and machine settings, applies clan's defaults and adds servers as destinations. */
+export function normalizeInventory(inventory: Inventory): NormalizedInventory {
   const problems: NormalizeProblem[] = [];
   const warn = (at: PropertyKey[], message: string, severity: Severity = 'warning') => {
     const path = at.map(String).join('.');
@@ -181,7 +182,7 @@ export function normalize(
     if (problems.some((p) => p.path === path && p.message === message)) return;
     problems.push({ at, path, message, severity });
   };
-  const machines = new Set<string>([...Object.keys(inventory.machines ?? {}), ...Object.keys(states)]);
+  const machines = new Set<string>(Object.keys(inventory.machines ?? {}));
   const clients: ClientConfig[] = [];
   const servers: ServerConfig[] = [];
 
@@ -207,16 +208,27 @@ export function normalize(
       clients.push(clientConfig(machine, instance, settings, instanceServers, warn, entry.settings));
     }
   }
+  return { machines: [...machines], clients, servers, problems };
+}
 
+/**
+ * The declarations of a commit: its inventory's part (normalizeInventory, which a preview's base
+ * and head share when the inventory is the same file) with its states and public keys.
+ */
+export function withStates(
+  part: NormalizedInventory,
+  states: Record<string, MachineStates>,
+  publicKeys: Declarations['publicKeys'],
+  commit: string | undefined,
+): Omit<Declarations, 'inventoryFile' | 'recipients' | 'secrets'> {
+  const machines = new Set<string>(part.machines);
+  for (const machine of Object.keys(states)) machines.add(machine);
   return {
-    declarations: {
-      ...(commit === undefined ? {} : { commit }),
-      machines: [...machines].sort(),
-      clients,
-      servers,
-      states,
-      publicKeys,
-    },
-    problems,
+    ...(commit === undefined ? {} : { commit }),
+    machines: [...machines].sort(),
+    clients: part.clients,
+    servers: part.servers,
+    states,
+    publicKeys,
   };
 }

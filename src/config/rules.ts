@@ -41,10 +41,29 @@ function unsafeName(what: string, name: string): string {
   return `${what} name "${name}" is not safe in file, unit and archive names: use ${NAME_RULE}`;
 }
 
-/** Cross-field rules that a schema cannot express; every finding at once. */
-export function checkRules(input: RuleInput): Problem[] {
-  const { inventory, inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
-  const statesAt = (machine: string): readonly string[] => input.statePrefixes?.get(machine) ?? ['state'];
+/** A client entry of the inventory (a machine of a client role, with a safe name). */
+interface ClientEntry {
+  machine: string;
+  path: PropertyKey[];
+}
+
+/**
+ * The rules of the inventory alone (names, modules, a machine that is a client twice, repository
+ * and archive-prefix collisions, encryption, start times): the same for the same inventory file,
+ * so a preview's base and head share them when a pull request leaves the inventory as it is.
+ */
+export interface InventoryRules {
+  problems: readonly Problem[];
+  /** Client entries in the inventory's order, for the rules that also need a commit's other files. */
+  clientEntries: readonly ClientEntry[];
+  clientMachines: ReadonlySet<string>;
+}
+
+export function inventoryRules(
+  inventory: Inventory,
+  inventoryFile: ParsedFile,
+  clients: Declarations['clients'],
+): InventoryRules {
   const problems: Problem[] = [];
   const at: At = (file, path, severity, message, which) =>
     problems.push(problemAt(file, path, severity, message, which));
@@ -61,6 +80,7 @@ export function checkRules(input: RuleInput): Problem[] {
 
   const clientOf = new Map<string, string>();
   const clientMachines = new Set<string>();
+  const clientEntries: ClientEntry[] = [];
   for (const [instance, declared] of Object.entries(inventory.instances).sort(([a], [b]) =>
     compareStrings(a, b),
   )) {
@@ -95,6 +115,7 @@ export function checkRules(input: RuleInput): Problem[] {
         const machinePath = [...base, 'roles', roleName, 'machines', machine];
         if (!checkName(inventoryFile, machinePath, 'machine') || roleName !== 'client') continue;
         clientMachines.add(machine);
+        clientEntries.push({ machine, path: machinePath });
         const destinations = (entry.settings as { destinations?: Record<string, unknown> } | undefined)
           ?.destinations;
         for (const key of Object.keys(destinations ?? {})) {
@@ -113,26 +134,43 @@ export function checkRules(input: RuleInput): Problem[] {
         } else if (moduleName === MODULE_NAME) {
           clientOf.set(machine, instance);
         }
-        if (!machinesWithStateFiles.has(machine)) {
-          at(
-            inventoryFile,
-            machinePath,
-            'warning',
-            `machine "${machine}" has the client role but no machines/${machine}/state.json or state.yaml; it backs up nothing and gets no jobs`,
-          );
-        }
       }
     }
   }
 
+  checkDestinations(inventoryFile, clients, at);
+  problems.push(...checkStagger(inventory, clients, inventoryFile));
+  return { problems, clientEntries, clientMachines };
+}
+
+/** Cross-field rules that a schema cannot express; every finding at once. */
+export function checkRules(input: RuleInput, known?: InventoryRules): Problem[] {
+  const { inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
+  const statesAt = (machine: string): readonly string[] => input.statePrefixes?.get(machine) ?? ['state'];
+  const own = known ?? inventoryRules(input.inventory, inventoryFile, declarations.clients);
+  const problems: Problem[] = [...own.problems];
+  const at: At = (file, path, severity, message, which) =>
+    problems.push(problemAt(file, path, severity, message, which));
+
+  for (const { machine, path } of own.clientEntries) {
+    if (!machinesWithStateFiles.has(machine)) {
+      at(
+        inventoryFile,
+        path,
+        'warning',
+        `machine "${machine}" has the client role but no machines/${machine}/state.json or state.yaml; it backs up nothing and gets no jobs`,
+      );
+    }
+  }
+
   for (const [machine, file] of stateFiles) {
-    const own = input.stateRules?.get(machine);
-    if (own !== undefined) problems.push(...own);
+    const rules = input.stateRules?.get(machine);
+    if (rules !== undefined) problems.push(...rules);
     else
       problems.push(
         ...stateFileRules(machine, file, statesAt(machine), declarations.states[machine]?.states ?? {}),
       );
-    if (!clientMachines.has(machine)) {
+    if (!own.clientMachines.has(machine)) {
       at(
         file,
         [...statesAt(machine)],
@@ -142,8 +180,23 @@ export function checkRules(input: RuleInput): Problem[] {
     }
   }
 
-  checkDestinations(input, at);
-  problems.push(...checkStagger(inventory, declarations.clients, inventoryFile));
+  // a server can authorize a client only by its committed key, which is not in the inventory
+  const seen = new Set<string>();
+  for (const client of declarations.clients) {
+    // a machine that is a client twice is reported once, as in checkDestinations
+    if (seen.has(client.machine)) continue;
+    seen.add(client.machine);
+    if (declarations.publicKeys[client.machine]) continue;
+    for (const destination of client.destinations) {
+      if (!destination.server) continue;
+      at(
+        inventoryFile,
+        ['instances', client.instance, 'roles', 'client', 'machines', client.machine],
+        'warning',
+        `server "${destination.server.machine}" cannot authorize machine "${client.machine}" until machines/${client.machine}/borgbackup.ssh.pub is committed (\`borgops keys show\` on ${client.machine})`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -191,30 +244,20 @@ type At = (
   which?: 'key' | 'value',
 ) => void;
 
-function checkDestinations(input: RuleInput, at: At): void {
-  const { inventoryFile, declarations } = input;
+function checkDestinations(inventoryFile: ParsedFile, clients: Declarations['clients'], at: At): void {
   // repository → archive prefix → who writes it; server destinations are per-client repositories
   const writers = new Map<string, Map<string, string>>();
   const seen = new Set<string>();
-  for (const client of declarations.clients) {
-    // a machine that is a client twice is reported once, by checkRules
+  for (const client of clients) {
+    // a machine that is a client twice is reported once, by inventoryRules
     if (seen.has(client.machine)) continue;
     seen.add(client.machine);
     const machinePath = ['instances', client.instance, 'roles', 'client', 'machines', client.machine];
     const repositories = new Map<string, string>();
     for (const destination of client.destinations) {
       const destinationPath = [...machinePath, 'settings', 'destinations', destination.key];
-      if (destination.server) {
-        if (!declarations.publicKeys[client.machine]) {
-          at(
-            inventoryFile,
-            machinePath,
-            'warning',
-            `server "${destination.server.machine}" cannot authorize machine "${client.machine}" until machines/${client.machine}/borgbackup.ssh.pub is committed (\`borgops keys show\` on ${client.machine})`,
-          );
-        }
-        continue;
-      }
+      // a server destination's repository is the client's own directory on that server
+      if (destination.server) continue;
       const repo = repositoryKey(destination.repo);
       const sameRepository = repositories.get(repo);
       if (sameRepository !== undefined) {
