@@ -101,7 +101,7 @@ function parseJsonFast(file: string, text: string): ParseResult | undefined {
  */
 function parseYamlFast(file: string, text: string): ParseResult | undefined {
   // js-yaml has no alias limit: a file with anchors takes the path that enforces one
-  if (ANCHOR.test(text)) return undefined;
+  if (text.includes('&') && ANCHOR.test(text)) return undefined;
   let value: unknown;
   try {
     value = loadYaml(text, { schema: CORE_SCHEMA, filename: file });

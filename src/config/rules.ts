@@ -220,7 +220,7 @@ export function stateFileRules(
     if (!isSafeName(state)) at([...prefix, state], 'error', unsafeName('state', state));
     for (const [index, folder] of (declared.folders ?? []).entries()) {
       // `/srv/app/` and `/srv/./app` are `/srv/app`
-      const normalized = posix.normalize(folder).replace(/(.)\/+$/, '$1');
+      const normalized = isNormalFolder(folder) ? folder : posix.normalize(folder).replace(/(.)\/+$/, '$1');
       const other = folders.get(normalized);
       if (other !== undefined && other !== state) {
         at(
@@ -234,6 +234,17 @@ export function stateFileRules(
     }
   }
   return problems;
+}
+
+/** A folder that posix.normalize leaves as it is and that has no trailing slash (most of them). */
+function isNormalFolder(folder: string): boolean {
+  return (
+    folder.length > 1 &&
+    folder.charCodeAt(0) === 0x2f &&
+    !folder.endsWith('/') &&
+    !folder.includes('//') &&
+    !folder.includes('/.')
+  );
 }
 
 type At = (

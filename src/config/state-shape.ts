@@ -34,12 +34,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   );
 }
 
+/** A `..` segment: what `split('/').includes('..')` finds, without the array. */
+const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
+
 /** AbsolutePath's refinements, in the same order. */
 function isAbsoluteFolder(folder: unknown): boolean {
   return (
     typeof folder === 'string' &&
     folder.startsWith('/') &&
-    !folder.split('/').includes('..') &&
+    !(folder.includes('..') && DOT_DOT_SEGMENT.test(folder)) &&
     !UNSAFE_TEXT.test(folder)
   );
 }

@@ -1,6 +1,16 @@
+import { posix } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseFile } from '../../../src/config/document.js';
 import { loadDeclarations } from '../../../src/config/load.js';
 import { formatProblem } from '../../../src/config/problem.js';
+import { stateFileRules } from '../../../src/config/rules.js';
+
+function parseOk(text: string) {
+  const result = parseFile('machines/jon/state.yaml', text);
+  if (!result.ok) throw new Error('does not parse');
+  return result.parsed;
+}
 
 function inventory(jonSettings: Record<string, unknown>): string {
   const client = (settings: Record<string, unknown>) => ({
@@ -92,5 +102,27 @@ describe('safety rules at validate', () => {
     expect(warning[0]).toContain('forge archives');
     expect(warning[0]).toContain('jon');
     expect(problems(files({}, KEY, OTHER)).filter((p) => p.includes('encryption.mode "none"'))).toEqual([]);
+  });
+});
+
+describe('the same folder written two ways', () => {
+  // stateFileRules skips posix.normalize for folders already in normal form: the answer must be
+  // the one the full normalization gives, for any two folders
+  const normal = (folder: string) => posix.normalize(folder).replace(/(.)\/+$/, '$1');
+  const segment = fc.constantFrom('srv', 'app', '.', '..', '', '.hidden', 'a.b', '...');
+  const folder = fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
+  it('is found exactly when both normalize to one path', () => {
+    fc.assert(
+      fc.property(folder, folder, (a, b) => {
+        if (a.split('/').includes('..') || b.split('/').includes('..')) return;
+        const state = `state:\n  app:\n    folders: [${JSON.stringify(a)}]\n  db:\n    folders: [${JSON.stringify(b)}]\n`;
+        const problems = stateFileRules('jon', parseOk(state), ['state'], {
+          app: { folders: [a] },
+          db: { folders: [b] },
+        });
+        expect(problems.some((p) => p.message.includes('is also a folder'))).toBe(normal(a) === normal(b));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
