@@ -104,9 +104,10 @@ export function clanStateFields(
       message,
       severity: 'error',
     });
+  // most files (every hand-written one) have none of clan's fields: their entries are the states
+  if (!Object.values(entries).some(hasClanField)) return { states: entries, problems };
   const states: [string, State][] = [];
   for (const [key, entry] of Object.entries(entries)) {
-    // most files (every hand-written one) have none of clan's fields: the entry is the state
     if (!hasClanField(entry)) {
       states.push([key, entry]);
       continue;

@@ -68,15 +68,35 @@ function tooDeep(file: string): ParseResult {
   return { ok: false, problems: [{ file, line: 1, path: '', message, severity: 'error' }] };
 }
 
-/** True when arrays and objects nest more than `limit` levels; iterative, so any depth is safe. */
+/**
+ * True when arrays and objects nest more than `limit` levels; iterative, so any depth is safe.
+ * Two parallel stacks, no tuple per object: a 10,000-machine fleet parses millions of values.
+ */
 function nestedDeeper(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [item, depth] = next;
-    if (item === null || typeof item !== 'object') continue;
+  const items: object[] = [];
+  const depths: number[] = [];
+  if (value !== null && typeof value === 'object') {
+    items.push(value);
+    depths.push(0);
+  }
+  while (items.length > 0) {
+    const item = items.pop() as object;
+    const depth = depths.pop() as number;
     if (depth >= limit) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (Array.isArray(item)) {
+      for (const child of item) {
+        if (child === null || typeof child !== 'object') continue;
+        items.push(child);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key in item) {
+      if (!Object.hasOwn(item, key)) continue;
+      const child: unknown = (item as Record<string, unknown>)[key];
+      if (child === null || typeof child !== 'object') continue;
+      items.push(child);
+      depths.push(depth + 1);
     }
   }
   return false;
