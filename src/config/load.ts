@@ -11,7 +11,7 @@ import { capProblems, compareProblems, dottedPath, hasErrors, type Problem } fro
 import { reservedKeys } from './reserved-keys.js';
 import { checkRules, type InventoryRules, inventoryRules, stateFileRules } from './rules.js';
 import { Inventory, type State } from './schema.js';
-import { type ScriptSite, scriptSites } from './scripts.js';
+import { type ScriptSource, scriptSource } from './scripts.js';
 import { checkSecrets, readSecrets } from './secrets.js';
 import { fitsStateForm } from './state-shape.js';
 
@@ -21,8 +21,8 @@ export interface LoadResult {
   problems: Problem[];
   /** clan keys and instances of other modules that were read past (for one line of `validate`). */
   ignored?: string[];
-  /** Every script the state files declare, for a syntax check outside this pure function. */
-  scripts?: ScriptSite[];
+  /** Every script the state files declare (one source per file), for a syntax check outside this pure function. */
+  scripts?: ScriptSource[];
 }
 
 interface Checked<T> {
@@ -30,7 +30,7 @@ interface Checked<T> {
   result?: { parsed: ParsedFile; value: T };
   problems: Problem[];
   /** A state file's scripts (located lazily), kept with the file so a shared file finds them once. */
-  sites?: ScriptSite[];
+  scripts?: ScriptSource;
   /** A state file's own rules (stateFileRules), kept with it for the same reason. */
   rules?: Problem[];
 }
@@ -221,7 +221,7 @@ export function loadDeclarations(
   const states: Record<string, MachineStates> = {};
   const stateFiles = new Map<string, ParsedFile>();
   const statePrefixes = new Map<string, readonly string[]>();
-  const scripts: ScriptSite[] = [];
+  const scripts: ScriptSource[] = [];
   const stateRules = new Map<string, Problem[]>();
   for (const [machine, paths] of statePaths) {
     if (paths.length > 1) {
@@ -240,8 +240,8 @@ export function loadDeclarations(
       states[machine] = { file: path, states: state.value.states };
       stateFiles.set(machine, state.parsed);
       statePrefixes.set(machine, state.value.prefix);
-      checked.sites ??= scriptSites(state.parsed, state.value.prefix, state.value.states);
-      for (const site of checked.sites) scripts.push(site);
+      checked.scripts ??= scriptSource(state.parsed, state.value.prefix, state.value.states);
+      scripts.push(checked.scripts);
       checked.rules ??= stateFileRules(machine, state.parsed, state.value.prefix, state.value.states);
       stateRules.set(machine, checked.rules);
     }

@@ -46,10 +46,14 @@ class StateScript implements ScriptSite {
   }
 }
 
-/**
- * Every script a state file declares, located for a `file:line: path` problem: one small object
- * each (a 10,000-machine fleet declares hundreds of thousands).
- */
+/** The scripts of one state file: their texts now, their sites only when bash refuses one. */
+export interface ScriptSource {
+  /** Each script the file declares, in the file's order (a script may appear twice). */
+  readonly scripts: readonly string[];
+  sites(): ScriptSite[];
+}
+
+/** Every script a state file declares, located for a `file:line: path` problem. */
 export function scriptSites(
   parsed: ParsedFile,
   prefix: readonly string[],
@@ -65,10 +69,33 @@ export function scriptSites(
   return sites;
 }
 
+/**
+ * A state file's scripts, with their sites made only when asked: a 10,000-machine fleet declares
+ * hundreds of thousands of scripts, and a site is needed only for a script bash refuses.
+ */
+export function scriptSource(
+  parsed: ParsedFile,
+  prefix: readonly string[],
+  states: Readonly<Record<string, State>>,
+): ScriptSource {
+  const scripts: string[] = [];
+  for (const state of Object.values(states)) {
+    for (const field of SCRIPT_FIELDS) {
+      const script = state[field];
+      if (script !== undefined) scripts.push(script);
+    }
+  }
+  return { scripts, sites: () => scriptSites(parsed, prefix, states) };
+}
+
 /** One error per script that does not parse; each distinct script is checked (and awaited) once. */
-export async function scriptProblems(sites: readonly ScriptSite[], check: ScriptCheck): Promise<Problem[]> {
+export async function scriptProblems(
+  sources: readonly ScriptSource[],
+  check: ScriptCheck,
+): Promise<Problem[]> {
   const verdicts = new Map<string, Promise<string | undefined>>();
-  for (const site of sites) if (!verdicts.has(site.script)) verdicts.set(site.script, check(site.script));
+  for (const source of sources)
+    for (const script of source.scripts) if (!verdicts.has(script)) verdicts.set(script, check(script));
   const refused = new Map<string, string>();
   for (const [script, verdict] of verdicts) {
     const message = await verdict;
@@ -76,10 +103,13 @@ export async function scriptProblems(sites: readonly ScriptSite[], check: Script
   }
   const problems: Problem[] = [];
   if (refused.size === 0) return problems;
-  for (const site of sites) {
-    const message = refused.get(site.script);
-    if (message !== undefined)
-      problems.push({ file: site.file, line: site.line(), path: site.path(), message, severity: 'error' });
+  for (const source of sources) {
+    if (!source.scripts.some((script) => refused.has(script))) continue;
+    for (const site of source.sites()) {
+      const message = refused.get(site.script);
+      if (message !== undefined)
+        problems.push({ file: site.file, line: site.line(), path: site.path(), message, severity: 'error' });
+    }
   }
   return problems;
 }

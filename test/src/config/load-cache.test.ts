@@ -54,7 +54,9 @@ describe('loading two commits with one cache', () => {
     expect(own).toContain('folder /srv/./a is also a folder of state "-link"');
     expect(own).toContain('machine "jon" has states but is not a client');
     expect(before.problems.map(formatProblem).join('\n')).not.toContain('is not a client');
-    expect(after.scripts?.map((site) => site.script)).toEqual(before.scripts?.map((site) => site.script));
+    expect(after.scripts?.flatMap((source) => source.scripts)).toEqual(
+      before.scripts?.flatMap((source) => source.scripts),
+    );
   });
 
   it('shares what the same inventory gives, and still checks what depends on the other files', () => {
