@@ -1,5 +1,5 @@
 import { createLoadCache, type LoadResult } from '../../src/config/load.js';
-import { openSource, readAtCommit } from '../../src/git/source.js';
+import { type GitSource, openSource, readAtCommit } from '../../src/git/source.js';
 import { startValidation } from '../engine/declarations.js';
 import type { PreviewReport } from './model.js';
 import { readObserved } from './observed.js';
@@ -37,12 +37,20 @@ function withCommit(result: LoadResult, commit: string | undefined): LoadResult 
   return { ...result, declarations: commit === undefined ? rest : { commit, ...rest } };
 }
 
+/**
+ * Base, then head reusing what base read: a change touches a few files, so head asks git for only
+ * those (and the trees above them) instead of reading every file a second time.
+ */
+async function readBaseAndHead(source: GitSource, options: RunPreviewOptions) {
+  const base = await readAtCommit(source, options.base);
+  return { base, head: await readAtCommit(source, options.head, { reuse: base }) };
+}
+
 /** Reads both refs from the object database (one `git cat-file --batch-command` each), validates, previews. */
 export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
   const source = await openSource(options.source);
-  const [base, head, observed] = await Promise.all([
-    readAtCommit(source, options.base),
-    readAtCommit(source, options.head),
+  const [{ base, head }, observed] = await Promise.all([
+    readBaseAndHead(source, options),
     options.observed === undefined ? undefined : readObserved(options.observed),
   ]);
   // files that base and head share are parsed once, the same files are validated once, and bash

@@ -172,12 +172,12 @@ function canonicalMode(mode: string): string {
         : '100644';
 }
 
-const hexByte = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
 /**
- * A tree object's entries, in git's order: each is `<mode> SP <name> NUL <raw object id>`. Decoded
- * with one Buffer call per tree, not one per field: for a thousand machines' trees those calls
- * cost several milliseconds of a cold CLI run.
+ * A tree object's entries, in git's order: each is `<mode> SP <name> NUL <raw object id>`. Modes
+ * and names are decoded with one Buffer call per tree, not one per field: for a thousand machines'
+ * trees those calls cost several milliseconds of a cold CLI run. Ids take one call each: a flat
+ * string, where one built byte by byte is a chain of ~15 strings, ~6 times the memory, kept for
+ * as long as the read's index is (see readAtCommit), and slower to build.
  */
 function parseTree(data: Buffer, idBytes: number): TreeEntry[] | undefined {
   const text = data.toString('latin1');
@@ -189,8 +189,7 @@ function parseTree(data: Buffer, idBytes: number): TreeEntry[] | undefined {
     if (nul === -1 || nul + 1 + idBytes > text.length) return undefined;
     const mode = canonicalMode(text.slice(at, space));
     const name = text.slice(space + 1, nul);
-    let oid = '';
-    for (let byte = nul + 1; byte <= nul + idBytes; byte++) oid += hexByte[data[byte] ?? 0];
+    const oid = data.toString('hex', nul + 1, nul + 1 + idBytes);
     entries.push({
       mode,
       type: mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob',
@@ -203,7 +202,11 @@ function parseTree(data: Buffer, idBytes: number): TreeEntry[] | undefined {
   return entries;
 }
 
-/** A directory of the commit that can hold config files, with what matters in it in git's order. */
+/**
+ * A directory of the commit that can hold config files, with what matters in it in git's order.
+ * Once read, a Dir is never changed: a later read shares it, whole or by item, where it finds the
+ * same path with the same object id.
+ */
 interface Dir {
   path: string;
   oid: string;
@@ -242,21 +245,49 @@ async function configTree(git: CatFile, rootTree: string, prefix: string, idByte
   return oid;
 }
 
+/** A directory still to be read, with the directory at its path in the earlier read (if any). */
+interface Visit {
+  dir: Dir;
+  before: Dir | undefined;
+}
+
+const oidOfVisit = (visit: Visit) => visit.dir.oid;
+
+/** The earlier read's items of `dir` by path, to be matched with what the tree at that path holds now. */
+function itemsByPath(dir: Dir | undefined): Map<string, Item> | undefined {
+  if (dir === undefined) return undefined;
+  const items = new Map<string, Item>();
+  for (const item of dir.items) {
+    if ('dir' in item) items.set(item.dir.path, item);
+    else if ('blob' in item) items.set(item.blob.path, item);
+  }
+  return items;
+}
+
 /**
  * The config files under `tree`, walked a level at a time: each round trip to git reads the next
  * level's trees (only those `mayHoldConfigFiles`), the sizes of the config files found in the
  * previous level, and the contents of those whose size was within the limit, unless a file is
  * refused already. Links, submodules and files too large are refused by name, in git's order.
+ *
+ * `earlier` is the top of a read that succeeded (of the same object format): git objects are named
+ * by their contents, so a tree or blob with the same id at the same path holds the same config
+ * files and passes the same checks, and is taken from it instead of asked of git again.
  */
-async function readConfigTree(git: CatFile, tree: string, idBytes: number): Promise<Map<string, string>> {
-  const top: Dir = { path: '', oid: tree, items: [] };
-  let dirs = [top];
+async function readConfigTree(
+  git: CatFile,
+  tree: string,
+  idBytes: number,
+  earlier?: Dir,
+): Promise<{ files: Map<string, string>; top: Dir }> {
+  const top: Dir = earlier?.oid === tree ? earlier : { path: '', oid: tree, items: [] };
+  let dirs: Visit[] = top === earlier ? [] : [{ dir: top, before: earlier }];
   let sized: ConfigBlob[] = [];
   let read: ConfigBlob[] = [];
   let refused = false;
   while (dirs.length > 0 || sized.length > 0 || read.length > 0) {
     const [trees, infos, contents] = await Promise.all([
-      git.batch('contents', dirs.map(oidOf)),
+      git.batch('contents', dirs.map(oidOfVisit)),
       git.batch('info', sized.map(oidOf)),
       git.batch('contents', read.map(oidOf)),
     ]);
@@ -274,17 +305,27 @@ async function readConfigTree(git: CatFile, tree: string, idBytes: number): Prom
         throw git.unexpected(`no blob at ${JSON.stringify(blob.path)}`);
       blob.text = object.data.toString('utf8');
     }
-    const nextDirs: Dir[] = [];
+    const nextDirs: Visit[] = [];
     const nextSized: ConfigBlob[] = [];
-    for (const [index, dir] of dirs.entries()) {
+    for (const [index, { dir, before }] of dirs.entries()) {
+      const known = itemsByPath(before);
       for (const entry of treeOf(git, trees[index], idBytes, dir.path)) {
         const path = dir.path === '' ? entry.name : `${dir.path}/${entry.name}`;
+        const same = known?.get(path);
         if (entry.type === 'tree') {
           if (!mayHoldConfigFiles(path)) continue;
+          if (same !== undefined && 'dir' in same && same.dir.oid === entry.oid) {
+            dir.items.push(same);
+            continue;
+          }
           const child: Dir = { path, oid: entry.oid, items: [] };
           dir.items.push({ dir: child });
-          nextDirs.push(child);
+          nextDirs.push({ dir: child, before: same !== undefined && 'dir' in same ? same.dir : undefined });
         } else if (entry.type === 'blob' && entry.mode !== '120000' && isConfigPath(path)) {
+          if (same !== undefined && 'blob' in same && same.blob.oid === entry.oid) {
+            dir.items.push(same);
+            continue;
+          }
           const blob: ConfigBlob = { path, oid: entry.oid };
           dir.items.push({ blob });
           nextSized.push(blob);
@@ -312,8 +353,21 @@ async function readConfigTree(git: CatFile, tree: string, idBytes: number): Prom
   };
   collect(top);
   if (problems.length > 0) throw configTreeError(problems);
-  return files;
+  return { files, top };
 }
+
+/** What a successful read of a commit walked, kept for a later read to reuse (see readAtCommit). */
+interface ReadIndex {
+  /** 20 (SHA-1) or 32 (SHA-256): ids of one object format never name an object of the other. */
+  idBytes: number;
+  top: Dir;
+}
+
+/**
+ * Each snapshot's index, out of the snapshot itself: invisible to JSON, `Object.keys`, spreads and
+ * deep equality, and held only for snapshots readAtCommit returned, so never for a read that failed.
+ */
+const readIndexes = new WeakMap<ConfigSnapshot, ReadIndex>();
 
 const commitId = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 
@@ -321,8 +375,18 @@ const commitId = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
  * The config files at a commit, read from the object database (the working tree is never looked
  * at) by one `git cat-file --batch-command` process: it resolves the ref once, and everything
  * else is read by object id from that commit, so a ref that moves meanwhile cannot mix two commits.
+ *
+ * With `reuse` (a snapshot an earlier readAtCommit returned, of any source), the directories and
+ * files whose path and object id are unchanged since it are taken from it, not read again: a
+ * preview's head, read after its base, asks git only for what the change touched. Paths are
+ * relative to the config directory in both reads, so a different prefix changes nothing; the
+ * files are the same, in the same order, as without `reuse`.
  */
-export async function readAtCommit(source: GitSource, ref: string): Promise<ConfigSnapshot> {
+export async function readAtCommit(
+  source: GitSource,
+  ref: string,
+  options: { reuse?: ConfigSnapshot } = {},
+): Promise<ConfigSnapshot> {
   checkRef(ref);
   const git = new CatFile({ cwd: source.dir, env: gitEnv(), what: source.dir, label: JSON.stringify(ref) });
   try {
@@ -340,8 +404,17 @@ export async function readAtCommit(source: GitSource, ref: string): Promise<Conf
       throw git.unexpected('not a commit');
     const idBytes = commit.length / 2;
     const tree = await configTree(git, rootTree, source.prefix, idBytes);
-    const files = tree === undefined ? new Map<string, string>() : await readConfigTree(git, tree, idBytes);
-    return { commit, worktree: false, files };
+    if (tree === undefined) return { commit, worktree: false, files: new Map<string, string>() };
+    const earlier = options.reuse === undefined ? undefined : readIndexes.get(options.reuse);
+    const { files, top } = await readConfigTree(
+      git,
+      tree,
+      idBytes,
+      earlier?.idBytes === idBytes ? earlier.top : undefined,
+    );
+    const snapshot: ConfigSnapshot = { commit, worktree: false, files };
+    readIndexes.set(snapshot, { idBytes, top });
+    return snapshot;
   } finally {
     git.end();
   }

@@ -5,8 +5,14 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classify, isConfigPath, mayHoldConfigFiles } from '../../../src/config/files.js';
 import { isBorgopsError } from '../../../src/errors.js';
-import { type GitSource, openSource, readAtCommit } from '../../../src/git/source.js';
-import { gitRepo } from '../../helpers/git.js';
+import {
+  type ConfigSnapshot,
+  type GitSource,
+  MAX_CONFIG_FILE_BYTES,
+  openSource,
+  readAtCommit,
+} from '../../../src/git/source.js';
+import { gitRepo, type TestRepo } from '../../helpers/git.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const realGit = (await execa('sh', ['-c', 'command -v git'])).stdout.trim();
@@ -87,9 +93,14 @@ async function wrapGit(
   };
 }
 
-async function readWithWrapper(source: GitSource, ref: string, catFile?: string) {
+async function readWithWrapper(
+  source: GitSource,
+  ref: string,
+  catFile?: string,
+  options: { reuse?: ConfigSnapshot } = {},
+) {
   const wrapper = await wrapGit(catFile === undefined ? {} : { catFile });
-  const snapshot = await readAtCommit(source, ref).catch((error: unknown) => error);
+  const snapshot = await readAtCommit(source, ref, options).catch((error: unknown) => error);
   process.env.PATH = savedPath;
   return { snapshot, invocations: await wrapper.invocations(), commands: await wrapper.commands() };
 }
@@ -292,6 +303,318 @@ describe('a git that fails during the read', () => {
     const { snapshot: error, invocations } = await readWithWrapper(await openSource(repo.dir), '--all');
     expect(isBorgopsError(error, 'E_USAGE')).toBe(true);
     expect(invocations).toEqual([]);
+  });
+});
+
+/** A fleet of `count` machines, each with a state file, a public key and a secret (m00, m01, …). */
+function fleetOf(count: number): Record<string, string> {
+  const files: Record<string, string> = { 'inventory.json': '{"instances": {}}\n', 'README.md': 'docs\n' };
+  for (let i = 0; i < count; i++) {
+    const m = `m${String(i).padStart(2, '0')}`;
+    files[`machines/${m}/state.yaml`] = `state: {}\n# ${m}\n`;
+    // no line end: the key's contents can also be a link's target, with the same object id
+    files[`machines/${m}/borgbackup.ssh.pub`] = `ssh-ed25519 AAAA ${m}`;
+    files[`machines/${m}/secrets/d.passphrase.age`] = `-----BEGIN AGE ENCRYPTED FILE-----\n${m}\n`;
+  }
+  return files;
+}
+
+/** What a read asked git for, one `<command> <name>` a line (flushes left out), sorted. */
+function requests(commands: string): string[] {
+  return commands
+    .split('\n')
+    .filter((line) => line !== '' && line !== 'flush')
+    .sort();
+}
+
+/** The requests a read of `ref` makes for the trees and blobs at `paths` (relative to `prefix`). */
+async function requestsFor(
+  dir: string,
+  ref: string,
+  paths: { trees?: string[]; sized?: string[]; read?: string[] },
+  prefix = '',
+): Promise<string[]> {
+  const objectOf = async (path: string) =>
+    (await git(dir, ['rev-parse', `${ref}:${prefix}${path}`])).stdout.trim();
+  const lines = [`contents ${ref}^{commit}`];
+  for (const path of paths.trees ?? []) lines.push(`contents ${await objectOf(path)}`);
+  for (const path of paths.sized ?? []) lines.push(`info ${await objectOf(path)}`);
+  for (const path of paths.read ?? []) lines.push(`contents ${await objectOf(path)}`);
+  return lines.sort();
+}
+
+const m07 = 'machines/m07';
+
+/** A read's outcome, to compare one with reuse to one without: the files in order, or the error. */
+function outcome(read: unknown) {
+  if (read instanceof Error)
+    return { error: { ...read, message: read.message, name: read.name } as Record<string, unknown> };
+  return { files: [...(read as ConfigSnapshot).files] };
+}
+
+describe('reading a commit again, reusing an earlier read by object id', () => {
+  it('asks git only for the trees and blob a one-file change touched', async () => {
+    const repo = await gitRepo(fleetOf(50));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    expect(base.files.size).toBe(151);
+    await repo.commit({ [`${m07}/state.yaml`]: 'state: {changed: {}}\n' });
+    const { snapshot, commands } = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(requests(commands)).toEqual(
+      await requestsFor(repo.dir, 'HEAD', {
+        trees: ['', 'machines', m07],
+        sized: [`${m07}/state.yaml`],
+        read: [`${m07}/state.yaml`],
+      }),
+    );
+    const fresh = await readAtCommit(source, 'HEAD');
+    expect(outcome(snapshot)).toEqual(outcome(fresh));
+    expect([...(snapshot as ConfigSnapshot).files]).toEqual(await lsTreeFiles(repo.dir, 'HEAD'));
+    expect((snapshot as ConfigSnapshot).files.get(`${m07}/state.yaml`)).toBe('state: {changed: {}}\n');
+  });
+
+  it('asks for nothing but the commit (and the root tree) when no config file changed', async () => {
+    const repo = await gitRepo(fleetOf(5));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    const same = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(requests(same.commands)).toEqual(['contents HEAD^{commit}']);
+    expect(outcome(same.snapshot)).toEqual(outcome(base));
+    await repo.commit({ 'README.md': 'other docs\n' });
+    const docs = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(requests(docs.commands)).toEqual(await requestsFor(repo.dir, 'HEAD', { trees: [''] }));
+    expect(outcome(docs.snapshot)).toEqual(outcome(base));
+  });
+
+  const link = async (repo: TestRepo, path: string, target: string) => {
+    await rm(join(repo.dir, path));
+    await symlink(target, join(repo.dir, path));
+  };
+  // the link's target is the file's contents: the same blob, at the same path, in another mode
+  const toLink = async (repo: TestRepo) => {
+    await link(repo, `${m07}/borgbackup.ssh.pub`, 'ssh-ed25519 AAAA m07');
+    return repo.commit({});
+  };
+  const oversize = (repo: TestRepo) =>
+    repo.commit({ [`${m07}/state.json`]: 'x'.repeat(MAX_CONFIG_FILE_BYTES + 1) });
+  const submodule = async (repo: TestRepo) => {
+    const commit = (await git(repo.dir, ['rev-parse', 'HEAD'])).stdout.trim();
+    await git(repo.dir, ['update-index', '--add', '--cacheinfo', `160000,${commit},machines/m50`]);
+    await git(repo.dir, ['commit', '-qm', 'submodule']);
+  };
+  const cases: {
+    name: string;
+    change(repo: TestRepo): Promise<unknown>;
+    asked: { trees?: string[]; sized?: string[]; read?: string[] };
+  }[] = [
+    {
+      name: 'a file added, in a directory that is new',
+      change: (repo) => repo.commit({ [`${m07}/secrets/e.key.age`]: 'key\n', 'inventory.yaml': 'x: 1\n' }),
+      asked: {
+        trees: ['', 'machines', m07, `${m07}/secrets`],
+        sized: [`${m07}/secrets/e.key.age`, 'inventory.yaml'],
+        read: [`${m07}/secrets/e.key.age`, 'inventory.yaml'],
+      },
+    },
+    {
+      name: 'a file removed',
+      change: (repo) => repo.commit({ [`${m07}/borgbackup.ssh.pub`]: null }),
+      asked: { trees: ['', 'machines', m07] },
+    },
+    {
+      // the same tree at another path is read there, never taken for the path it had
+      name: 'a machine renamed (its tree unchanged, at a path that sorts last)',
+      change: async (repo) => {
+        await git(repo.dir, ['mv', m07, 'machines/zz']);
+        return repo.commit({});
+      },
+      asked: {
+        trees: ['', 'machines', 'machines/zz', 'machines/zz/secrets'],
+        sized: [
+          'machines/zz/state.yaml',
+          'machines/zz/borgbackup.ssh.pub',
+          'machines/zz/secrets/d.passphrase.age',
+        ],
+        read: [
+          'machines/zz/state.yaml',
+          'machines/zz/borgbackup.ssh.pub',
+          'machines/zz/secrets/d.passphrase.age',
+        ],
+      },
+    },
+    {
+      name: 'a file turned into a link to what it held',
+      change: toLink,
+      asked: { trees: ['', 'machines', m07] },
+    },
+    {
+      name: 'a file over the size limit added',
+      change: oversize,
+      asked: { trees: ['', 'machines', m07], sized: [`${m07}/state.json`] },
+    },
+    { name: 'a submodule added as a machine', change: submodule, asked: { trees: ['', 'machines'] } },
+  ];
+
+  it.each(cases)('reads as without reuse, asking only for what changed: $name', async ({ change, asked }) => {
+    const repo = await gitRepo(fleetOf(20));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    await change(repo);
+    const { snapshot, commands } = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(requests(commands)).toEqual(await requestsFor(repo.dir, 'HEAD', asked));
+    const fresh = await readAtCommit(source, 'HEAD').catch((error: unknown) => error);
+    expect(outcome(snapshot)).toEqual(outcome(fresh));
+    if (!(fresh instanceof Error)) expect(outcome(fresh).files).toEqual(await lsTreeFiles(repo.dir, 'HEAD'));
+  });
+
+  it('refuses a link, a submodule and a file too large as a read without reuse does', async () => {
+    const repo = await gitRepo(fleetOf(20));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    for (const change of [toLink, oversize, submodule]) await change(repo);
+    const key = `${m07}/borgbackup.ssh.pub`;
+    const blobAt = async (commit: string) => (await git(repo.dir, ['rev-parse', `${commit}:${key}`])).stdout;
+    expect(await blobAt('HEAD')).toBe(await blobAt(base.commit!));
+    const { snapshot: error } = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(isBorgopsError(error, 'E_CONFIG') && error.details).toEqual([
+      `${key}: is a symbolic link; borgops reads config files from git objects and does not follow links (commit the file itself)`,
+      `${m07}/state.json: too large (${MAX_CONFIG_FILE_BYTES + 1} bytes; a config file may have at most ${MAX_CONFIG_FILE_BYTES})`,
+      'machines/m50: is a git submodule; borgops reads only files committed in the config repository itself',
+    ]);
+  });
+
+  it('reuses what an earlier read reused, read after read', async () => {
+    const repo = await gitRepo(fleetOf(20));
+    const source = await openSource(repo.dir);
+    const first = await readAtCommit(source, 'HEAD');
+    await repo.commit({ [`${m07}/state.yaml`]: 'state: {second: {}}\n' });
+    const second = await readAtCommit(source, 'HEAD', { reuse: first });
+    await repo.commit({ 'machines/m08/state.yaml': 'state: {third: {}}\n' });
+    const { snapshot, commands } = await readWithWrapper(source, 'HEAD', undefined, { reuse: second });
+    expect(requests(commands)).toEqual(
+      await requestsFor(repo.dir, 'HEAD', {
+        trees: ['', 'machines', 'machines/m08'],
+        sized: ['machines/m08/state.yaml'],
+        read: ['machines/m08/state.yaml'],
+      }),
+    );
+    expect(outcome(snapshot)).toEqual(outcome(await readAtCommit(source, 'HEAD')));
+  });
+
+  it('reuses across config prefixes: paths are relative to the config directory in both reads', async () => {
+    const files = Object.entries(fleetOf(20)).flatMap(([path, text]) => [
+      [`a/${path}`, text],
+      [`b/${path}`, text],
+    ]);
+    const repo = await gitRepo(Object.fromEntries(files));
+    const [a, b] = [await openSource(join(repo.dir, 'a')), await openSource(join(repo.dir, 'b'))];
+    const base = await readAtCommit(a, 'HEAD');
+    await repo.commit({ [`b/${m07}/state.yaml`]: 'state: {b: {}}\n' });
+    const { snapshot, commands } = await readWithWrapper(b, 'HEAD', undefined, { reuse: base });
+    const root = (await git(repo.dir, ['rev-parse', 'HEAD^{tree}'])).stdout.trim();
+    expect(requests(commands)).toEqual(
+      [
+        `contents ${root}`,
+        ...(await requestsFor(
+          repo.dir,
+          'HEAD',
+          { trees: ['', 'machines', m07], sized: [`${m07}/state.yaml`], read: [`${m07}/state.yaml`] },
+          'b/',
+        )),
+      ].sort(),
+    );
+    expect(outcome(snapshot)).toEqual(outcome(await readAtCommit(b, 'HEAD')));
+    expect(outcome(snapshot).files).toEqual(await lsTreeFiles(repo.dir, 'HEAD', 'b/'));
+  });
+
+  it('reuses nothing of another repository with other contents at the same paths', async () => {
+    const ours = await gitRepo(fleetOf(20));
+    const theirs = await gitRepo(
+      Object.fromEntries(Object.entries(fleetOf(20)).map(([path, text]) => [path, `${text}# theirs\n`])),
+    );
+    const base = await readAtCommit(await openSource(ours.dir), 'HEAD');
+    const source = await openSource(theirs.dir);
+    const reused = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    const fresh = await readWithWrapper(source, 'HEAD');
+    expect(requests(reused.commands)).toEqual(requests(fresh.commands));
+    expect(requests(reused.commands)).toHaveLength(1 + 42 + 61 * 2);
+    expect(outcome(reused.snapshot)).toEqual(outcome(fresh.snapshot));
+    // the same objects in another repository are the same files: git names objects by their contents
+    const copy = await gitRepo(fleetOf(20));
+    const same = await readWithWrapper(await openSource(copy.dir), 'HEAD', undefined, { reuse: base });
+    expect(requests(same.commands)).toEqual(await requestsFor(copy.dir, 'HEAD', {}));
+    expect(outcome(same.snapshot)).toEqual(outcome(base));
+  });
+
+  it.skipIf(!canSha256)('reuses nothing across object formats (SHA-256 and SHA-1)', async () => {
+    const sha256 = await tempDir();
+    await git(sha256, ['init', '-q', '-b', 'main', '--object-format=sha256']);
+    await commitAll(sha256, Object.entries(fleetOf(20)));
+    const sha1 = await tempDir();
+    await git(sha1, ['init', '-q', '-b', 'main']);
+    await commitAll(sha1, Object.entries(fleetOf(20)));
+    for (const [from, to] of [
+      [sha256, sha1],
+      [sha1, sha256],
+    ] as const) {
+      const earlier = await readAtCommit(await openSource(from), 'HEAD');
+      const source = await openSource(to);
+      const reused = await readWithWrapper(source, 'HEAD', undefined, { reuse: earlier });
+      const fresh = await readWithWrapper(source, 'HEAD');
+      expect(requests(reused.commands)).toEqual(requests(fresh.commands));
+      expect(outcome(reused.snapshot)).toEqual(outcome(fresh.snapshot));
+      expect(outcome(reused.snapshot)).toEqual(outcome(earlier));
+    }
+  });
+
+  it('keeps what it reuses out of the snapshot: keys, JSON and equality are those of a fresh read', async () => {
+    const repo = await gitRepo(fleetOf(3));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    const again = await readAtCommit(source, 'HEAD', { reuse: base });
+    expect(Object.keys(base)).toEqual(['commit', 'worktree', 'files']);
+    expect(Object.keys(again)).toEqual(['commit', 'worktree', 'files']);
+    expect(again).toStrictEqual({ commit: base.commit, worktree: false, files: new Map(base.files) });
+    expect(JSON.stringify(again)).toBe(JSON.stringify(base));
+  });
+
+  it('reuses only a snapshot readAtCommit returned: a failed read gives none, a copy carries nothing', async () => {
+    const repo = await gitRepo(fleetOf(5));
+    const source = await openSource(repo.dir);
+    const good = await readAtCommit(source, 'HEAD');
+    await link(repo, 'machines/m01/state.yaml', 'elsewhere');
+    await repo.commit({});
+    await expect(readAtCommit(source, 'HEAD')).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await git(repo.dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    await repo.commit({ 'machines/m02/state.yaml': 'state: {changed: {}}\n' });
+    const fresh = await readWithWrapper(source, 'HEAD');
+    for (const copy of [{ ...good }, { commit: good.commit, worktree: false, files: good.files }]) {
+      const reused = await readWithWrapper(source, 'HEAD', undefined, { reuse: copy });
+      expect(requests(reused.commands)).toEqual(requests(fresh.commands));
+      expect(outcome(reused.snapshot)).toEqual(outcome(fresh.snapshot));
+    }
+  });
+
+  it('fails with E_GIT when git dies mid-read, and the earlier read stays reusable', async () => {
+    const repo = await gitRepo(fleetOf(20));
+    const source = await openSource(repo.dir);
+    const base = await readAtCommit(source, 'HEAD');
+    const commit = await repo.commit({ [`${m07}/state.yaml`]: 'state: {changed: {}}\n' });
+    // git answers the commit and the root tree; asked for `machines`, it is gone with a complaint
+    const dies = [
+      '  {',
+      '    for i in 1 2 3 4; do IFS= read -r line; printf "%s\\n" "$line"; done',
+      '    IFS= read -r line; echo "fatal: simulated failure" >&2',
+      '  } | "$real" "$@"; exit 128',
+    ].join('\n');
+    const { snapshot: error } = await readWithWrapper(source, 'HEAD', dies, { reuse: base });
+    expect(isBorgopsError(error, 'E_GIT')).toBe(true);
+    expect((error as Error).message).toBe(
+      `cannot read ${repo.dir} at ${commit.slice(0, 12)}: git cat-file failed (fatal: simulated failure)`,
+    );
+    const { snapshot, commands } = await readWithWrapper(source, 'HEAD', undefined, { reuse: base });
+    expect(requests(commands)).toHaveLength(6);
+    expect(outcome(snapshot)).toEqual(outcome(await readAtCommit(source, 'HEAD')));
   });
 });
 
