@@ -29,7 +29,9 @@
  *   - a double-quoted scalar with no backslash, closed on the same line, then only spaces;
  *   - a literal block scalar `|`, `|-` or `|+` (then only spaces) whose first non-empty line is
  *     indented deeper than the collection holding the entry; no leading empty line may have more
- *     spaces than that first line (an error to both parsers), and the scalar is not empty.
+ *     spaces than that first line (an error to both parsers), and the scalar is not empty. It
+ *     ends before the first non-empty line indented less than its first line (a comment line
+ *     there is a comment); a spaces-only line wider than the indentation is content.
  * - Nothing is nested more than MAX_DEPTH collections deep (deeper files take the full parsers,
  *   which refuse them by name).
  */

@@ -464,6 +464,53 @@ describe('parseYamlSubset', () => {
     expect(accepted / runs).toBeLessThan(0.9);
   });
 
+  // exhaustive where random texts are thin: every short token in every position, every small layout
+  it('agrees on every scalar or key of up to two characters, in every position', () => {
+    const alphabet = [...`a :#-'"/.1?,[{!&*|>%@\`~\\$_e+<=`];
+    const words = ['', ...alphabet, ...alphabet.flatMap((a) => alphabet.map((b) => a + b))];
+    const forms = [
+      (x: string) => `k: ${x}\n`,
+      (x: string) => `k:\n  - ${x}\n`,
+      (x: string) => `${x}: v\n`,
+      (x: string) => `k:\n- ${x}\n`,
+      (x: string) => `k: |\n  ${x}\n`,
+      (x: string) => `k:\n  - ${x}: v\n`,
+      (x: string) => `k: '${x}'\n`,
+      (x: string) => `k: "${x}"\n`,
+      (x: string) => `k: ${x}\nj: w\n`,
+    ];
+    let accepted = 0;
+    for (const word of words) for (const form of forms) if (expectAgreement(form(word))) accepted += 1;
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('agrees on every block scalar of up to three lines', () => {
+    const lines = ['', ' ', '  ', '   ', '    ', '     ', 'x', ' x', '  x', '   x', '    x', '  #', '# c'];
+    const heads = ['k: |', 'k: |-', 'k: |+', 'k:\n  - |', 'k:\n- |+', 'k:\n  - j: |-'];
+    const tails = ['', 'j: w\n', '  j: w\n'];
+    let bodies: string[][] = [[]];
+    const all: string[][] = [];
+    for (let n = 1; n <= 3; n += 1) {
+      bodies = bodies.flatMap((body) => lines.map((line) => [...body, line]));
+      all.push(...bodies);
+    }
+    let accepted = 0;
+    for (const body of all)
+      for (const head of heads)
+        for (const tail of tails) if (expectAgreement(`${head}\n${body.join('\n')}\n${tail}`)) accepted += 1;
+    expect(accepted).toBeGreaterThan(2000);
+  });
+
+  it('agrees on every layout of two lines under a first entry', () => {
+    const kinds = ['a: x', 'b:', '- x', '- a: x', '- - x', '-', '# c', '', 'c: |', 'x', '-  d: y', 'a: y'];
+    const lines = kinds.flatMap((kind) => [0, 1, 2, 3, 4].map((indent) => spaces(indent) + kind));
+    let accepted = 0;
+    for (const first of ['k:', 'k: v', 'k:\n  m:', 'k:\n- x'])
+      for (const a of lines)
+        for (const b of lines) if (expectAgreement(`${first}\n${a}\n${b}\n`)) accepted += 1;
+    expect(accepted).toBeGreaterThan(500);
+  });
+
   it.each<[string, string, unknown]>([
     ['a sequence at its key’s column', 'a:\n- x\n- y\nb: z\n', { a: ['x', 'y'], b: 'z' }],
     [
