@@ -289,7 +289,9 @@ function blockScalar(cursor: Cursor, start: number, minIndent: number): string |
   }
   if (indent < minIndent || widestLeading > indent) return undefined;
 
-  let value = '\n'.repeat(leading);
+  // the lines are joined once: a string built by `+=` is a rope that every later hash or
+  // comparison (each script's `bash -n` verdict is looked up by its text) flattens again
+  const parts: string[] = leading > 0 ? ['\n'.repeat(leading)] : [];
   let empty = 0;
   while (pos < text.length) {
     let spaces = 0;
@@ -303,12 +305,13 @@ function blockScalar(cursor: Cursor, start: number, minIndent: number): string |
     if (spaces < indent) break;
     // a line of more spaces than the indentation is content, like any more-indented line
     const end = text.indexOf('\n', pos + spaces);
-    if (empty > 0) value += '\n'.repeat(empty);
-    value += `${text.slice(pos + indent, end)}\n`;
+    if (empty > 0) parts.push('\n'.repeat(empty));
+    parts.push(text.slice(pos + indent, end + 1));
     empty = 0;
     pos = end + 1;
   }
   seekContent(cursor, pos);
+  const value = parts.join('');
   if (chomping === DASH) return value.slice(0, -1);
   if (chomping === PLUS && empty > 0) return value + '\n'.repeat(empty);
   return value;
