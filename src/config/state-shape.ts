@@ -1,4 +1,6 @@
 import { UNSAFE_TEXT } from './names.js';
+import { StateEntry } from './schema.js';
+import { innerDef } from './zod-def.js';
 
 /*
  * The state file schemas (StateFile, StateMap, ClanWrapped in schema.ts), checked by hand for the
@@ -10,19 +12,19 @@ import { UNSAFE_TEXT } from './names.js';
  * output equals the input.
  */
 
-const SCRIPT_FIELDS = new Set([
-  'preBackupScript',
-  'postBackupScript',
-  'preRestoreScript',
-  'postRestoreScript',
-  'verifyScript',
-  // clan's read-only fields, compared with what borgops derives by clanStateFields
-  'name',
-  'preBackupCommand',
-  'postBackupCommand',
-  'preRestoreCommand',
-  'postRestoreCommand',
-]);
+/**
+ * The fields of a state that take any string (the scripts, and clan's read-only names that
+ * clanStateFields compares), read from the schema: a field added with another type or with checks
+ * of its own is not among them, and a file that sets it goes to zod.
+ */
+const TEXT_FIELDS: ReadonlySet<string> = new Set(
+  Object.entries(StateEntry.shape)
+    .filter(([, field]) => {
+      const def = innerDef(field);
+      return def.type === 'string' && (def.checks?.length ?? 0) === 0;
+    })
+    .map(([key]) => key),
+);
 
 /** An object as JSON.parse and the YAML parsers make it, without a `__proto__` key of its own. */
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -61,7 +63,7 @@ function isStateEntry(value: unknown): boolean {
     const field = value[key];
     if (key === 'folders') {
       if (!isFolderList(field)) return false;
-    } else if (!SCRIPT_FIELDS.has(key) || typeof field !== 'string') {
+    } else if (!TEXT_FIELDS.has(key) || typeof field !== 'string') {
       return false;
     }
   }

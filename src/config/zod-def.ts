@@ -9,6 +9,8 @@ export interface Def {
   element?: z.ZodType;
   options?: z.ZodType[];
   in?: z.ZodType;
+  /** Refinements and checks (min, refine, …), when the schema has any. */
+  checks?: unknown[];
 }
 
 export function defOf(schema: z.ZodType): Def {
