@@ -2,16 +2,6 @@ import type { ParsedFile } from './document.js';
 import { dottedPath, type Problem } from './problem.js';
 import type { State } from './schema.js';
 
-/** Where a declared script is: the state file, the line of its value, its dotted path. */
-export interface ScriptSite {
-  file: string;
-  /** The line of its value: located only when a problem names it (locating parses the file again). */
-  line(): number;
-  /** Its dotted path (`state.linkding.preBackupScript`), made only when a problem names it. */
-  path(): string;
-  script: string;
-}
-
 /** Checks a script's syntax without running it: undefined when it parses, else why not. */
 export type ScriptCheck = (script: string) => Promise<string | undefined>;
 
@@ -23,55 +13,17 @@ const SCRIPT_FIELDS = [
   'verifyScript',
 ] as const satisfies readonly (keyof State)[];
 
-/** A script of a state file; its path and line are made only when a problem names it. */
-class StateScript implements ScriptSite {
-  constructor(
-    private readonly parsed: ParsedFile,
-    private readonly prefix: readonly string[],
-    private readonly state: string,
-    private readonly field: string,
-    readonly script: string,
-  ) {}
-
-  get file(): string {
-    return this.parsed.file;
-  }
-
-  line(): number {
-    return this.parsed.lineOf([...this.prefix, this.state, this.field], 'value');
-  }
-
-  path(): string {
-    return dottedPath([...this.prefix, this.state, this.field]);
-  }
-}
-
-/** The scripts of one state file: their texts now, their sites only when bash refuses one. */
+/** The scripts of one state file: their texts now, located only when bash refuses one. */
 export interface ScriptSource {
   /** Each script the file declares, in the file's order (a script may appear twice). */
   readonly scripts: readonly string[];
-  sites(): ScriptSite[];
-}
-
-/** Every script a state file declares, located for a `file:line: path` problem. */
-export function scriptSites(
-  parsed: ParsedFile,
-  prefix: readonly string[],
-  states: Readonly<Record<string, State>>,
-): ScriptSite[] {
-  const sites: ScriptSite[] = [];
-  for (const [name, state] of Object.entries(states)) {
-    for (const field of SCRIPT_FIELDS) {
-      const script = state[field];
-      if (script !== undefined) sites.push(new StateScript(parsed, prefix, name, field, script));
-    }
-  }
-  return sites;
+  /** An error at each of the file's scripts that `refused` names (script → why), with its line and path. */
+  problems(refused: ReadonlyMap<string, string>): Problem[];
 }
 
 /**
- * A state file's scripts, with their sites made only when asked: a 10,000-machine fleet declares
- * hundreds of thousands of scripts, and a site is needed only for a script bash refuses.
+ * A state file's scripts. A 10,000-machine fleet declares hundreds of thousands; a line and a
+ * path (locating parses the file again) are needed only for a script bash refuses.
  */
 export function scriptSource(
   parsed: ParsedFile,
@@ -85,7 +37,26 @@ export function scriptSource(
       if (script !== undefined) scripts.push(script);
     }
   }
-  return { scripts, sites: () => scriptSites(parsed, prefix, states) };
+  const problems = (refused: ReadonlyMap<string, string>): Problem[] => {
+    const found: Problem[] = [];
+    for (const [name, state] of Object.entries(states)) {
+      for (const field of SCRIPT_FIELDS) {
+        const script = state[field];
+        const message = script === undefined ? undefined : refused.get(script);
+        if (message === undefined) continue;
+        const path = [...prefix, name, field];
+        found.push({
+          file: parsed.file,
+          line: parsed.lineOf(path, 'value'),
+          path: dottedPath(path),
+          message,
+          severity: 'error',
+        });
+      }
+    }
+    return found;
+  };
+  return { scripts, problems };
 }
 
 /** One error per script that does not parse; each distinct script is checked (and awaited) once. */
@@ -101,15 +72,8 @@ export async function scriptProblems(
     const message = await verdict;
     if (message !== undefined) refused.set(script, message);
   }
-  const problems: Problem[] = [];
-  if (refused.size === 0) return problems;
-  for (const source of sources) {
-    if (!source.scripts.some((script) => refused.has(script))) continue;
-    for (const site of source.sites()) {
-      const message = refused.get(site.script);
-      if (message !== undefined)
-        problems.push({ file: site.file, line: site.line(), path: site.path(), message, severity: 'error' });
-    }
-  }
-  return problems;
+  if (refused.size === 0) return [];
+  return sources.flatMap((source) =>
+    source.scripts.some((script) => refused.has(script)) ? source.problems(refused) : [],
+  );
 }
