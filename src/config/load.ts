@@ -295,7 +295,6 @@ export function loadDeclarations(
   problems.push(
     ...checkRules(
       {
-        inventory: resolved.inventory,
         inventoryFile: inventory.parsed,
         stateFiles,
         statePrefixes,

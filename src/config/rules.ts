@@ -9,7 +9,6 @@ import type { Inventory } from './schema.js';
 import { checkStagger } from './start-at.js';
 
 export interface RuleInput {
-  inventory: Inventory;
   inventoryFile: ParsedFile;
   stateFiles: ReadonlyMap<string, ParsedFile>;
   /** Where each state file holds its states map (default `state`; `[]` for a bare map). */
@@ -143,11 +142,13 @@ export function inventoryRules(
   return { problems, clientEntries, clientMachines };
 }
 
-/** Cross-field rules that a schema cannot express; every finding at once. */
-export function checkRules(input: RuleInput, known?: InventoryRules): Problem[] {
+/**
+ * Cross-field rules that a schema cannot express, every finding at once: the inventory's own
+ * (`own`, inventoryRules of the same inventory) and those that need the commit's other files.
+ */
+export function checkRules(input: RuleInput, own: InventoryRules): Problem[] {
   const { inventoryFile, stateFiles, machinesWithStateFiles, declarations } = input;
   const statesAt = (machine: string): readonly string[] => input.statePrefixes?.get(machine) ?? ['state'];
-  const own = known ?? inventoryRules(input.inventory, inventoryFile, declarations.clients);
   const problems: Problem[] = [...own.problems];
   const at: At = (file, path, severity, message, which) =>
     problems.push(problemAt(file, path, severity, message, which));
