@@ -20,19 +20,23 @@ export interface MachineContext extends Omit<ItemContext, 'machine'> {
 }
 
 const KIND_ORDER: readonly PreviewKind[] = ['state', ...RESOURCE_ORDER];
+const KIND_RANK: ReadonlyMap<string, number> = new Map(KIND_ORDER.map((kind, rank) => [kind, rank]));
 
 function itemsOf(desired: DesiredMachine | undefined): Map<string, Item> {
   const items = new Map<string, Item>();
   if (!desired) return items;
-  for (const state of desired.states)
-    items.set(resourceId('state', state.name), { kind: 'state', id: resourceId('state', state.name), state });
+  for (const state of desired.states) {
+    const id = resourceId('state', state.name);
+    items.set(id, { kind: 'state', id, state });
+  }
   for (const resource of desired.resources) items.set(resource.id, resource);
   return items;
 }
 
 function orderedIds(base: Map<string, Item>, head: Map<string, Item>): string[] {
   const kinds = new Map<string, number>();
-  for (const item of [...base.values(), ...head.values()]) kinds.set(item.id, KIND_ORDER.indexOf(item.kind));
+  for (const item of base.values()) kinds.set(item.id, KIND_RANK.get(item.kind) ?? -1);
+  for (const item of head.values()) kinds.set(item.id, KIND_RANK.get(item.kind) ?? -1);
   return [...kinds.keys()].sort((a, b) => (kinds.get(a) ?? 0) - (kinds.get(b) ?? 0) || compareStrings(a, b));
 }
 
@@ -111,8 +115,9 @@ function repositoryFindings(
     const name = after.destination.name;
     const from = before.destination.repo;
     const to = after.destination.repo;
-    // the same location with other credentials is the same repository
-    if (repositoryKey(redactValue(from)) !== repositoryKey(redactValue(to))) {
+    // the same location with other credentials is the same repository (the same text is the same
+    // location: no redaction needed, the common case of a fleet-wide change)
+    if (from !== to && repositoryKey(redactValue(from)) !== repositoryKey(redactValue(to))) {
       const exists = context.observed
         ? observedRepos(context.observed, machine, name).some(
             (repo) => repositoryKey(repo) === repositoryKey(to),

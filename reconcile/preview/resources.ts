@@ -99,13 +99,22 @@ export function itemChange(
  * dozen. An enumerable getter, so JSON and the text renderer still see plain data.
  */
 export function withFiles(change: Omit<ResourceChange, 'files'>, files: Described['files']): ResourceChange {
-  if (typeof files !== 'function') return { ...change, files: files ?? [] };
+  const { id, kind, change: type, destructive, summary, settings } = change;
+  if (typeof files !== 'function')
+    return { id, kind, change: type, destructive, summary, settings, files: files ?? [] };
   let rendered: FilePatch[] | undefined;
-  return Object.defineProperty(change, 'files', {
-    enumerable: true,
-    get: () => {
+  // a getter in the literal, not defineProperty on the object: that turned each of a fleet's
+  // thousands of changes into a slow dictionary-mode object
+  return {
+    id,
+    kind,
+    change: type,
+    destructive,
+    summary,
+    settings,
+    get files() {
       rendered ??= files();
       return rendered;
     },
-  }) as ResourceChange;
+  };
 }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
-import type { ClientConfig, Declarations, ServerConfig } from '../config/model.js';
+import type { ClientConfig, Declarations, MachineStates, ServerConfig } from '../config/model.js';
 import { archivePrefix } from '../config/names.js';
+import type { State } from '../config/schema.js';
 import { BorgopsError } from '../errors.js';
 import { byKey, compareStrings } from '../util/compare.js';
 import { hooksOf } from './hooks.js';
@@ -203,6 +204,44 @@ export function compileInputs(declarations: Declarations, machine: string): unkn
   };
 }
 
+interface CompiledStates {
+  file: string;
+  states: readonly DesiredState[];
+  hooks: readonly DesiredHook[];
+}
+
+/**
+ * A state file's states and hooks, compiled once per parsed file: the load cache gives base and
+ * head of a preview the same object for a file that did not change, so their states and hooks are
+ * the same objects too and compare by identity (a fleet-wide setting change compares 30 of them
+ * per machine). Both sides hold them: frozen, so no caller can change one side's under the other.
+ */
+const compiledStates = new WeakMap<MachineStates['states'], CompiledStates>();
+
+/** A state as compiled: its fields, its name and its own copy of its folders (frozen). */
+function desiredState(name: string, state: State): DesiredState {
+  const folders = Object.freeze([...(state.folders ?? [])]) as string[];
+  // Object.assign copies ~10× faster than a spread with extra keys here; a validated state has no
+  // own __proto__ key (which assign would set as the prototype), but a spread takes that case anyway
+  if (Object.hasOwn(state, '__proto__')) return { ...state, name, folders };
+  return Object.assign({}, state, { name, folders });
+}
+
+function statesOf(stateFile: MachineStates): CompiledStates {
+  const known = compiledStates.get(stateFile.states);
+  if (known !== undefined && known.file === stateFile.file) return known;
+  const states = Object.entries(stateFile.states)
+    .map(([name, state]) => Object.freeze(desiredState(name, state)))
+    .sort(byName);
+  const hooks = states
+    .flatMap((state) => hooksOf(state.name, state, stateFile.file))
+    .sort(byName)
+    .map((hook) => Object.freeze(hook));
+  const compiled = { file: stateFile.file, states: Object.freeze(states), hooks: Object.freeze(hooks) };
+  compiledStates.set(stateFile.states, compiled);
+  return compiled;
+}
+
 /** Declarations + machine → what that machine must have. Pure and deterministic. */
 export function compile(declarations: Declarations, machine: string): DesiredMachine {
   const index = indexOf(declarations);
@@ -212,12 +251,9 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
   }
   const warnings: string[] = [];
   const stateFile = declarations.states[machine];
-  const states: DesiredState[] = Object.entries(stateFile?.states ?? {})
-    .map(([name, state]) => ({ ...state, name, folders: [...(state.folders ?? [])] }))
-    .sort(byName);
-  const hooks: DesiredHook[] = stateFile
-    ? states.flatMap((state) => hooksOf(state.name, state, stateFile.file)).sort(byName)
-    : [];
+  const compiled = stateFile === undefined ? undefined : statesOf(stateFile);
+  const states: DesiredState[] = compiled === undefined ? [] : [...compiled.states];
+  const hooks: DesiredHook[] = compiled === undefined ? [] : [...compiled.hooks];
 
   const client = index.clientOf.get(machine);
   // clan: a machine with no state gets no backup jobs, and so nothing to back up to

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The hash of each machine and destination asked for: a preview compiles both sides of a fleet. */
 const seeds = new Map<string, number>();
@@ -14,7 +14,8 @@ export function staggerOffset(machine: string, destination: string, windowSecond
   let seed = seeds.get(key);
   if (seed === undefined) {
     if (seeds.size >= SEEDS_KEPT) seeds.clear();
-    seed = createHash('sha256').update(key).digest().readUInt32BE(0);
+    // the first 4 bytes of sha256, big-endian (one-shot hash: no Hash object per key)
+    seed = Number.parseInt(hash('sha256', key, 'hex').slice(0, 8), 16);
     seeds.set(key, seed);
   }
   return seed % windowSeconds;

@@ -194,3 +194,47 @@ describe('compile', () => {
     );
   });
 });
+
+describe('compile of a state file shared by two declarations (a preview base and head)', () => {
+  const base = declarationsOf(fleet);
+  const head = { ...base, clients: base.clients.map((c) => ({ ...c, startAt: ['weekly'] })) };
+
+  it('gives both the same frozen states and hooks, in new arrays', () => {
+    const before = compile(base, 'jon');
+    const after = compile(head, 'jon');
+    expect(after.destinations[0]?.startAt).toEqual(['weekly']);
+    expect(after.states).not.toBe(before.states);
+    expect(after.hooks).not.toBe(before.hooks);
+    expect(after.hooks.map((h) => h.name)).toEqual(['post-restore-linkding', 'pre-backup-linkding']);
+    after.hooks.forEach((hook, i) => expect(hook).toBe(before.hooks[i]));
+    after.states.forEach((state, i) => expect(state).toBe(before.states[i]));
+    // neither side can change what the other holds
+    expect(Object.isFrozen(after.hooks[0])).toBe(true);
+    expect(Object.isFrozen(after.states[0])).toBe(true);
+    expect(Object.isFrozen(after.states[0]?.folders)).toBe(true);
+    expect(() => after.states[0]?.folders.push('/etc')).toThrow(TypeError);
+    // the arrays are the caller's own
+    after.hooks.pop();
+    expect(compile(head, 'jon').hooks).toHaveLength(2);
+  });
+
+  it('compiles again for the same states under another file name (the hook names its file)', () => {
+    const moved = {
+      ...base,
+      states: { ...base.states, jon: { ...base.states.jon!, file: 'machines/jon/state.json' } },
+    };
+    const hook = compile(moved, 'jon').hooks[0];
+    expect(hook?.content).toContain('from machines/jon/state.json');
+    expect(compile(base, 'jon').hooks[0]?.content).toContain('from machines/jon/state.yaml');
+  });
+
+  it('compiles a changed state file afresh', () => {
+    const states = {
+      ...base.states.jon!.states,
+      extra: { folders: ['/srv/extra'], preBackupScript: 'true' },
+    };
+    const changed = { ...base, states: { ...base.states, jon: { ...base.states.jon!, states } } };
+    expect(compile(changed, 'jon').hooks.map((h) => h.name)).toContain('pre-backup-extra');
+    expect(compile(base, 'jon').hooks.map((h) => h.name)).not.toContain('pre-backup-extra');
+  });
+});
