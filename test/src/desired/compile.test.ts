@@ -206,8 +206,8 @@ describe('compile of a state file shared by two declarations (a preview base and
     expect(after.states).not.toBe(before.states);
     expect(after.hooks).not.toBe(before.hooks);
     expect(after.hooks.map((h) => h.name)).toEqual(['post-restore-linkding', 'pre-backup-linkding']);
-    after.hooks.forEach((hook, i) => expect(hook).toBe(before.hooks[i]));
-    after.states.forEach((state, i) => expect(state).toBe(before.states[i]));
+    for (const [i, hook] of after.hooks.entries()) expect(hook).toBe(before.hooks[i]);
+    for (const [i, state] of after.states.entries()) expect(state).toBe(before.states[i]);
     // neither side can change what the other holds
     expect(Object.isFrozen(after.hooks[0])).toBe(true);
     expect(Object.isFrozen(after.states[0])).toBe(true);
