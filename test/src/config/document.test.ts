@@ -34,6 +34,31 @@ describe('JSON fast path of parseFile', () => {
     );
   });
 
+  it('finds a key given twice exactly when the yaml parser does, escapes and nesting included', () => {
+    // JSON text written by hand from entries, so an object can repeat a key (JSON.stringify cannot)
+    const key = fc.constantFrom('a', 'b', 'a\\u0062', 'ab', 'a\\"', 'a\\\\', '{', '[', ':', ' ');
+    const text = fc.letrec<{ value: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom('1', '"a"', '"a:"', '"\\"a\\": 1"', 'null', '"\\\\"'),
+        fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
+        fc
+          .array(fc.tuple(key, fc.constantFrom('', ' ', '\n  '), tie('value')), { maxLength: 4 })
+          .map((entries) => `{${entries.map(([k, space, v]) => `"${k}"${space}: ${v}`).join(',\n')}}`),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(text, (json) => {
+        JSON.parse(json);
+        const yamlSaysDuplicate = parseDocument(json, { uniqueKeys: true }).errors.some(
+          (e) => e.code === 'DUPLICATE_KEY',
+        );
+        expect(hasDuplicateKey(json)).toBe(yamlSaysDuplicate);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('finds lines the way the YAML path does, only when asked', () => {
     const text =
       '{\n  "instances": {\n    "borgbackup": {\n      "roles": {}\n    }\n  },\n  "machines": {}\n}\n';
