@@ -34,6 +34,29 @@ export const RESOURCE_ORDER: readonly ResourceKind[] = [
   'authorized-key',
 ];
 
+const KIND_RANK: ReadonlyMap<ResourceKind, number> = new Map(
+  RESOURCE_ORDER.map((kind, rank) => [kind, rank]),
+);
+
+/**
+ * Resources by RESOURCE_ORDER, then id: sorted per kind and joined (one sort of the whole list,
+ * with two look-ups of the order per comparison, was the largest cost of compiling a fleet).
+ */
+function inResourceOrder(resources: readonly Resource[]): Resource[] {
+  const byKind: Resource[][] = RESOURCE_ORDER.map(() => []);
+  for (const resource of resources) {
+    const rank = KIND_RANK.get(resource.kind);
+    if (rank === undefined) throw new Error(`resource kind ${resource.kind} has no place in RESOURCE_ORDER`);
+    byKind[rank]!.push(resource);
+  }
+  const ordered: Resource[] = [];
+  for (const kind of byKind) {
+    if (kind.length > 1) kind.sort((a, b) => compareStrings(a.id, b.id));
+    for (const resource of kind) ordered.push(resource);
+  }
+  return ordered;
+}
+
 /** Modes whose key can be exported (`borg key export`): escrowed as a resource. */
 export const KEY_MODES: ReadonlySet<string> = new Set([
   'repokey',
@@ -333,9 +356,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
   }
   for (const key of authorizedKeys)
     resources.push({ kind: 'authorized-key', id: resourceId('authorized-key', key.client), key });
-  resources.sort(
-    (a, b) => RESOURCE_ORDER.indexOf(a.kind) - RESOURCE_ORDER.indexOf(b.kind) || compareStrings(a.id, b.id),
-  );
+  const ordered = inResourceOrder(resources);
 
   return {
     machine,
@@ -352,7 +373,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
       ? {}
       : { publicKey: declarations.publicKeys[machine] }),
     ...(client?.scheduler === undefined ? {} : { scheduler: client.scheduler }),
-    resources,
+    resources: ordered,
     warnings,
   };
 }

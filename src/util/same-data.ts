@@ -26,12 +26,23 @@ export function sameData(a: unknown, b: unknown): boolean {
     return isDeepStrictEqual(a, b);
   if (Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0)
     return isDeepStrictEqual(a, b);
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  for (const key of keys) if (!Object.hasOwn(y, key) || !sameData(x[key], y[key])) return false;
+  // Object.keys' answer without its arrays (a fleet's preview compares ~100,000 objects): for...in
+  // lists the same enumerable own keys, in the same order, plus any enumerable inherited ones
+  if (ownKeyCount(x) !== ownKeyCount(y)) return false;
+  for (const key in x) {
+    if (!Object.hasOwn(x, key)) continue;
+    if (!Object.hasOwn(y, key) || !sameData(x[key], y[key])) return false;
+  }
   return true;
+}
+
+/** Object.keys(value).length. */
+function ownKeyCount(value: object): number {
+  let count = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) count += 1;
+  return count;
 }
 
 /** An array with no holes and nothing but its elements (node compares extra keys too). */

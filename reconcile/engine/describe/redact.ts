@@ -10,5 +10,19 @@ const secretAssignment =
  * command line (an `rsh` may carry `sshpass -p …`) replaced by `***`.
  */
 export function redactValue(text: string): string {
-  return redactUrl(text).replace(passwordFlag, '$1***').replace(secretAssignment, '$1***');
+  let shown = redacted.get(text);
+  if (shown === undefined) {
+    shown = redactUrl(text).replace(passwordFlag, '$1***').replace(secretAssignment, '$1***');
+    if (redacted.size >= REDACTED_KEPT) redacted.clear();
+    redacted.set(text, shown);
+  }
+  return shown;
 }
+
+/**
+ * Values already redacted: a fleet-wide change shows the same few values (`daily 7`, a calendar,
+ * a repository URL) on thousands of machines, each through three regular expressions. Bounded;
+ * it holds nothing the loaded declarations do not hold already.
+ */
+const redacted = new Map<string, string>();
+const REDACTED_KEPT = 10_000;

@@ -12,8 +12,11 @@ import { redactValue } from './redact.js';
 export const NONE = '(none)';
 const HIDDEN = '(hidden)';
 
+/** No change: one shared empty list (frozen), not a new array for each of a fleet's settings. */
+const SAME: SettingChange[] = Object.freeze([]) as unknown as SettingChange[];
+
 function scalar(subject: string, setting: string, before: string, after: string): SettingChange[] {
-  if (before === after) return [];
+  if (before === after) return SAME;
   const shownBefore = redactValue(before);
   const shownAfter = redactValue(after);
   // only a credential inside the value changed: say so without showing either side
@@ -22,7 +25,7 @@ function scalar(subject: string, setting: string, before: string, after: string)
 }
 
 function secret(subject: string, setting: string, before?: string, after?: string): SettingChange[] {
-  if (before === after) return [];
+  if (before === after) return SAME;
   return [
     {
       subject,
@@ -41,6 +44,7 @@ function list(
   before: readonly string[],
   after: readonly string[],
 ): SettingChange[] {
+  if (sameList(before, after)) return SAME;
   const old = new Set(before);
   const now = new Set(after);
   const changes: SettingChange[] = [
@@ -58,6 +62,13 @@ function list(
     });
   }
   return changes;
+}
+
+function sameList(before: readonly string[], after: readonly string[]): boolean {
+  if (before === after) return true;
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return false;
+  return true;
 }
 
 const optional = (value: string | number | undefined): string => (value === undefined ? NONE : String(value));
@@ -89,10 +100,15 @@ export function keepText(keep: Keep): string {
   return KEEP_RULES.flatMap((rule) => (keep[rule] === undefined ? [] : [`${rule} ${keep[rule]}`])).join(', ');
 }
 
+const KEEP_SETTINGS = KEEP_RULES.map((rule) => [rule, `retention ${rule}`] as const);
+
 export function keepSettings(subject: string, before: Keep, after: Keep): SettingChange[] {
-  return KEEP_RULES.flatMap((rule) =>
-    scalar(subject, `retention ${rule}`, optional(before[rule]), optional(after[rule])),
-  );
+  const changes: SettingChange[] = [];
+  for (const [rule, setting] of KEEP_SETTINGS) {
+    if (before[rule] === after[rule]) continue;
+    changes.push(...scalar(subject, setting, optional(before[rule]), optional(after[rule])));
+  }
+  return changes;
 }
 
 /** True when some rule keeps less than before (a count lowered, a window shortened, a rule dropped). */

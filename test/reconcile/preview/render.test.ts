@@ -83,6 +83,14 @@ describe('preview rendering', () => {
     );
   });
 
+  it('redacts a value asked again, and after the remembered values were dropped', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(redactValue('ssh://jon:pw@host:23/./repo')).toBe('ssh://jon:***@host:23/./repo');
+      // more distinct values than are kept: the memory is cleared, answers stay the same
+      for (let i = 0; i < 10_050; i++) expect(redactValue(`--password s${i}`)).toBe('--password ***');
+    }
+  });
+
   it('cuts a long list in the middle and says how much', () => {
     const lines = Array.from({ length: 100 }, (_, i) => `l${i}`);
     expect(truncateMiddle(lines, 7)).toEqual([

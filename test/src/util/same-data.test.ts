@@ -55,9 +55,31 @@ describe('sameData', () => {
       [new Map([[1, 2]]), new Map([[1, 3]])],
       [{ a: [1, { b: '1' }] }, { a: [1, { b: 1 }] }],
       [[], {}],
+      // keys node does not compare: non-enumerable own ones
+      [Object.defineProperty({ a: 1 }, 'hidden', { value: 2, enumerable: false }), { a: 1 }],
+      [Object.defineProperty({ a: 1 }, 'hidden', { value: 2, enumerable: false }), { a: 1, hidden: 2 }],
+      [{ a: 1, hidden: 3 }, Object.defineProperty({ a: 1 }, 'hidden', { value: 3, enumerable: false })],
     ];
     for (const [index, [a, b]] of cases.entries())
       expect(sameData(a, b), `case ${index}`).toBe(isDeepStrictEqual(a, b));
+  });
+
+  it('ignores enumerable keys a polluted Object.prototype adds, as node does', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      const cases: [unknown, unknown][] = [
+        [{ a: 1 }, { a: 1 }],
+        [{ a: 1 }, { a: 1, polluted: 1 }],
+        [{ a: { b: 1 } }, { a: { b: 2 } }],
+        [{}, {}],
+      ];
+      for (const [index, [a, b]] of cases.entries())
+        expect(sameData(a, b), `case ${index}`).toBe(isDeepStrictEqual(a, b));
+      expect(sameData({ a: 1 }, { a: 1 })).toBe(true);
+    } finally {
+      delete proto.polluted;
+    }
   });
 });
 
