@@ -1,7 +1,7 @@
 import { repositoryKey } from '../../src/config/rules.js';
 import { RESOURCE_ORDER } from '../../src/desired/compile.js';
 import { resourceId } from '../../src/desired/ids.js';
-import type { DesiredMachine } from '../../src/desired/types.js';
+import type { DesiredMachine, DesiredState } from '../../src/desired/types.js';
 import { errorMessage } from '../../src/errors.js';
 import { compareStrings } from '../../src/util/compare.js';
 import { redactValue } from '../engine/describe/redact.js';
@@ -22,12 +22,24 @@ export interface MachineContext extends Omit<ItemContext, 'machine'> {
 const KIND_ORDER: readonly PreviewKind[] = ['state', ...RESOURCE_ORDER];
 const KIND_RANK: ReadonlyMap<string, number> = new Map(KIND_ORDER.map((kind, rank) => [kind, rank]));
 
+/** Each compiled state's item, made once: base and head share unchanged states (compile), and so their items. */
+const stateItems = new WeakMap<DesiredState, Item>();
+
+function stateItem(state: DesiredState): Item {
+  let item = stateItems.get(state);
+  if (item === undefined) {
+    item = { kind: 'state', id: resourceId('state', state.name), state };
+    stateItems.set(state, item);
+  }
+  return item;
+}
+
 function itemsOf(desired: DesiredMachine | undefined): Map<string, Item> {
   const items = new Map<string, Item>();
   if (!desired) return items;
   for (const state of desired.states) {
-    const id = resourceId('state', state.name);
-    items.set(id, { kind: 'state', id, state });
+    const item = stateItem(state);
+    items.set(item.id, item);
   }
   for (const resource of desired.resources) items.set(resource.id, resource);
   return items;

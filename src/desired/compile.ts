@@ -231,6 +231,8 @@ interface CompiledStates {
   file: string;
   states: readonly DesiredState[];
   hooks: readonly DesiredHook[];
+  /** The hooks as resources, in the same order. */
+  hookResources: readonly Resource[];
 }
 
 /**
@@ -260,7 +262,15 @@ function statesOf(stateFile: MachineStates): CompiledStates {
     .flatMap((state) => hooksOf(state.name, state, stateFile.file))
     .sort(byName)
     .map((hook) => Object.freeze(hook));
-  const compiled = { file: stateFile.file, states: Object.freeze(states), hooks: Object.freeze(hooks) };
+  const hookResources = hooks.map((hook) =>
+    Object.freeze({ kind: 'hook' as const, id: resourceId('hook', hook.name), hook }),
+  );
+  const compiled = {
+    file: stateFile.file,
+    states: Object.freeze(states),
+    hooks: Object.freeze(hooks),
+    hookResources: Object.freeze(hookResources),
+  };
   compiledStates.set(stateFile.states, compiled);
   return compiled;
 }
@@ -344,7 +354,7 @@ export function compile(declarations: Declarations, machine: string): DesiredMac
       });
     }
   }
-  for (const hook of hooks) resources.push({ kind: 'hook', id: resourceId('hook', hook.name), hook });
+  if (compiled !== undefined) for (const resource of compiled.hookResources) resources.push(resource);
   for (const user of users)
     resources.push({ kind: 'server-user', id: resourceId('server-user', user.name), user });
   for (const repository of served) {

@@ -1,7 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import { resourceId } from '../../../src/desired/ids.js';
 import { readRuns, updateRun } from '../../../src/host/runs.js';
 import { borgTarget } from '../../../src/host/targets.js';
+import { sameData } from '../../../src/util/same-data.js';
 import { keepSettings, keepText, keepTightened } from '../describe/settings.js';
 import { pruneRefusal } from '../guards.js';
 import type { BaseAction } from '../model.js';
@@ -94,8 +94,7 @@ export const retention: KindModule<RetentionAction, object, ResourceOf<'retentio
       summary: `stop pruning ${item.archivePrefix}* archives on ${item.destination} (they stay)`,
     }),
     changed(before, after) {
-      if (isDeepStrictEqual(before.keep, after.keep) && before.archivePrefix === after.archivePrefix)
-        return undefined;
+      if (sameData(before.keep, after.keep) && before.archivePrefix === after.archivePrefix) return undefined;
       return {
         summary: `change the retention of ${after.destination}`,
         settings: keepSettings(after.destination, before.keep, after.keep),

@@ -208,8 +208,12 @@ describe('compile of a state file shared by two declarations (a preview base and
     expect(after.hooks.map((h) => h.name)).toEqual(['post-restore-linkding', 'pre-backup-linkding']);
     for (const [i, hook] of after.hooks.entries()) expect(hook).toBe(before.hooks[i]);
     for (const [i, state] of after.states.entries()) expect(state).toBe(before.states[i]);
+    const hookResources = (m: typeof before) => m.resources.filter((r) => r.kind === 'hook');
+    expect(hookResources(after)).toHaveLength(2);
+    for (const [i, resource] of hookResources(after).entries()) expect(resource).toBe(hookResources(before)[i]);
     // neither side can change what the other holds
     expect(Object.isFrozen(after.hooks[0])).toBe(true);
+    expect(Object.isFrozen(hookResources(after)[0])).toBe(true);
     expect(Object.isFrozen(after.states[0])).toBe(true);
     expect(Object.isFrozen(after.states[0]?.folders)).toBe(true);
     expect(() => after.states[0]?.folders.push('/etc')).toThrow(TypeError);
