@@ -3,7 +3,7 @@
 import type { LoadResult } from '../../src/config/load.js';
 import type { Declarations } from '../../src/config/model.js';
 import { hasErrors } from '../../src/config/problem.js';
-import { compile, compileInputs } from '../../src/desired/compile.js';
+import { compile, compileInputs, declares } from '../../src/desired/compile.js';
 import { expectedSeriesOf } from '../../src/desired/expected-series.js';
 import { jobArguments } from '../../src/desired/jobs.js';
 import type { DesiredMachine } from '../../src/desired/types.js';
@@ -69,7 +69,7 @@ function unchanged(base: Declarations | undefined, head: Declarations | undefine
 }
 
 function compiled(declarations: Declarations | undefined, machine: string): DesiredMachine | undefined {
-  return declarations?.machines.includes(machine) ? compile(declarations, machine) : undefined;
+  return declarations !== undefined && declares(declarations, machine) ? compile(declarations, machine) : undefined;
 }
 
 /**

@@ -210,6 +210,11 @@ function clientsServedBy(declarations: Declarations, server: ServerConfig): Clie
   );
 }
 
+/** True when the declarations declare the machine (what compile needs to compile it); no search of the list. */
+export function declares(declarations: Declarations, machine: string): boolean {
+  return indexOf(declarations).declared.has(machine);
+}
+
 export function compileInputs(declarations: Declarations, machine: string): unknown {
   const index = indexOf(declarations);
   const servers = index.serversOf.get(machine) ?? [];
