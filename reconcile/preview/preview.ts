@@ -69,7 +69,9 @@ function unchanged(base: Declarations | undefined, head: Declarations | undefine
 }
 
 function compiled(declarations: Declarations | undefined, machine: string): DesiredMachine | undefined {
-  return declarations !== undefined && declares(declarations, machine) ? compile(declarations, machine) : undefined;
+  return declarations !== undefined && declares(declarations, machine)
+    ? compile(declarations, machine)
+    : undefined;
 }
 
 /**

@@ -210,7 +210,8 @@ describe('compile of a state file shared by two declarations (a preview base and
     for (const [i, state] of after.states.entries()) expect(state).toBe(before.states[i]);
     const hookResources = (m: typeof before) => m.resources.filter((r) => r.kind === 'hook');
     expect(hookResources(after)).toHaveLength(2);
-    for (const [i, resource] of hookResources(after).entries()) expect(resource).toBe(hookResources(before)[i]);
+    for (const [i, resource] of hookResources(after).entries())
+      expect(resource).toBe(hookResources(before)[i]);
     // neither side can change what the other holds
     expect(Object.isFrozen(after.hooks[0])).toBe(true);
     expect(Object.isFrozen(hookResources(after)[0])).toBe(true);
