@@ -33,6 +33,16 @@ await build({
   footer: { js: '\n})' },
 });
 
+// A module reached by import() is bundled too and initialised when first imported (a lazy
+// `init_…` function), so a command does not run the top level of what it never uses. An import()
+// esbuild left as is (a Node built-in, an external) cannot run: vm.Script, which the launcher
+// compiles the bundle with, has no loader for it. Such a module is imported statically instead.
+const unbundled = readFileSync('dist/borgops.core.js', 'utf8')
+  .split('\n')
+  .find((line) => /\bimport\(\s*["'`]/.test(line));
+if (unbundled !== undefined)
+  throw new Error(`an import() esbuild did not bundle is in the bundle: ${unbundled.trim().slice(0, 120)}`);
+
 // esbuild escapes non-ASCII characters in code (charset ascii) but keeps comments as written: a
 // few "—" and "→" in comments made V8 hold the whole 2.9 MB bundle as a two-byte string and
 // decode it the slow way on every start (~6 ms). They become "?" in comments only.

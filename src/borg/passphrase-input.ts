@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { BorgopsError, errorMessage } from '../errors.js';
 import { readOwnFile } from '../host/nofollow.js';
 import { rememberSecretText } from '../log.js';
@@ -57,6 +56,8 @@ async function runPassCommand(
   const [file, ...args] = argv;
   if (file === undefined)
     throw passphraseError(`${destination}: encryption.passCommand is empty`, destination, command);
+  // imported on use: the bundled CLI initialises execa only in commands that run a process
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     reject: false,
     stdin: 'ignore',

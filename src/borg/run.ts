@@ -1,5 +1,4 @@
 import { constants } from 'node:os';
-import { execa } from 'execa';
 import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
 import { redactText } from '../log.js';
@@ -154,6 +153,8 @@ async function runProcess(
   const args = [...prefix, ...argvOf(invocation)];
   const messages: LogMessage[] = [];
   const text: string[] = [];
+  // imported where a process is run, so the bundled CLI initialises execa only in commands that run one
+  const { execa } = await import('execa');
 
   // An execa line transform that keeps nothing: every stderr line is parsed here instead.
   // biome-ignore lint/correctness/useYield: yielding no line is how an execa transform filters all

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { BorgopsError } from '../errors.js';
 import { gitEnv } from './source.js';
 
@@ -6,6 +5,8 @@ async function git(
   dir: string,
   args: readonly string[],
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  // imported on use: the bundled CLI initialises execa only in commands that run a process
+  const { execa } = await import('execa');
   const result = await execa('git', [...args], { cwd: dir, env: gitEnv(), extendEnv: false, reject: false });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { BorgopsError, errorMessage } from '../errors.js';
 import { redactUrl } from '../log.js';
 import { sha256 } from '../util/hash.js';
@@ -24,6 +23,8 @@ function mirrorDir(mirrorsDir: string, url: string): string {
 }
 
 async function git(args: readonly string[], cwd?: string): Promise<void> {
+  // imported on use: the bundled CLI initialises execa only in commands that run a process
+  const { execa } = await import('execa');
   await execa('git', [...args], {
     env: { ...gitEnv(), GIT_TERMINAL_PROMPT: '0' },
     extendEnv: false,

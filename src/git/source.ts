@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type SimpleGit, simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { isConfigPath, mayHoldConfigFiles } from '../config/files.js';
 import { BorgopsError, errorMessage } from '../errors.js';
 import { orAbsent } from '../host/fs-error.js';
@@ -10,7 +10,8 @@ import { askable, type BatchObject, CatFile } from './cat-file.js';
 /** A local config repository, bare or not, possibly a subdirectory of a larger repository. */
 export interface GitSource {
   dir: string;
-  git: SimpleGit;
+  /** simple-git on the source, loaded when first asked for: most commands never need it. */
+  git(): Promise<SimpleGit>;
   bare: boolean;
   /** The subdirectory of the repository the config lives in ('' or 'sub/dir/'). */
   prefix: string;
@@ -33,15 +34,22 @@ export function gitEnv(): Record<string, string> {
   return env;
 }
 
-/** A source whose simple-git handle is made when first used: reading a commit needs none. */
+/**
+ * A source whose simple-git handle is made when first used: reading a commit needs none. The
+ * module itself is imported then too, so a command that never asks for it does not initialise it
+ * at start (in the bundle a module reached only by import() runs its top level on first import).
+ */
 function sourceAt(dir: string, bare: boolean, prefix: string): GitSource {
   let git: SimpleGit | undefined;
   return {
     dir,
     bare,
     prefix,
-    get git() {
-      git ??= simpleGit({ baseDir: dir }).env(gitEnv());
+    async git() {
+      if (git === undefined) {
+        const { simpleGit } = await import('simple-git');
+        git = simpleGit({ baseDir: dir }).env(gitEnv());
+      }
       return git;
     },
   };
@@ -108,9 +116,10 @@ function unknownRef(ref: string, source: GitSource, empty: boolean): BorgopsErro
 
 export async function resolveCommit(source: GitSource, ref: string): Promise<string> {
   checkRef(ref);
+  const git = await source.git();
   // simple-git does not reject a failing command that printed nothing, so an empty answer is the failure
   const verify = (rev: string) =>
-    source.git
+    git
       .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', rev])
       .then((out) => out.trim())
       .catch(() => '');
@@ -455,6 +464,7 @@ export async function readWorktree(source: GitSource): Promise<ConfigSnapshot> {
   if (problems.length > 0) throw configTreeError(problems.sort());
   const files = new Map<string, string>();
   for (const path of paths.sort()) files.set(path, await readFile(join(source.dir, path), 'utf8'));
-  const head = await source.git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+  const git = await source.git();
+  const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
   return { ...(head.trim() === '' ? {} : { commit: head.trim() }), worktree: true, files };
 }

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { watch } from 'chokidar';
 import type { GitSource } from './source.js';
 
 export interface RefWatcher {
@@ -8,7 +7,8 @@ export interface RefWatcher {
 
 /** The directory holding refs and packed-refs (a linked worktree shares its main repository's). */
 export async function commonGitDir(source: GitSource): Promise<string> {
-  const dir = (await source.git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  const git = await source.git();
+  const dir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
   return dir === '' ? join(source.dir, '.git') : dir;
 }
 
@@ -29,6 +29,8 @@ export async function watchRefs(
     if (timer) clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
   };
+  // imported on use: the bundled CLI initialises chokidar only when a command watches
+  const { watch } = await import('chokidar');
   const watcher = watch([join(gitDir, 'refs'), join(gitDir, 'packed-refs'), join(gitDir, 'HEAD')], {
     ignoreInitial: true,
     depth: 6,

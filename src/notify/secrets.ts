@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { ResolvedReceiver } from '../config/notify.js';
 import { shlexSplit } from '../util/shlex.js';
 import type { ReceiverSecrets } from './requests.js';
@@ -20,6 +19,8 @@ async function printed(setting: string, command: string, signal: AbortSignal | u
   }
   if (argv.length === 0) throw new SecretsError(`${setting} is not a command line`);
   const [file, ...args] = argv as [string, ...string[]];
+  // imported on use: the bundled CLI initialises execa only in commands that run a process
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     reject: false,
     timeout: COMMAND_TIMEOUT_MS,

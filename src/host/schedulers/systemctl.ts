@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import { BorgopsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -17,6 +16,8 @@ export function systemdIsInit(): boolean {
 export function systemctl(logger: Logger, executable = 'systemctl'): Systemctl {
   return {
     async run(args, options = {}) {
+      // imported on use: the bundled CLI initialises execa only in commands that run a process
+      const { execa } = await import('execa');
       const result = await execa(executable, [...args], { reject: false, stdin: 'ignore' });
       logger.debug({ args, exitCode: result.exitCode }, 'systemctl');
       if (result.exitCode === 0 || options.allowFailure) return;
@@ -25,6 +26,7 @@ export function systemctl(logger: Logger, executable = 'systemctl'): Systemctl {
       });
     },
     async isActive(unit) {
+      const { execa } = await import('execa');
       const result = await execa(executable, ['is-active', '--quiet', unit], {
         reject: false,
         stdin: 'ignore',

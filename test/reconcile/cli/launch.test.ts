@@ -75,6 +75,23 @@ describe('the bin and its code cache', () => {
   });
 });
 
+describe('modules the bundle initialises only when a command first imports them', () => {
+  // esbuild wraps a module reached by import() in an `init_…` function (`var init_x = __esm({"path"() {…}})`)
+  // that runs its top level when first called; a static import from code that runs at start would
+  // call it at the bundle's top level (`init_x();` unindented), and every command would pay again
+  it.each(['execa', 'simple-git', 'chokidar'])('%s is not initialised at start', async (name) => {
+    const lines = (await readFile(join(dist, 'borgops.core.js'), 'utf8')).split('\n');
+    const inits = new Set<string>();
+    lines.forEach((line, index) => {
+      const wrapper = /^var (init_[\w$]+) = __esm\(\{$/.exec(lines[index - 1] ?? '');
+      if (wrapper !== null && line.includes(`node_modules/${name}/`)) inits.add(wrapper[1]!);
+    });
+    expect(inits.size).toBeGreaterThan(0);
+    const atStart = lines.filter((line) => /^init_[\w$]+\(\);$/.test(line) && inits.has(line.slice(0, -3)));
+    expect(atStart).toEqual([]);
+  });
+});
+
 describe('the warmed code cache (npm run build: reconcile/cli/warm-cache.ts)', () => {
   it('runs the common commands on a throwaway example, leaves nothing behind, and V8 accepts the cache', async () => {
     const top = await mkdtemp(join(tmpdir(), 'borgops-warm-test-'));
