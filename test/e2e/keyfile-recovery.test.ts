@@ -176,13 +176,16 @@ describe('disaster recovery in keyfile mode: the committed key.age restores (bui
           // restore's first `borg list` waits out its lock wait (10 s) before borgops can exit
           forceKillAfterDelay: false,
         });
+        // until the key is written: the directory appears (mkdtemp) a moment before its key
         let seen: string[] = [];
-        for (let attempt = 0; attempt < 600 && seen.length === 0; attempt += 1) {
+        let inside: string[] = [];
+        for (let attempt = 0; attempt < 600 && inside.length === 0; attempt += 1) {
           seen = await leftovers();
-          if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          inside = seen.length === 1 ? await readdir(join(tmp, seen[0]!)).catch(() => []) : [];
+          if (inside.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
         }
         expect(seen, what).toHaveLength(1);
-        expect((await readdir(join(tmp, seen[0]!))).sort(), what).toEqual(['key']);
+        expect(inside.sort(), what).toEqual(['key']);
         child.kill('SIGTERM');
         const ended = await child;
         expect(
