@@ -1,5 +1,6 @@
 import { createLoadCache, type LoadResult } from '../../src/config/load.js';
 import { type GitSource, openSource, readAtCommit } from '../../src/git/source.js';
+import { startBashDrivers } from '../../src/host/bash-syntax.js';
 import { startValidation } from '../engine/declarations.js';
 import type { PreviewReport } from './model.js';
 import { readObserved } from './observed.js';
@@ -48,6 +49,8 @@ async function readBaseAndHead(source: GitSource, options: RunPreviewOptions) {
 
 /** Reads both refs from the object database (one `git cat-file --batch-command` each), validates, previews. */
 export async function runPreview(options: RunPreviewOptions): Promise<PreviewReport> {
+  // forked while the heap is small (two bash processes, idle until base's scripts are checked)
+  startBashDrivers();
   const source = await openSource(options.source);
   const [{ base, head }, observed] = await Promise.all([
     readBaseAndHead(source, options),

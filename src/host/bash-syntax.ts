@@ -144,6 +144,18 @@ function driverCheck(script: string): Promise<BashResult> {
   return driver.check(script);
 }
 
+/**
+ * Starts the bash drivers now, before they are needed: a fork costs the main thread more the
+ * larger its heap, and a preview's heap grows by a fleet's files before its first script is
+ * checked. Idle drivers keep nothing alive; one that is never asked exits with the process.
+ */
+export function startBashDrivers(): void {
+  drivers = drivers.filter(
+    (driver) => driver.pending !== Number.POSITIVE_INFINITY && driver.path === process.env.PATH,
+  );
+  while (drivers.length < DRIVERS) drivers.push(new Driver());
+}
+
 /** `bash -n` of a script too long for an argument (on stdin), or one a driver cannot read (a NUL). */
 function stdinCheck(script: string): Promise<BashResult> {
   return new Promise((resolve) => {

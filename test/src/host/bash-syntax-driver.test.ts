@@ -106,6 +106,35 @@ describe('bashSyntax through the drivers', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('drivers started ahead answer later checks, and an unasked one keeps nothing alive', async () => {
+    const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
+    const marker = `borgops-driver-ahead-${process.pid}-${Date.now()}`;
+    const asked = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { bashSyntax, startBashDrivers } from '${module}'; startBashDrivers(); startBashDrivers();
+         const { execSync } = await import('node:child_process');
+         // both drivers are up before any check, and a second call starts no more
+         const bashes = 'for p in /proc/[0-9]*; do grep -qs ${marker} $p/environ && [ "$(cat $p/comm 2>/dev/null)" = bash ] && echo $p; done; true';
+         console.log(execSync(bashes, { shell: '/bin/sh' }).toString().split('\\n').filter(Boolean).length);
+         console.log(String(await bashSyntax('if then')), String(await bashSyntax('echo fine')));`,
+      ],
+      { timeout: 10_000, env: { DRIVER_MARKER: marker } },
+    );
+    const [count, verdicts] = asked.stdout.split('\n');
+    // bash processes with this test's environment: the two drivers (the counting shell is sh)
+    expect(Number(count)).toBe(2);
+    expect(verdicts).toMatch(/^bash -n: line 1: syntax error.* undefined$/);
+    const idle = await execa(
+      'node',
+      ['--input-type=module', '-e', `import { startBashDrivers } from '${module}'; startBashDrivers();`],
+      { timeout: 10_000 },
+    );
+    expect(idle.exitCode).toBe(0);
+  });
+
   it('drivers end with a borgops killed mid-check (SIGKILL): none is left behind', async () => {
     const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
     const marker = `borgops-driver-test-${process.pid}-${Date.now()}`;
