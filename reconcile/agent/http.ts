@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BorgopsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
+import { type Logger, redactText } from '../../src/log.js';
 import type { HealthReport } from '../operations/health.js';
 import { type Counters, renderMetrics } from '../render/metrics.js';
 import { renderStatusPage } from '../render/status-html.js';
@@ -74,6 +74,17 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(body);
 }
 
+/**
+ * The report as the listener serves it: every string redacted (credentials in URLs, remembered
+ * secret texts such as a passCommand), at any depth. A declared repository URL, a borg error or a
+ * refused commit's message may carry one, and whoever reaches the listener reads all three views.
+ */
+function redactedReport(report: HealthReport): HealthReport {
+  return JSON.parse(JSON.stringify(report), (_key, value: unknown) =>
+    typeof value === 'string' ? redactText(value) : value,
+  ) as HealthReport;
+}
+
 /** The agent's HTTP listener: / (status page), /healthz, /status, /metrics, POST /hooks/push. */
 export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
   const { host, port } = parseListen(options.listen);
@@ -85,24 +96,20 @@ export async function startHttp(options: AgentHttpOptions): Promise<AgentHttp> {
   });
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://agent').pathname;
+    const report = async () => redactedReport(await options.report());
     if (request.method === 'GET' && path === '/healthz') return send(response, 200, 'text/plain', 'ok\n');
     if (request.method === 'GET' && path === '/') {
-      return send(
-        response,
-        200,
-        'text/html; charset=utf-8',
-        renderStatusPage(await options.report(), new Date()),
-      );
+      return send(response, 200, 'text/html; charset=utf-8', renderStatusPage(await report(), new Date()));
     }
     if (request.method === 'GET' && path === '/status') {
-      return send(response, 200, 'application/json', `${JSON.stringify(await options.report(), null, 2)}\n`);
+      return send(response, 200, 'application/json', `${JSON.stringify(await report(), null, 2)}\n`);
     }
     if (request.method === 'GET' && path === '/metrics') {
       return send(
         response,
         200,
         'text/plain; version=0.0.4; charset=utf-8',
-        renderMetrics(await options.report(), options.counters()),
+        renderMetrics(await report(), options.counters()),
       );
     }
     if (path === '/hooks/push') {

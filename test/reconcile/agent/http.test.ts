@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseListen, startHttp, webhookAuthentic } from '../../../reconcile/agent/http.js';
 import type { HealthReport } from '../../../reconcile/operations/health.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger, rememberSecretText } from '../../../src/log.js';
 
 const report: HealthReport = {
   machine: 'jon',
@@ -14,11 +14,11 @@ const report: HealthReport = {
   destinations: [],
 };
 
-async function agent(webhookSecret?: string) {
+async function agent(webhookSecret?: string, served: HealthReport = report) {
   const pushes: number[] = [];
   const http = await startHttp({
     listen: '127.0.0.1:0',
-    report: async () => report,
+    report: async () => served,
     counters: () => ({ reconciles: { applied: 2 } }),
     onPush: () => pushes.push(Date.now()),
     ...(webhookSecret === undefined ? {} : { webhookSecret }),
@@ -82,6 +82,44 @@ describe('the agent HTTP listener', () => {
       404,
       'not found: /, /healthz, /status, /metrics, POST /hooks/push\n',
     ]);
+  });
+
+  it('never serves a credential: a repository URL with a password, a secret text in an error', async () => {
+    // a passCommand the agent loaded: redactText replaces it wherever it appears
+    rememberSecretText('cat /run/keys/borg-token-7f3a');
+    const leaky: HealthReport = {
+      ...report,
+      failedCommit: {
+        commit: 'b'.repeat(40),
+        reason: 'invalid',
+        message: 'inventory.json: repo "ssh://jon:hunter2@box/./repo" is not allowed',
+      },
+      lastAttempt: {
+        at: '2026-11-30T00:00:00.000Z',
+        result: 'failed',
+        actions: 1,
+        errors: ['passCommand `cat /run/keys/borg-token-7f3a` failed: exit 1'],
+        durationMs: 5,
+      },
+      destinations: [
+        {
+          name: 'box',
+          repo: 'ssh://jon:hunter2@box/./repo',
+          lastError: 'Repository ssh://jon:hunter2@box/./repo does not exist.',
+          stale: true,
+        },
+      ],
+    };
+    const { url } = await agent(undefined, leaky);
+    for (const path of ['/status', '/', '/metrics']) {
+      const body = await (await fetch(`${url}${path}`)).text();
+      expect(body, path).not.toContain('hunter2');
+      expect(body, path).not.toContain('borg-token-7f3a');
+    }
+    const status = (await (await fetch(`${url}/status`)).json()) as HealthReport;
+    expect(status.destinations[0]?.repo).toBe('ssh://jon:***@box/./repo');
+    expect(status.lastAttempt?.errors).toEqual(['passCommand `[redacted]` failed: exit 1']);
+    expect(status.destinations[0]?.stale).toBe(true);
   });
 
   it('refuses webhooks without a secret, unsigned or badly signed ones, GETs and huge bodies', async () => {
