@@ -39,22 +39,33 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** A copy of a log value with every nested string redacted (Error message and stack included). */
-export function redactDeep(value: unknown, depth = 0): unknown {
+/**
+ * A copy of a value with every nested string redacted (Error message and stack included), at any
+ * depth: a depth limit would hand deeper strings on as they are. A cycle ends in `[circular]`;
+ * the same object reached twice without a cycle is copied twice.
+ */
+export function redactDeep(value: unknown, ancestors: Set<object> = new Set()): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = {
-      type: value.name,
-      message: redactText(value.message),
-      ...(value.stack === undefined ? {} : { stack: redactText(value.stack) }),
-    };
-    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, depth + 1);
-    if (value.cause !== undefined) out.cause = redactDeep(value.cause, depth + 1);
-    return out;
+  if (value === null || typeof value !== 'object') return value;
+  if (ancestors.has(value)) return '[circular]';
+  ancestors.add(value);
+  try {
+    const inner = (item: unknown) => redactDeep(item, ancestors);
+    if (Array.isArray(value)) return value.map(inner);
+    if (value instanceof Error) {
+      const out: Record<string, unknown> = {
+        type: value.name,
+        message: redactText(value.message),
+        ...(value.stack === undefined ? {} : { stack: redactText(value.stack) }),
+      };
+      for (const [key, item] of Object.entries(value)) out[key] = inner(item);
+      if (value.cause !== undefined) out.cause = inner(value.cause);
+      return out;
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, inner(item)]));
+  } finally {
+    ancestors.delete(value);
   }
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, depth + 1)]));
 }
 
 export interface LoggerOptions {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BorgopsError } from '../../src/errors.js';
-import { type Logger, redactText } from '../../src/log.js';
+import { type Logger, redactDeep } from '../../src/log.js';
 import type { HealthReport } from '../operations/health.js';
 import { type Counters, renderMetrics } from '../render/metrics.js';
 import { renderStatusPage } from '../render/status-html.js';
@@ -76,13 +76,12 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 
 /**
  * The report as the listener serves it: every string redacted (credentials in URLs, remembered
- * secret texts such as a passCommand), at any depth. A declared repository URL, a borg error or a
- * refused commit's message may carry one, and whoever reaches the listener reads all three views.
+ * secret texts such as a passCommand), as the logs, runs.json and status.json are. A declared
+ * repository URL, a borg error or a refused commit's message may carry one, and whoever reaches
+ * the listener reads all three views.
  */
 function redactedReport(report: HealthReport): HealthReport {
-  return JSON.parse(JSON.stringify(report), (_key, value: unknown) =>
-    typeof value === 'string' ? redactText(value) : value,
-  ) as HealthReport;
+  return redactDeep(report) as HealthReport;
 }
 
 /** The agent's HTTP listener: / (status page), /healthz, /status, /metrics, POST /hooks/push. */

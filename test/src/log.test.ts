@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactText, rememberSecretText } from '../../src/log.js';
+import { createLogger, redactDeep, redactText, rememberSecretText } from '../../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -36,6 +36,22 @@ describe('log redaction reaches nested fields', () => {
     expect(first.details).toEqual({ command: '[redacted]', lines: ['ran [redacted]'] });
     expect(JSON.parse(lines[1] ?? '{}').msg).toBe('push to https://deploy:***@example.invalid/x.git failed');
     expect(JSON.parse(lines[2] ?? '{}').msg).toBe('running [redacted]');
+  });
+
+  it('redactDeep reaches a string at any depth, keeps shared objects, and ends a cycle', () => {
+    let deep: unknown = { repo: 'ssh://jon:hunter2@box/./repo' };
+    for (let level = 0; level < 20; level++) deep = level % 2 ? { inner: deep } : [deep];
+    expect(JSON.stringify(redactDeep(deep))).not.toContain('hunter2');
+    expect(JSON.stringify(redactDeep(deep))).toContain('ssh://jon:***@box/./repo');
+    // the same object twice is data, not a cycle
+    const shared = { url: 'https://a:pw@example.invalid' };
+    expect(redactDeep({ a: shared, b: [shared] })).toEqual({
+      a: { url: 'https://a:***@example.invalid' },
+      b: [{ url: 'https://a:***@example.invalid' }],
+    });
+    const cyclic: Record<string, unknown> = { url: 'https://a:pw@example.invalid' };
+    cyclic.self = cyclic;
+    expect(redactDeep(cyclic)).toEqual({ url: 'https://a:***@example.invalid', self: '[circular]' });
   });
 
   it('redactText leaves other text alone', () => {
