@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { ClientConfig, Declarations, ServerConfig } from '../config/model.js';
 import { archivePrefix } from '../config/names.js';
 import { BorgopsError } from '../errors.js';
-import { byKey, compareStrings } from '../util/compare.js';
+import { byName, compareStrings } from '../util/compare.js';
 import { statesOf } from './compiled-states.js';
 import { resourceId, SSH_KEY_ID } from './ids.js';
 import { jobKey } from './jobs.js';
@@ -134,8 +134,6 @@ function serverUsers(servers: readonly ServerConfig[]): ServerUser[] {
   }
   return [...users.values()].sort(byName);
 }
-
-const byName = byKey<{ name: string }>((item) => item.name);
 
 /**
  * Everything `compile(declarations, machine)` reads, and nothing else: equal inputs give an

@@ -1,11 +1,9 @@
 import type { MachineStates } from '../config/model.js';
 import type { State } from '../config/schema.js';
-import { byKey } from '../util/compare.js';
+import { byName } from '../util/compare.js';
 import { hooksOf } from './hooks.js';
 import { resourceId } from './ids.js';
 import type { DesiredHook, DesiredState, Resource } from './types.js';
-
-const byName = byKey<{ name: string }>((item) => item.name);
 
 export interface CompiledStates {
   file: string;

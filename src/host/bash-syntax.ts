@@ -122,16 +122,21 @@ class Driver {
 
 let drivers: Driver[] = [];
 
-/**
- * `bash -n` once, through the least busy driver: started on first use, and again after one
- * ended or PATH changed (the bash asked is always the one on PATH now, as the memory assumes).
- */
-function driverCheck(script: string): Promise<BashResult> {
+/** Drops (and retires) the drivers that ended or were started with another PATH. */
+function keepUsableDrivers(): void {
   drivers = drivers.filter((driver) => {
     const usable = driver.pending !== Number.POSITIVE_INFINITY && driver.path === process.env.PATH;
     if (!usable) driver.retire();
     return usable;
   });
+}
+
+/**
+ * `bash -n` once, through the least busy driver: started on first use, and again after one
+ * ended or PATH changed (the bash asked is always the one on PATH now, as the memory assumes).
+ */
+function driverCheck(script: string): Promise<BashResult> {
+  keepUsableDrivers();
   let driver = drivers.reduce<Driver | undefined>(
     (least, next) => (least === undefined || next.pending < least.pending ? next : least),
     undefined,
@@ -150,9 +155,7 @@ function driverCheck(script: string): Promise<BashResult> {
  * checked. Idle drivers keep nothing alive; one that is never asked exits with the process.
  */
 export function startBashDrivers(): void {
-  drivers = drivers.filter(
-    (driver) => driver.pending !== Number.POSITIVE_INFINITY && driver.path === process.env.PATH,
-  );
+  keepUsableDrivers();
   while (drivers.length < DRIVERS) drivers.push(new Driver());
 }
 

@@ -6,3 +6,6 @@ export function compareStrings(a: string, b: string): number {
 export function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
   return (a, b) => compareStrings(key(a), key(b));
 }
+
+/** By `name`, in code-point order. */
+export const byName = byKey<{ name: string }>((item) => item.name);

@@ -135,6 +135,30 @@ describe('bashSyntax through the drivers', () => {
     expect(idle.exitCode).toBe(0);
   });
 
+  it('drivers started with another PATH are retired when drivers are started again', async () => {
+    const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
+    const marker = `borgops-driver-path-${process.pid}-${Date.now()}`;
+    const result = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { startBashDrivers } from '${module}';
+         const { execSync } = await import('node:child_process');
+         const bashes = 'for p in /proc/[0-9]*; do grep -qs ${marker} $p/environ && [ "$(cat $p/comm 2>/dev/null)" = bash ] && echo $p; done; true';
+         const count = () => execSync(bashes, { shell: '/bin/sh' }).toString().split('\\n').filter(Boolean).length;
+         startBashDrivers();
+         process.env.PATH = process.env.PATH + ':/nonexistent';
+         startBashDrivers();
+         // the first two see their input end and exit
+         for (let i = 0; i < 100 && count() > 2; i++) await new Promise((r) => setTimeout(r, 20));
+         console.log(count());`,
+      ],
+      { timeout: 10_000, env: { DRIVER_MARKER: marker } },
+    );
+    expect(Number(result.stdout)).toBe(2);
+  });
+
   it('drivers end with a borgops killed mid-check (SIGKILL): none is left behind', async () => {
     const module = new URL('../../../dist/src/host/bash-syntax.js', import.meta.url).pathname;
     const marker = `borgops-driver-test-${process.pid}-${Date.now()}`;
