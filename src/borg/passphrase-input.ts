@@ -2,6 +2,7 @@ import { BorgopsError, errorMessage } from '../errors.js';
 import { readOwnFile } from '../host/nofollow.js';
 import { rememberSecretText } from '../log.js';
 import { decryptWith, readIdentities } from '../secrets/age.js';
+import { loadExeca } from '../util/execa.js';
 import { shlexSplit } from '../util/shlex.js';
 import { BorgError } from './errors.js';
 import type { Passphrase } from './types.js';
@@ -56,8 +57,7 @@ async function runPassCommand(
   const [file, ...args] = argv;
   if (file === undefined)
     throw passphraseError(`${destination}: encryption.passCommand is empty`, destination, command);
-  // imported on use: the bundled CLI initialises execa only in commands that run a process
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const result = await execa(file, args, {
     reject: false,
     stdin: 'ignore',

@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import { ensureKnownHostsFile } from '../host/known-hosts.js';
 import type { Logger } from '../log.js';
 import { redactText } from '../log.js';
+import { loadExeca } from '../util/execa.js';
 import { borgEnvironment, type SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError } from './errors.js';
 import {
@@ -153,8 +154,7 @@ async function runProcess(
   const args = [...prefix, ...argvOf(invocation)];
   const messages: LogMessage[] = [];
   const text: string[] = [];
-  // imported where a process is run, so the bundled CLI initialises execa only in commands that run one
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
 
   // An execa line transform that keeps nothing: every stderr line is parsed here instead.
   // biome-ignore lint/correctness/useYield: yielding no line is how an execa transform filters all

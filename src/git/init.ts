@@ -1,12 +1,12 @@
 import { BorgopsError } from '../errors.js';
+import { loadExeca } from '../util/execa.js';
 import { gitEnv } from './source.js';
 
 async function git(
   dir: string,
   args: readonly string[],
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  // imported on use: the bundled CLI initialises execa only in commands that run a process
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const result = await execa('git', [...args], { cwd: dir, env: gitEnv(), extendEnv: false, reject: false });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

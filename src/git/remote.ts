@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError, errorMessage } from '../errors.js';
 import { redactUrl } from '../log.js';
+import { loadExeca } from '../util/execa.js';
 import { sha256 } from '../util/hash.js';
 import { type GitSource, gitEnv, openSource } from './source.js';
 
@@ -23,8 +24,7 @@ function mirrorDir(mirrorsDir: string, url: string): string {
 }
 
 async function git(args: readonly string[], cwd?: string): Promise<void> {
-  // imported on use: the bundled CLI initialises execa only in commands that run a process
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   await execa('git', [...args], {
     env: { ...gitEnv(), GIT_TERMINAL_PROMPT: '0' },
     extendEnv: false,

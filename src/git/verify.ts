@@ -1,3 +1,4 @@
+import { loadExeca } from '../util/execa.js';
 import { type GitSource, gitEnv } from './source.js';
 
 export interface VerifyOptions {
@@ -24,8 +25,7 @@ export async function verifyCommit(
     config.push('-c', `gpg.ssh.allowedSignersFile=${options.allowedSigners}`);
   const env: Record<string, string> = { ...gitEnv() };
   if (options.gpgHome !== undefined) env.GNUPGHOME = options.gpgHome;
-  // imported on use: the bundled CLI initialises execa only in commands that run a process
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const result = await execa('git', [...config, 'verify-commit', '--', commit], {
     cwd: source.dir,
     env,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { loadExeca } from '../util/execa.js';
 import { orAbsent } from './fs-error.js';
 
 /** A passwd entry. */
@@ -35,8 +36,7 @@ function parsePasswd(line: string): SystemUser | undefined {
  */
 export async function lookupUser(name: string, prefix = '/'): Promise<SystemUser | undefined> {
   if (resolve(prefix) === '/') {
-    // imported on use: the bundled CLI initialises execa only in commands that run a process
-    const { execa } = await import('execa');
+    const execa = await loadExeca();
     const result = await execa('getent', ['passwd', name], { reject: false, stdin: 'ignore' });
     // getent: 2 means "no such key"
     if (result.exitCode === 2) return undefined;
@@ -75,7 +75,7 @@ export async function createSystemUser(
     ...(resolve(prefix) === '/' ? [] : ['--prefix', resolve(prefix)]),
     user.name,
   ];
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const result = await execa('useradd', args, { reject: false, stdin: 'ignore', all: true });
   if (result.exitCode !== 0) {
     throw new BorgopsError(

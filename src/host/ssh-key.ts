@@ -1,6 +1,7 @@
 import { link, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BorgopsError } from '../errors.js';
+import { loadExeca } from '../util/execa.js';
 import { writeFileAtomic } from './atomic.js';
 import { orAbsent } from './fs-error.js';
 
@@ -22,8 +23,7 @@ export async function observeSshKey(path: string): Promise<ObservedSshKey> {
 
 async function keygen(args: string[], what: string): Promise<string> {
   try {
-    // imported on use: the bundled CLI initialises execa only in commands that run a process
-    const { execa } = await import('execa');
+    const execa = await loadExeca();
     const result = await execa('ssh-keygen', args, { stdin: 'ignore' });
     return String(result.stdout);
   } catch (error: unknown) {

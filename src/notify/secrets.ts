@@ -1,4 +1,5 @@
 import type { ResolvedReceiver } from '../config/notify.js';
+import { loadExeca } from '../util/execa.js';
 import { shlexSplit } from '../util/shlex.js';
 import type { ReceiverSecrets } from './requests.js';
 
@@ -19,8 +20,7 @@ async function printed(setting: string, command: string, signal: AbortSignal | u
   }
   if (argv.length === 0) throw new SecretsError(`${setting} is not a command line`);
   const [file, ...args] = argv as [string, ...string[]];
-  // imported on use: the bundled CLI initialises execa only in commands that run a process
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const result = await execa(file, args, {
     reject: false,
     timeout: COMMAND_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { BorgopsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { loadExeca } from '../../util/execa.js';
 
 /** The running systemd, for the systemd backend when it manages the root systemd runs (`--root /`). */
 export interface Systemctl {
@@ -16,8 +17,7 @@ export function systemdIsInit(): boolean {
 export function systemctl(logger: Logger, executable = 'systemctl'): Systemctl {
   return {
     async run(args, options = {}) {
-      // imported on use: the bundled CLI initialises execa only in commands that run a process
-      const { execa } = await import('execa');
+      const execa = await loadExeca();
       const result = await execa(executable, [...args], { reject: false, stdin: 'ignore' });
       logger.debug({ args, exitCode: result.exitCode }, 'systemctl');
       if (result.exitCode === 0 || options.allowFailure) return;
@@ -26,7 +26,7 @@ export function systemctl(logger: Logger, executable = 'systemctl'): Systemctl {
       });
     },
     async isActive(unit) {
-      const { execa } = await import('execa');
+      const execa = await loadExeca();
       const result = await execa(executable, ['is-active', '--quiet', unit], {
         reject: false,
         stdin: 'ignore',
