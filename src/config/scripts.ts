@@ -38,6 +38,8 @@ export function scriptSource(
     }
   }
   const problems = (refused: ReadonlyMap<string, string>): Problem[] => {
+    // most files have no refused script: none of their states is walked or located
+    if (!scripts.some((script) => refused.has(script))) return [];
     const found: Problem[] = [];
     for (const [name, state] of Object.entries(states)) {
       for (const field of SCRIPT_FIELDS) {
@@ -73,7 +75,5 @@ export async function scriptProblems(
     if (message !== undefined) refused.set(script, message);
   }
   if (refused.size === 0) return [];
-  return sources.flatMap((source) =>
-    source.scripts.some((script) => refused.has(script)) ? source.problems(refused) : [],
-  );
+  return sources.flatMap((source) => source.problems(refused));
 }
