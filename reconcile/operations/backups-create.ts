@@ -34,7 +34,7 @@ export interface CreateBackupsOptions {
   machine?: string;
   /** Only this destination (what a scheduled job runs); default all. */
   destination?: string;
-  /** Destinations backed up at once when they are in different repositories (default: the cores, at least 2). */
+  /** Destinations backed up at once when they are in different repositories (default: one more than the cores, at least 3). */
   parallel?: number;
   /** Aborts borg (SIGINT) and pre-backup scripts; post-backup scripts still run. */
   signal?: AbortSignal;
@@ -181,7 +181,8 @@ async function backUpDestinations(
   }
   const byName = new Map<string, DestinationResult>();
   let recording = Promise.resolve();
-  const limit = options.parallel ?? Math.max(2, cpus().length);
+  // one more than the cores: a borg waiting on its disk or lock leaves a core to the others
+  const limit = options.parallel ?? Math.max(3, cpus().length + 1);
   await mapBounded([...groups.values()], limit, async (group) => {
     for (const destination of group) {
       const attemptAt = new Date().toISOString();

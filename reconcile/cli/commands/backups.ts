@@ -150,7 +150,7 @@ function registerCreate(backups: Command, io: Io, setExit: (code: number) => voi
     .option('--provider <name>', `clan's backup provider: ${PROVIDER} (every destination; the only provider)`)
     .option(
       '--parallel <n>',
-      'destinations in different repositories backed up at once (default: the cores, at least 2)',
+      'destinations in different repositories backed up at once (default: one more than the cores, at least 3)',
     )
     .option(
       '--lock-timeout <duration>',
