@@ -22,6 +22,10 @@ const SECOND_PASS = {
   'test/e2e/verify.test.ts': 'borg check and restore drills',
   'test/e2e/restore-hostile.test.ts': 'extract of hostile archives (import-tar)',
   'test/e2e/key-escrow.test.ts': 'borg key export',
+  'test/src/borg/repository-state.test.ts':
+    'the repository files read without borg (index.N, integrity.N, locks)',
+  'test/reconcile/operations/retention-record.test.ts':
+    'deletions decided on the record while the repository is unchanged; a restored copy refused',
 };
 
 const USES_BORG = /helpers\/(borg|borg-prune|backups|converge|sshd|cli|fleet)\.js'|execa\(\s*'borg'/;

@@ -4,7 +4,7 @@ import {
   type RetentionArchive,
   type RetentionPlan,
 } from '../../src/borg/retention.js';
-import type { Archive, Borg, BorgTarget } from '../../src/borg/types.js';
+import type { Borg, BorgTarget } from '../../src/borg/types.js';
 import type { DesiredDestination } from '../../src/desired/types.js';
 import { BorgopsError } from '../../src/errors.js';
 import { plural } from '../../src/util/words.js';
@@ -46,7 +46,7 @@ function leftoverBase(name: string): string | undefined {
  * exists), and `<prefix><time>.failed[.checkpoint]` that earlier versions of borgops wrote
  * before renaming. Never counted by retention (ownArchives skips them).
  */
-export function failedLeftovers(archives: readonly Archive[], prefix: string): string[] {
+export function failedLeftovers(archives: readonly { name: string }[], prefix: string): string[] {
   return archives
     .map((archive) => archive.name)
     .filter((name) => {

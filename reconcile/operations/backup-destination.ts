@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBorgError } from '../../src/borg/errors.js';
 import { fromUtcStart } from '../../src/borg/list.js';
-import type { Archive, Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
+import { repositoryFingerprint } from '../../src/borg/repository-state.js';
+import type { RetentionArchive } from '../../src/borg/retention.js';
+import type { Borg, BorgTarget, CreateProgress, CreateResult } from '../../src/borg/types.js';
 import { archiveTimestamp } from '../../src/config/names.js';
 import { resourceId } from '../../src/desired/ids.js';
 import type { DesiredDestination, DesiredState } from '../../src/desired/types.js';
@@ -32,8 +34,9 @@ export interface DestinationResult {
   /** This machine's archives in the destination afterwards. */
   archives?: number;
   /**
-   * Whether retention asked borg (`borg list`). false: the last run's record plus the new archive
-   * left nothing to delete, so borg was not asked and nothing was deleted.
+   * Whether retention asked borg (`borg list`). false: it decided on the last run's record plus
+   * the new archive, either because that left nothing to delete (nothing was deleted) or because
+   * the repository was verifiably in the state that run left it in (see `retention`).
    */
   retentionListed?: boolean;
   /** Why the backup (or, with status `created`, its retention) failed. */
@@ -125,30 +128,35 @@ export function retentionRecord(previous: DestinationRun | undefined, now: Date)
   return age >= 0 && age < RELIST_AFTER_MS ? known : undefined;
 }
 
+/** The repository is still in the state the record's run left it in (see `repositoryFingerprint`). */
+async function unchangedSince(record: KnownArchives | undefined, repo: string): Promise<boolean> {
+  if (record?.fingerprint === undefined) return false;
+  return (await repositoryFingerprint(repo)) === record.fingerprint;
+}
+
 /** The archive just created, as `borg list` will show it (started now). */
 function createdArchive(name: string, startedAt: Date): KnownArchives['archives'][number] {
   return { name, ...fromUtcStart(startedAt.toISOString().replace(/Z$/, '')) };
 }
 
-/**
- * This destination's archives after retention, predicted from the record plus the new archive,
- * when that deletes nothing; undefined when it would delete, or when retention cannot read the
- * record (a tampered time): then borg is asked.
- */
-function keptWithoutDeleting(
+/** Retention's decision on `archives`, or undefined when it cannot read them (a tampered time). */
+function decided(
   destination: DesiredDestination,
   archives: readonly KnownArchives['archives'][number][],
   now: Date,
-): KnownArchives['archives'] | undefined {
+): ReturnType<typeof destinationRetention<RetentionArchive>> | undefined {
   try {
-    const { own, plan } = destinationRetention(destination, archives, now);
-    return plan.pruned.length === 0 ? own : undefined;
+    return destinationRetention(destination, archives, now);
   } catch {
     return undefined;
   }
 }
 
-function knownOf(own: readonly Archive[], pruned: readonly string[], listedAt: string): KnownArchives {
+function knownOf(
+  own: readonly RetentionArchive[],
+  pruned: readonly string[],
+  listedAt: string,
+): KnownArchives {
   const deleted = new Set(pruned);
   return {
     listedAt,
@@ -162,29 +170,84 @@ function knownOf(own: readonly Archive[], pruned: readonly string[], listedAt: s
   };
 }
 
+/** The record with the repository's state after this run's last write, when borgops can read it. */
+async function withFingerprint(known: KnownArchives, repo: string): Promise<KnownArchives> {
+  const fingerprint = await repositoryFingerprint(repo);
+  return fingerprint === undefined ? known : { ...known, fingerprint };
+}
+
 /**
- * Retention after a new archive: the same rules, guards and prune step as `apply`. When the last
- * run's record plus this archive leave nothing to delete, borg is not asked (one borg process
- * fewer); nothing is ever deleted on that prediction: as soon as it deletes something, or the
- * record is missing, old, after a failure or unreadable, borg lists the repository and retention
- * decides on what borg says. An archive someone else added is pruned by that next listed run.
+ * Retention on `archives` (borg's list, or the verified record plus the new archive): the
+ * guards, then `borg delete` of exactly the names decided (and this destination's
+ * `.checkpoint`/`.failed` leftovers) and `borg compact`.
+ */
+async function pruneDecided(
+  context: DestinationContext,
+  destination: DesiredDestination,
+  target: BorgTarget,
+  result: DestinationResult,
+  seen: {
+    archives: readonly RetentionArchive[];
+    decision: ReturnType<typeof destinationRetention<RetentionArchive>>;
+    listedAt: string;
+  },
+): Promise<KnownArchives> {
+  const { own, plan } = seen.decision;
+  const guard = pruneRefusal(
+    destination.name,
+    resourceId('retention', destination.name),
+    plan.pruned.length,
+    own.length,
+  );
+  const pruned = guard ? [] : plan.pruned;
+  if (guard)
+    result.warnings.push(`retention skipped: ${guard.message.replace('--allow', 'borgops apply --allow')}`);
+  const leftovers = failedLeftovers(seen.archives, destination.archivePrefix);
+  await pruneArchives(context.borg, target, [...pruned, ...leftovers], destination.archivePrefix);
+  result.pruned = [...pruned, ...leftovers];
+  result.archives = own.length - pruned.length;
+  return withFingerprint(knownOf(own, pruned, seen.listedAt), destination.repo);
+}
+
+/**
+ * Retention after a new archive: the same rules, guards and prune step as `apply`, on one of:
+ * - the last run's record plus this archive, when that deletes nothing: borg is not asked (the
+ *   record can only miss archives added behind borgops's back, which the next listed run prunes);
+ * - the same, when it deletes, only if the repository is verifiably the one the record
+ *   describes: local, and in the very state (`repositoryFingerprint`) borgops's own last write
+ *   left it in, read just before this run's `borg create` (`verified`);
+ * - otherwise borg's list (`borg list`): the record missing, a day old, after a failed run,
+ *   unreadable, or the repository remote, changed by anyone else, or locked.
  */
 async function retention(
   context: DestinationContext,
   destination: DesiredDestination,
   target: BorgTarget,
-  run: { result: DestinationResult; previous: DestinationRun | undefined; startedAt: Date },
+  run: {
+    result: DestinationResult;
+    previous: DestinationRun | undefined;
+    startedAt: Date;
+    verified: boolean;
+  },
 ): Promise<KnownArchives | undefined> {
   const { result } = run;
   const now = context.now();
   const record = retentionRecord(run.previous, now);
   if (record !== undefined && result.archive !== undefined) {
-    const created = createdArchive(result.archive, run.startedAt);
-    const kept = keptWithoutDeleting(destination, [...record.archives, created], now);
-    if (kept !== undefined) {
-      result.archives = kept.length;
+    const archives = [...record.archives, createdArchive(result.archive, run.startedAt)];
+    const decision = decided(destination, archives, now);
+    if (decision !== undefined && decision.plan.pruned.length === 0) {
+      result.archives = decision.own.length;
       result.retentionListed = false;
-      return { listedAt: record.listedAt, archives: kept };
+      return withFingerprint({ listedAt: record.listedAt, archives: decision.own }, destination.repo);
+    }
+    if (decision !== undefined && run.verified) {
+      result.retentionListed = false;
+      return pruneDecided(context, destination, target, result, {
+        archives,
+        decision,
+        listedAt: record.listedAt,
+      });
     }
   }
   const listedAt = now.toISOString();
@@ -195,21 +258,11 @@ async function retention(
     return undefined;
   }
   result.retentionListed = true;
-  const { own, plan } = destinationRetention(destination, observation.archives, now);
-  const guard = pruneRefusal(
-    destination.name,
-    resourceId('retention', destination.name),
-    plan.pruned.length,
-    own.length,
-  );
-  const pruned = guard ? [] : plan.pruned;
-  if (guard)
-    result.warnings.push(`retention skipped: ${guard.message.replace('--allow', 'borgops apply --allow')}`);
-  const leftovers = failedLeftovers(observation.archives, destination.archivePrefix);
-  await pruneArchives(context.borg, target, [...pruned, ...leftovers], destination.archivePrefix);
-  result.pruned = [...pruned, ...leftovers];
-  result.archives = own.length - pruned.length;
-  return knownOf(own, pruned, listedAt);
+  return pruneDecided(context, destination, target, result, {
+    archives: observation.archives,
+    decision: destinationRetention(destination, observation.archives, now),
+    listedAt,
+  });
 }
 
 /**
@@ -243,6 +296,8 @@ export async function backupDestination(
     const name = await freshName(context, destination, previous);
     const startedAt = context.now();
     const missing = await missingFolders(root, folders);
+    // read last before borg starts: the shorter the time to borg's lock, the less can come between
+    const verified = await unchangedSince(retentionRecord(previous, startedAt), destination.repo);
     const created = await context.borg.create(target, name, {
       paths: folders.map((folder) => folder.path),
       cwd: root,
@@ -261,7 +316,7 @@ export async function backupDestination(
       result.warnings.push('retention skipped: interrupted');
     } else {
       step = 'retention';
-      known = await retention(context, destination, target, { result, previous, startedAt });
+      known = await retention(context, destination, target, { result, previous, startedAt, verified });
     }
   } catch (error: unknown) {
     const aborted = (isBorgError(error) && error.failure === 'aborted') || context.signal?.aborted === true;

@@ -28,13 +28,20 @@ export type VerificationRecord = z.infer<typeof VerificationRecord>;
 /**
  * This machine's complete archives in a destination as borgops last knew them: its last
  * `borg list`, plus the archives it created and minus those it deleted since. `backups create`
- * predicts retention from it and asks borg only when the prediction deletes something (it never
- * deletes on a prediction), after a failed run, or when `listedAt` is a day old.
+ * decides retention on it without asking borg when that deletes nothing, or when the repository
+ * is verifiably in the state borgops's own last write left it in (`fingerprint`); otherwise
+ * (and after a failed run, or when `listedAt` is a day old) borg lists.
  */
 export const KnownArchives = z.object({
   /** When borg last listed the destination. */
   listedAt: z.string(),
   archives: z.array(z.object({ name: z.string(), start: z.string(), epochMicros: z.number().optional() })),
+  /**
+   * The repository's state right after borgops's last write (`repositoryFingerprint`: local
+   * repositories only). When it is still the same before the next create, nobody changed the
+   * repository since, and the record may decide deletions too.
+   */
+  fingerprint: z.string().optional(),
 });
 export type KnownArchives = z.infer<typeof KnownArchives>;
 

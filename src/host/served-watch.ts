@@ -1,8 +1,9 @@
-import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BorgopsError } from '../errors.js';
 import { type Packed, unpack } from '../util/msgpack.js';
+import { errnoCode as errno } from './fs-error.js';
+import { readSmall } from './small-file.js';
 
 /**
  * What a server sees of one client's borg 1.x repository without any passphrase and without
@@ -41,28 +42,6 @@ export interface ServedObservation {
 
 const maxMetadataFile = 16 * 1024 * 1024;
 const manifestId = '\0'.repeat(32);
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** A small file's content, refusing symlinks, non-regular files and files over `limit`. */
-async function readSmall(path: string, limit = maxMetadataFile): Promise<Buffer | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    if (errno(error) === 'ENOENT' || errno(error) === 'ELOOP') return undefined;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > limit) return undefined;
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
 
 function get(map: Packed, key: string): Packed | undefined {
   return map instanceof Map ? map.get(key) : undefined;
@@ -151,7 +130,7 @@ async function hintsOf(
   const stat = stats.get(name);
   const key = stat === undefined ? undefined : `${name}:${stat.size}:${stat.mtimeMs}`;
   if (key !== undefined && memo.hints?.key === key) return memo.hints.facts;
-  const content = await readSmall(join(path, name));
+  const content = await readSmall(join(path, name), maxMetadataFile);
   let facts: ReturnType<typeof readHints> = {};
   if (content !== undefined) {
     try {

@@ -69,8 +69,9 @@ export const retention: KindModule<RetentionAction, object, ResourceOf<'retentio
       ...(previous?.known === undefined
         ? {}
         : {
+            // without the fingerprint: this prune changed the repository; the next backup lists
             known: {
-              ...previous.known,
+              listedAt: previous.known.listedAt,
               archives: previous.known.archives.filter((archive) => !deleted.has(archive.name)),
             },
           }),

@@ -1,13 +1,14 @@
 // `backups create` predicts retention from the last run's record and asks borg only when the
 // prediction deletes something: these are the cases where the record is wrong or must not be
 // trusted (real borg; archives deleted and added behind borgops' back).
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApply } from '../../../reconcile/engine/converge.js';
 import { RELIST_AFTER_MS, retentionRecord } from '../../../reconcile/operations/backup-destination.js';
 import { createBackups } from '../../../reconcile/operations/backups-create.js';
+import { repositoryFingerprint } from '../../../src/borg/repository-state.js';
 import { readRuns, updateRun } from '../../../src/host/runs.js';
 import { silentLogger } from '../../../src/log.js';
 import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../../helpers/backups.js';
@@ -72,7 +73,23 @@ describe('retention from the record (real borg)', () => {
     expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
   });
 
-  it('never deletes on the record: an archive deleted behind its back makes borg list decide, and nothing is lost', async () => {
+  it('records the repository state its last write left, and decides a deletion on the record while the repository is still in it', async () => {
+    const recorded = (await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint;
+    expect(recorded).toBe(await repositoryFingerprint(repo));
+    const third = await backup();
+    // create, delete, compact: no borg list, the record plus a3 deletes a1 (keep last 2)
+    expect(third.processes).toBe(3);
+    expect(third.result).toMatchObject({ retentionListed: false, archives: 2, pruned: [names[0]] });
+    names.splice(0, 1);
+    names.push(third.result.archive!);
+    expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
+    expect(await known()).toEqual(names);
+    const after = (await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint;
+    expect(after).toBe(await repositoryFingerprint(repo));
+    expect(after).not.toBe(recorded);
+  });
+
+  it('never deletes on a record the repository no longer matches: an archive deleted behind its back makes borg list decide, and nothing is lost', async () => {
     // the record says [a1, a2]; someone deletes a2. The record plus a3 would delete a1 (keep last
     // 2), which would leave a3 alone: borg lists, sees [a1, a3], and deletes nothing.
     const [a1, a2] = names;
@@ -168,6 +185,36 @@ describe('retention from the record (real borg)', () => {
     expect(applied.result.errors).toEqual([]);
     expect(await archiveNames(world, 'local', repo)).toEqual([before[1]]);
     expect(await known()).toEqual([before[1]]);
+    expect((await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint).toBeUndefined();
+  });
+
+  it('deletes nothing when the repository was restored from a copy older than its last write (borg refuses it)', async () => {
+    const copy = join(world.dir, 'repo-copy');
+    await cp(repo, copy, { recursive: true });
+    const atCopy = await archiveNames(world, 'local', repo);
+    await writeFile(join(world.root, 'data/podman/linkding/db.sqlite3'), 'more bookmarks\n');
+    const after = await backup();
+    expect(after.result.status).toBe('created');
+    await rm(repo, { recursive: true });
+    await cp(copy, repo, { recursive: true });
+    // the record (and its fingerprint) describe the repository after that backup; the copy is
+    // older. borg's own replay protection refuses the older manifest before anything is written.
+    const run = await createBackups({
+      paths: world.paths,
+      borg: world.borg,
+      logger: silentLogger(),
+      machine: 'jon',
+    });
+    const result = run.destinations[0]!;
+    expect(result.status).toBe('failed');
+    expect(result.pruned).toEqual([]);
+    expect(await repositoryFingerprint(repo)).not.toBe(
+      (await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint,
+    );
+    const raw = await world.rawBorg('local', ['list', '--short', repo]);
+    expect(raw.stderr).toMatch(/newer than repository/);
+    await rm(copy, { recursive: true });
+    expect(atCopy.length).toBeGreaterThan(0);
   });
 });
 
