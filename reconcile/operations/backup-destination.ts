@@ -239,7 +239,10 @@ async function retention(
     if (decision !== undefined && decision.plan.pruned.length === 0) {
       result.archives = decision.own.length;
       result.retentionListed = false;
-      return withFingerprint({ listedAt: record.listedAt, archives: decision.own }, destination.repo);
+      const known = { listedAt: record.listedAt, archives: decision.own };
+      // a fingerprint vouches that the record is exactly the repository's list: an unverified
+      // record may miss archives someone added, so it stays without one until borg lists again
+      return run.verified ? withFingerprint(known, destination.repo) : known;
     }
     if (decision !== undefined && run.verified) {
       result.retentionListed = false;

@@ -145,6 +145,31 @@ describe('retention from the record (real borg)', () => {
     expect(await known()).toEqual(after);
   });
 
+  it('a record without a fingerprint (an older borgops, an unverified prediction) never gains one without borg listing', async () => {
+    // the record misses the older archive p, as after an archive added by hand; no fingerprint
+    const [p, q] = await archiveNames(world, 'local', repo);
+    await updateRun(world.paths.runs, 'local', (previous) => ({
+      ...previous,
+      known: {
+        listedAt: new Date().toISOString(),
+        archives: [{ name: q!, start: q!.slice('jon-local-'.length) }],
+      },
+    }));
+    const r = await backup();
+    // [q, r] deletes nothing: no borg list, and the record it leaves is still unverified
+    expect(r.processes).toBe(1);
+    expect((await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint).toBeUndefined();
+    const s = await backup();
+    // [q, r, s] would delete q: borg lists [p, q, r, s] and keep last 2 deletes p and q
+    expect(s.processes).toBe(4);
+    expect(s.result.retentionListed).toBe(true);
+    expect([...s.result.pruned].sort()).toEqual([p, q].sort());
+    expect(await archiveNames(world, 'local', repo)).toEqual([r.result.archive!, s.result.archive!].sort());
+    expect((await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint).toBe(
+      await repositoryFingerprint(repo),
+    );
+  });
+
   it('lists after a failed run, whatever the record predicts', async () => {
     await writeFile(join(world.root, 'fail-pre-backup-linkding'), '');
     try {
