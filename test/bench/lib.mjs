@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 export const projectDir = fileURLToPath(new URL('../..', import.meta.url));
-export const cli = join(projectDir, 'dist/borgops.cjs');
+// BORGOPS_BENCH_CLI: another build's launcher, to compare two builds case by case
+export const cli = process.env.BORGOPS_BENCH_CLI ?? join(projectDir, 'dist/borgops.cjs');
 
 export async function tempDir(prefix) {
   return mkdtemp(join(tmpdir(), `borgops-bench-${prefix}-`));

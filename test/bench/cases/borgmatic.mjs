@@ -59,13 +59,22 @@ export async function run({ runs }) {
     );
     let change = 0;
     const touch = async () => writeFile(join(tree, 'changing.txt'), `round ${change++}\n`);
+    // per measured destination run: did retention ask borg (borg list) before it deleted?
+    const retention = { listed: 0, onRecord: 0, runs: 0 };
     const samples = await sideBySide({
       runs,
       warmup: 4,
       before: touch,
-      ours: async () => {
-        const result = await borgops(['backups', 'create', 'jon', ...common]);
+      ours: async (index) => {
+        const result = await borgops(['backups', 'create', 'jon', ...common, '--json']);
         if (result.exitCode !== 0) throw new Error(`backups create: ${result.stderr}`);
+        if (index >= 4) {
+          for (const destination of JSON.parse(result.stdout).destinations) {
+            retention.runs += 1;
+            if (destination.retentionListed) retention.listed += 1;
+            else if (destination.pruned.length > 0) retention.onRecord += 1;
+          }
+        }
         // the two tools name archives by the second; never two in one second
         await new Promise((resolve) => setTimeout(resolve, 1000));
         return result.ms;
@@ -103,7 +112,7 @@ export async function run({ runs }) {
           baselineMs: base,
           ratio: ours / base,
           met: ours / base <= 0.6,
-          note: `per destination after ${rounds} rounds: kept ${kept} and ${keptTheirs}, deleted ${rounds - kept} and ${rounds - keptTheirs} (borgops, borgmatic)`,
+          note: `per destination after ${rounds} rounds: kept ${kept} and ${keptTheirs}, deleted ${rounds - kept} and ${rounds - keptTheirs} (borgops, borgmatic); of ${retention.runs} measured destination runs borgops listed before deleting in ${retention.listed}, deleted on its verified record in ${retention.onRecord}`,
         },
       ],
     };
