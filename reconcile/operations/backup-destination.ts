@@ -134,9 +134,13 @@ async function unchangedSince(record: KnownArchives | undefined, repo: string): 
   return (await repositoryFingerprint(repo)) === record.fingerprint;
 }
 
-/** The archive just created, as `borg list` will show it (started now). */
-function createdArchive(name: string, startedAt: Date): KnownArchives['archives'][number] {
-  return { name, ...fromUtcStart(startedAt.toISOString().replace(/Z$/, '')) };
+/** The archive just created, as `borg list` will show it: its start as borg reported it, else predicted. */
+function createdArchive(
+  name: string,
+  start: CreateResult['start'],
+  startedAt: Date,
+): KnownArchives['archives'][number] {
+  return { name, ...(start ?? fromUtcStart(startedAt.toISOString().replace(/Z$/, ''))) };
 }
 
 /** Retention's decision on `archives`, or undefined when it cannot read them (a tampered time). */
@@ -227,6 +231,8 @@ async function retention(
     result: DestinationResult;
     previous: DestinationRun | undefined;
     startedAt: Date;
+    /** The archive's start as borg reported it (absent: predicted from `startedAt`). */
+    start: CreateResult['start'];
     verified: boolean;
   },
 ): Promise<KnownArchives | undefined> {
@@ -234,7 +240,7 @@ async function retention(
   const now = context.now();
   const record = retentionRecord(run.previous, now);
   if (record !== undefined && result.archive !== undefined) {
-    const archives = [...record.archives, createdArchive(result.archive, run.startedAt)];
+    const archives = [...record.archives, createdArchive(result.archive, run.start, run.startedAt)];
     const decision = decided(destination, archives, now);
     if (decision !== undefined && decision.plan.pruned.length === 0) {
       result.archives = decision.own.length;
@@ -244,7 +250,9 @@ async function retention(
       // record may miss archives someone added, so it stays without one until borg lists again
       return run.verified ? withFingerprint(known, destination.repo) : known;
     }
-    if (decision !== undefined && run.verified) {
+    // deleting on the record needs the new archive's exact start: borg's rules keep per period,
+    // and a create that began at 23:59:59.9 may have started its archive on the next day
+    if (decision !== undefined && run.verified && run.start !== undefined) {
       result.retentionListed = false;
       return pruneDecided(context, destination, target, result, {
         archives,
@@ -319,7 +327,13 @@ export async function backupDestination(
       result.warnings.push('retention skipped: interrupted');
     } else {
       step = 'retention';
-      known = await retention(context, destination, target, { result, previous, startedAt, verified });
+      known = await retention(context, destination, target, {
+        result,
+        previous,
+        startedAt,
+        start: created.start,
+        verified,
+      });
     }
   } catch (error: unknown) {
     const aborted = (isBorgError(error) && error.failure === 'aborted') || context.signal?.aborted === true;

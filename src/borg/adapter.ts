@@ -7,7 +7,7 @@ import {
   assertArchiveName,
   assertPaths,
   createOptions,
-  parseCreateStats,
+  parseCreateOutput,
   toCreateProgress,
 } from './create.js';
 import type { SshTimeouts } from './env.js';
@@ -223,6 +223,9 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
       options: createOptions(create),
       positionals: [`${target.repo}::${archive}`, ...create.paths],
       cwd: create.cwd,
+      // borg prints the archive's start in local time without an offset; in UTC it is an
+      // instant, the same `borg list` gives retention (the name is borgops's, not borg's {now})
+      env: { TZ: 'UTC' },
       ...(create.signal === undefined ? {} : { signal: create.signal }),
       ...(onProgress === undefined
         ? {}
@@ -233,7 +236,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
             },
           }),
     });
-    return { warnings: warningsOf(outcome), stats: parseCreateStats(outcome.stdout) };
+    return { warnings: warningsOf(outcome), ...parseCreateOutput(outcome.stdout, true) };
   }
 
   async function extract(target: BorgTarget, archive: string, extract: ExtractOptions) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BorgopsError } from '../errors.js';
+import { fromUtcStart } from './list.js';
 import type { ArchiveProgress } from './log-json.js';
 import type { CreateOptions, CreateProgress, CreateResult } from './types.js';
 
@@ -43,6 +44,7 @@ export function toCreateProgress(progress: ArchiveProgress): CreateProgress | un
 
 const CreateOutput = z.looseObject({
   archive: z.looseObject({
+    start: z.string().optional(),
     duration: z.number(),
     stats: z.looseObject({
       nfiles: z.number(),
@@ -53,8 +55,11 @@ const CreateOutput = z.looseObject({
   }),
 });
 
-/** The stats of `borg create --json`; zeros when borg printed none (it always does on success). */
-export function parseCreateStats(stdout: string): CreateResult['stats'] {
+/**
+ * The stats of `borg create --json` (zeros when borg printed none; it always does on success),
+ * and the archive's start when borg ran in UTC (`utc`): as `borg list` in UTC gives it.
+ */
+export function parseCreateOutput(stdout: string, utc: boolean): Pick<CreateResult, 'stats' | 'start'> {
   let value: unknown;
   try {
     value = JSON.parse(stdout);
@@ -63,14 +68,21 @@ export function parseCreateStats(stdout: string): CreateResult['stats'] {
   }
   const parsed = CreateOutput.safeParse(value);
   if (!parsed.success) {
-    return { files: 0, originalSize: 0, compressedSize: 0, deduplicatedSize: 0, durationSeconds: 0 };
+    return {
+      stats: { files: 0, originalSize: 0, compressedSize: 0, deduplicatedSize: 0, durationSeconds: 0 },
+    };
   }
-  const { stats, duration } = parsed.data.archive;
+  const { stats, duration, start } = parsed.data.archive;
+  const exact = utc && start !== undefined ? fromUtcStart(start) : undefined;
   return {
-    files: stats.nfiles,
-    originalSize: stats.original_size,
-    compressedSize: stats.compressed_size,
-    deduplicatedSize: stats.deduplicated_size,
-    durationSeconds: duration,
+    stats: {
+      files: stats.nfiles,
+      originalSize: stats.original_size,
+      compressedSize: stats.compressed_size,
+      deduplicatedSize: stats.deduplicated_size,
+      durationSeconds: duration,
+    },
+    // only a start that parsed as an instant: anything else would be a guess
+    ...(exact?.epochMicros === undefined ? {} : { start: exact }),
   };
 }

@@ -33,7 +33,8 @@ export function fromUtcStart(start: string): { start: string; epochMicros?: numb
     Number(minute),
     Number(second),
   );
-  if (Number.isNaN(ms)) return { start };
+  // a month 13 or an hour 99 is no time borg prints: Date.UTC would roll it over into another
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== start.slice(0, 19)) return { start };
   const local = new Date(ms);
   const wall =
     `${pad(local.getFullYear(), 4)}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}` +

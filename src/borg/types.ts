@@ -103,6 +103,11 @@ export interface CreateOptions {
 export interface CreateResult {
   /** Exit code 1: borg finished with warnings (a file vanished, changed while read). */
   warnings: string[];
+  /**
+   * The archive's start as `borg list` shows it (borg ran in UTC: local wall time plus the
+   * instant); absent when borg printed none that parses.
+   */
+  start?: { start: string; epochMicros?: number };
   stats: {
     files: number;
     originalSize: number;

@@ -9,6 +9,7 @@ import { runApply } from '../../../reconcile/engine/converge.js';
 import { RELIST_AFTER_MS, retentionRecord } from '../../../reconcile/operations/backup-destination.js';
 import { createBackups } from '../../../reconcile/operations/backups-create.js';
 import { repositoryFingerprint } from '../../../src/borg/repository-state.js';
+import type { Borg } from '../../../src/borg/types.js';
 import { readRuns, updateRun } from '../../../src/host/runs.js';
 import { silentLogger } from '../../../src/log.js';
 import { type AppliedWorld, appliedWorld, archiveNames, linkdingFiles } from '../../helpers/backups.js';
@@ -35,11 +36,11 @@ afterAll(async () => {
 });
 
 /** One backup run of `local`; returns its result and how many borg processes it started. */
-async function backup() {
+async function backup(borg: Borg = world.borg) {
   const before = world.borg.processCount;
   const run = await createBackups({
     paths: world.paths,
-    borg: world.borg,
+    borg,
     logger: silentLogger(),
     machine: 'jon',
   });
@@ -87,6 +88,22 @@ describe('retention from the record (real borg)', () => {
     const after = (await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint;
     expect(after).toBe(await repositoryFingerprint(repo));
     expect(after).not.toBe(recorded);
+  });
+
+  it('lists before deleting when borg create did not say when the archive started', async () => {
+    // the new archive's period decides what borg's rules keep: without its exact start the
+    // record must not delete, even in a repository still in the state the last run left
+    const silent: Borg = Object.create(world.borg);
+    silent.create = async (...args) => {
+      const { start: _start, ...created } = await world.borg.create(...args);
+      return created;
+    };
+    const next = await backup(silent);
+    expect(next.processes).toBe(4); // create, list, delete, compact
+    expect(next.result).toMatchObject({ retentionListed: true, pruned: [names[0]] });
+    names.splice(0, 1);
+    names.push(next.result.archive!);
+    expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
   });
 
   it('never deletes on a record the repository no longer matches: an archive deleted behind its back makes borg list decide, and nothing is lost', async () => {

@@ -71,6 +71,10 @@ describe('borg adapter (real borg)', () => {
       state: 'present',
       archives: [{ name: 'host-dest-2026-03-01T01:00:00', start: localStart('2026-03-01T01:00:00') }],
     });
+    // the start create reports is the one borg list gives retention, to the microsecond
+    const [archive] = listed.state === 'present' ? listed.archives : [];
+    expect(result.start).toEqual({ start: archive?.start, epochMicros: archive?.epochMicros });
+    expect(result.start?.epochMicros).toBe(Date.UTC(2026, 2, 1, 1) * 1000);
 
     const restore = await tempDir();
     const dry = await sandbox.borg.extract(target, 'host-dest-2026-03-01T01:00:00', {
