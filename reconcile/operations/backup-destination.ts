@@ -246,9 +246,10 @@ async function retention(
       result.archives = decision.own.length;
       result.retentionListed = false;
       const known = { listedAt: record.listedAt, archives: decision.own };
-      // a fingerprint vouches that the record is exactly the repository's list: an unverified
-      // record may miss archives someone added, so it stays without one until borg lists again
-      return run.verified ? withFingerprint(known, destination.repo) : known;
+      // a fingerprint vouches that the record is exactly the repository's list, with borg's own
+      // starts: an unverified record may miss archives someone added, and a predicted start may
+      // be off by a second, so either stays without one until borg lists again
+      return run.verified && run.start !== undefined ? withFingerprint(known, destination.repo) : known;
     }
     // deleting on the record needs the new archive's exact start: borg's rules keep per period,
     // and a create that began at 23:59:59.9 may have started its archive on the next day

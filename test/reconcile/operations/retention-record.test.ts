@@ -260,6 +260,46 @@ describe('retention from the record (real borg)', () => {
   });
 });
 
+describe('a record with a predicted start (borg create reported none)', () => {
+  let fresh: AppliedWorld;
+
+  beforeAll(async () => {
+    fresh = await appliedWorld({ files: keepLastTwo() });
+    await mkdir(join(fresh.root, 'data/podman/linkding'), { recursive: true });
+    await writeFile(join(fresh.root, 'data/podman/linkding/db.sqlite3'), 'bookmarks\n');
+  });
+  afterAll(async () => {
+    await fresh.dispose();
+  });
+
+  it('never vouches for it: the next deletion lists first', async () => {
+    const run = async (borg: Borg) => {
+      const before = fresh.borg.processCount;
+      const done = await createBackups({ paths: fresh.paths, borg, logger: silentLogger(), machine: 'jon' });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return { result: done.destinations[0]!, processes: fresh.borg.processCount - before };
+    };
+    const silent: Borg = Object.create(fresh.borg);
+    silent.create = async (...args) => {
+      const { start: _start, ...created } = await fresh.borg.create(...args);
+      return created;
+    };
+    const fingerprint = async () => (await readRuns(fresh.paths.runs)).destinations.local?.known?.fingerprint;
+    const first = await run(fresh.borg);
+    expect(first.processes).toBe(2); // create, list
+    expect(await fingerprint()).toBeDefined();
+    // [a1] + a2 deletes nothing: decided on the record, whose a2 start is only predicted
+    const second = await run(silent);
+    expect(second.processes).toBe(1);
+    expect(second.result.status).toBe('created');
+    expect(await fingerprint()).toBeUndefined();
+    // [a1, a2] + a3 deletes a1: without a fingerprint borg lists first
+    const third = await run(fresh.borg);
+    expect(third.processes).toBe(4);
+    expect(third.result).toMatchObject({ retentionListed: true, pruned: [first.result.archive] });
+  });
+});
+
 describe('retentionRecord (when the record may be used)', () => {
   const now = new Date('2026-11-30T12:00:00Z');
   const archives = [{ name: 'jon-local-2026-11-30T11:00:00', start: '2026-11-30T11:00:00' }];
