@@ -79,7 +79,14 @@ async function wrapGit(
     `real='${realGit}'`,
     `commands='${commands}'`,
     'if [ "$1" = cat-file ]; then',
-    options.catFile ?? '  tee -a "$commands" | "$real" "$@"; exit $?',
+    // each request is logged before git sees it (tee forwards first, so a read could end
+    // before tee had logged the last request git answered)
+    options.catFile ??
+      [
+        '  while IFS= read -r line; do',
+        '    printf \'%s\\n\' "$line" >> "$commands"; printf \'%s\\n\' "$line"',
+        '  done | "$real" "$@"; exit $?',
+      ].join('\n'),
     'fi',
     'exec "$real" "$@"',
     '',
