@@ -48,6 +48,8 @@ export interface DestinationResult {
 export interface DestinationOutcome {
   result: DestinationResult;
   known?: KnownArchives;
+  /** The record as this run read it before `borg create` (to tell whether anyone changed it since). */
+  basis?: KnownArchives;
 }
 
 export interface DestinationContext {
@@ -303,8 +305,10 @@ export async function backupDestination(
   const root = context.paths.root;
   let step: 'create' | 'retention' = 'create';
   let known: KnownArchives | undefined;
+  let basis: KnownArchives | undefined;
   try {
     const previous = (await readRuns(context.paths.runs)).destinations[destination.name];
+    basis = previous?.known;
     const name = await freshName(context, destination, previous);
     const startedAt = context.now();
     const missing = await missingFolders(root, folders);
@@ -350,5 +354,5 @@ export async function backupDestination(
     );
   }
   result.durationSeconds = (Date.now() - started) / 1000;
-  return known === undefined ? { result } : { result, known };
+  return known === undefined ? { result } : { result, known, ...(basis === undefined ? {} : { basis }) };
 }

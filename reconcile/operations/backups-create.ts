@@ -10,6 +10,7 @@ import { type DestinationRun, type KnownArchives, updateRun } from '../../src/ho
 import type { Logger } from '../../src/log.js';
 import type { DeliveryReport, Notifier } from '../../src/notify/notifier.js';
 import { mapBounded } from '../../src/util/pool.js';
+import { sameData } from '../../src/util/same-data.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { backupDestination, type DestinationResult } from './backup-destination.js';
 import { countingNotifier, resultMessage, startMessage } from './backup-notify.js';
@@ -107,6 +108,7 @@ async function record(
   result: DestinationResult,
   attemptAt: string,
   known: KnownArchives | undefined,
+  basis: KnownArchives | undefined,
 ): Promise<void> {
   await updateRun(paths.runs, result.destination, (previous) => {
     const next: DestinationRun = {
@@ -119,7 +121,12 @@ async function record(
       next.archive = result.archive;
     }
     if (result.archives !== undefined) next.archives = result.archives;
-    if (known !== undefined) next.known = known;
+    if (known !== undefined) {
+      // the record changed under this run (apply pruned meanwhile, without the backups lock): the
+      // repository changed with it, so this run's fingerprint vouches for a list it never saw
+      const { fingerprint: _fingerprint, ...unvouched } = known;
+      next.known = sameData(previous?.known, basis) ? known : unvouched;
+    }
     delete next.error;
     delete next.failure;
     delete next.warnings;
@@ -188,6 +195,7 @@ async function backUpDestinations(
       const attemptAt = new Date().toISOString();
       let result: DestinationResult;
       let known: KnownArchives | undefined;
+      let basis: KnownArchives | undefined;
       if (signal?.aborted) {
         result = skipped(desired, destination.name, 'interrupted before it started', 'aborted');
       } else if (failedStates.length > 0) {
@@ -195,7 +203,7 @@ async function backUpDestinations(
         result = skipped(desired, destination.name, message, 'pre-backup');
       } else {
         options.onEvent?.({ type: 'destination', destination: destination.name });
-        ({ result, known } = await backupDestination(
+        ({ result, known, basis } = await backupDestination(
           {
             paths,
             borg: options.borg,
@@ -211,7 +219,7 @@ async function backUpDestinations(
       byName.set(destination.name, result);
       options.onEvent?.({ type: 'destination-done', result });
       // runs.json is read, changed and written: one record at a time
-      recording = recording.then(() => record(paths, result, attemptAt, known));
+      recording = recording.then(() => record(paths, result, attemptAt, known, basis));
       await recording;
     }
   });

@@ -106,6 +106,34 @@ describe('retention from the record (real borg)', () => {
     expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
   });
 
+  it('does not vouch for its record when the record changed during the run (apply pruned meanwhile)', async () => {
+    // apply's prune does not take the backups lock: it may delete and rewrite the record while a
+    // backup runs; the backup's fingerprint, read after its own writes, would include that change
+    const meanwhile: Borg = Object.create(world.borg);
+    meanwhile.create = async (...args) => {
+      const created = await world.borg.create(...args);
+      await updateRun(world.paths.runs, 'local', (previous) => ({
+        ...previous,
+        ...(previous?.known === undefined
+          ? {}
+          : { known: { listedAt: previous.known.listedAt, archives: previous.known.archives } }),
+      }));
+      return created;
+    };
+    const during = await backup(meanwhile);
+    expect(during.processes).toBe(3); // create, delete, compact: the record was verified before
+    names.splice(0, 1);
+    names.push(during.result.archive!);
+    expect(await known()).toEqual(names);
+    expect((await readRuns(world.paths.runs)).destinations.local?.known?.fingerprint).toBeUndefined();
+    const next = await backup();
+    expect(next.processes).toBe(4); // its deletion lists first
+    expect(next.result).toMatchObject({ retentionListed: true, pruned: [names[0]] });
+    names.splice(0, 1);
+    names.push(next.result.archive!);
+    expect(await archiveNames(world, 'local', repo)).toEqual([...names].sort());
+  });
+
   it('never deletes on a record the repository no longer matches: an archive deleted behind its back makes borg list decide, and nothing is lost', async () => {
     // the record says [a1, a2]; someone deletes a2. The record plus a3 would delete a1 (keep last
     // 2), which would leave a3 alone: borg lists, sees [a1, a3], and deletes nothing.
