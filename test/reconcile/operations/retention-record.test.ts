@@ -35,11 +35,11 @@ afterAll(async () => {
   await world.dispose();
 });
 
-/** One backup run of `local`; returns its result and how many borg processes it started. */
-async function backup(borg: Borg = world.borg) {
-  const before = world.borg.processCount;
+/** One backup run of `local` in `into`; returns its result and how many borg processes it started. */
+async function backupIn(into: AppliedWorld, borg: Borg = into.borg) {
+  const before = into.borg.processCount;
   const run = await createBackups({
-    paths: world.paths,
+    paths: into.paths,
     borg,
     logger: silentLogger(),
     machine: 'jon',
@@ -49,7 +49,21 @@ async function backup(borg: Borg = world.borg) {
   expect(result.error).toBeUndefined();
   // two archives never share a second: names are by the second
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  return { result, processes: world.borg.processCount - before };
+  return { result, processes: into.borg.processCount - before };
+}
+
+function backup(borg: Borg = world.borg) {
+  return backupIn(world, borg);
+}
+
+/** `borg` whose create does not report when the archive started (its processes still count on `borg`). */
+function withoutStart(borg: Borg): Borg {
+  const silent: Borg = Object.create(borg);
+  silent.create = async (...args) => {
+    const { start: _start, ...created } = await borg.create(...args);
+    return created;
+  };
+  return silent;
 }
 
 async function known(): Promise<string[] | undefined> {
@@ -93,12 +107,7 @@ describe('retention from the record (real borg)', () => {
   it('lists before deleting when borg create did not say when the archive started', async () => {
     // the new archive's period decides what borg's rules keep: without its exact start the
     // record must not delete, even in a repository still in the state the last run left
-    const silent: Borg = Object.create(world.borg);
-    silent.create = async (...args) => {
-      const { start: _start, ...created } = await world.borg.create(...args);
-      return created;
-    };
-    const next = await backup(silent);
+    const next = await backup(withoutStart(world.borg));
     expect(next.processes).toBe(4); // create, list, delete, compact
     expect(next.result).toMatchObject({ retentionListed: true, pruned: [names[0]] });
     names.splice(0, 1);
@@ -301,23 +310,13 @@ describe('a record with a predicted start (borg create reported none)', () => {
   });
 
   it('never vouches for it: the next deletion lists first', async () => {
-    const run = async (borg: Borg) => {
-      const before = fresh.borg.processCount;
-      const done = await createBackups({ paths: fresh.paths, borg, logger: silentLogger(), machine: 'jon' });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      return { result: done.destinations[0]!, processes: fresh.borg.processCount - before };
-    };
-    const silent: Borg = Object.create(fresh.borg);
-    silent.create = async (...args) => {
-      const { start: _start, ...created } = await fresh.borg.create(...args);
-      return created;
-    };
+    const run = (borg: Borg) => backupIn(fresh, borg);
     const fingerprint = async () => (await readRuns(fresh.paths.runs)).destinations.local?.known?.fingerprint;
     const first = await run(fresh.borg);
     expect(first.processes).toBe(2); // create, list
     expect(await fingerprint()).toBeDefined();
     // [a1] + a2 deletes nothing: decided on the record, whose a2 start is only predicted
-    const second = await run(silent);
+    const second = await run(withoutStart(fresh.borg));
     expect(second.processes).toBe(1);
     expect(second.result.status).toBe('created');
     expect(await fingerprint()).toBeUndefined();

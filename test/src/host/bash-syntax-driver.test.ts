@@ -24,6 +24,16 @@ const exists = (path: string) =>
     () => false,
   );
 
+/**
+ * Source for a node -e script: `count()`, the bash processes whose environment holds `marker`
+ * (the drivers of that script, started with DRIVER_MARKER; the counting shell is sh).
+ */
+function bashCounter(marker: string): string {
+  return `const { execSync } = await import('node:child_process');
+         const bashes = 'for p in /proc/[0-9]*; do grep -qs ${marker} $p/environ && [ "$(cat $p/comm 2>/dev/null)" = bash ] && echo $p; done; true';
+         const count = () => execSync(bashes, { shell: '/bin/sh' }).toString().split('\\n').filter(Boolean).length;`;
+}
+
 describe('bashSyntax through the drivers', () => {
   it('gives each of many scripts its own verdict, in any order of answers', async () => {
     const scripts = Array.from({ length: 120 }, (_, i) =>
@@ -115,10 +125,9 @@ describe('bashSyntax through the drivers', () => {
         '--input-type=module',
         '-e',
         `import { bashSyntax, startBashDrivers } from '${module}'; startBashDrivers(); startBashDrivers();
-         const { execSync } = await import('node:child_process');
+         ${bashCounter(marker)}
          // both drivers are up before any check, and a second call starts no more
-         const bashes = 'for p in /proc/[0-9]*; do grep -qs ${marker} $p/environ && [ "$(cat $p/comm 2>/dev/null)" = bash ] && echo $p; done; true';
-         console.log(execSync(bashes, { shell: '/bin/sh' }).toString().split('\\n').filter(Boolean).length);
+         console.log(count());
          console.log(String(await bashSyntax('if then')), String(await bashSyntax('echo fine')));`,
       ],
       { timeout: 10_000, env: { DRIVER_MARKER: marker } },
@@ -144,9 +153,7 @@ describe('bashSyntax through the drivers', () => {
         '--input-type=module',
         '-e',
         `import { startBashDrivers } from '${module}';
-         const { execSync } = await import('node:child_process');
-         const bashes = 'for p in /proc/[0-9]*; do grep -qs ${marker} $p/environ && [ "$(cat $p/comm 2>/dev/null)" = bash ] && echo $p; done; true';
-         const count = () => execSync(bashes, { shell: '/bin/sh' }).toString().split('\\n').filter(Boolean).length;
+         ${bashCounter(marker)}
          startBashDrivers();
          process.env.PATH = process.env.PATH + ':/nonexistent';
          startBashDrivers();
