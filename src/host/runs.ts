@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { redactDeep } from '../log.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readStateFile, type StateFile, versioned } from './json-file.js';
+import { withShortLock } from './lock.js';
 
 /** The record of one kind of verification of a destination (`borgops check`, `borgops drill`). */
 export const VerificationRecord = z.object({
@@ -81,15 +82,22 @@ export async function writeRuns(path: string, runs: Runs): Promise<void> {
   await writeJsonAtomic(path, redactDeep(runs));
 }
 
-/** Replaces one destination's record, keeping the others (one backup run at a time holds the backups lock). */
+/**
+ * Replaces one destination's record, keeping the others. Several processes write the file
+ * (`backups create`, apply's prune, check, drill), so the read, `update` and write happen under
+ * a short lock: an update written over another's read would lose it, and a backup's fingerprint
+ * could then vouch for archives apply's prune had deleted meanwhile.
+ */
 export async function updateRun(
   path: string,
   destination: string,
   update: (previous: DestinationRun | undefined) => DestinationRun,
 ): Promise<DestinationRun> {
-  const runs = await readRuns(path);
-  const next = update(runs.destinations[destination]);
-  runs.destinations[destination] = next;
-  await writeRuns(path, runs);
-  return next;
+  return withShortLock(`${path}.lock`, 'run record update', async () => {
+    const runs = await readRuns(path);
+    const next = update(runs.destinations[destination]);
+    runs.destinations[destination] = next;
+    await writeRuns(path, runs);
+    return next;
+  });
 }
