@@ -22,6 +22,8 @@ const SECOND_PASS = {
   'test/e2e/verify.test.ts': 'borg check and restore drills',
   'test/e2e/restore-hostile.test.ts': 'extract of hostile archives (import-tar)',
   'test/e2e/key-escrow.test.ts': 'borg key export',
+  'test/e2e/keyfile-stale.test.ts':
+    "a re-initialized keyfile repository: the committed key's id against the export's",
   'test/src/borg/repository-state.test.ts':
     'the repository files read without borg (index.N, integrity.N, locks)',
   'test/reconcile/operations/retention-record.test.ts':

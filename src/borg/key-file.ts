@@ -95,6 +95,17 @@ function decryptOnce(committed: CommittedKey): Promise<Decrypted> {
   return result;
 }
 
+/**
+ * The repository a committed key export names (`BORG_KEY <id>`), or why it cannot be read. The
+ * decryption is the one the command's borg processes share; the key stays in memory only.
+ */
+export async function committedKeyRepository(
+  committed: CommittedKey,
+): Promise<{ ok: true; id: string } | { ok: false; reason: string }> {
+  const result = await decryptOnce(committed);
+  return result.ok ? { ok: true, id: result.id } : { ok: false, reason: result.reason };
+}
+
 const live = new Set<string>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

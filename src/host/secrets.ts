@@ -29,6 +29,13 @@ export interface ObservedSecret {
   committed?: 'readable' | 'unreadable';
   /** A local passphrase exists and is not the committed one (the repository may have been made with it). */
   differs?: boolean;
+  /**
+   * keyfile modes: the repository the committed key export (`<d>.key.age`) names, or why this
+   * machine cannot read it.
+   */
+  committedKey?: { repository: string } | { unreadable: string };
+  /** The repository the key export on this machine (`<d>.key`) names. */
+  exportedKeyRepository?: string;
 }
 
 /** The repository id a `borg key export` file names in its first line (`BORG_KEY <id>`). */

@@ -30,14 +30,36 @@ function exportAction(name: string, input: PlanInput, why: string): KeyExportAct
   };
 }
 
-/** A repository that exists: export its key when the export is missing; keyfile mode without a committed key is a warning. */
+/**
+ * A repository that exists: export its key when the export is missing. keyfile modes: a missing
+ * committed key, one this machine cannot decrypt, or one of another repository is a warning.
+ */
 function planExisting(destination: DesiredDestination, input: PlanInput, out: PlanOutput): void {
   const name = destination.name;
   if (input.declared.has(resourceId('key-export', name)) && !input.actual.secrets[name]?.key)
     out.actions.push(exportAction(name, input, ''));
-  if (destination.encryption.mode.startsWith('keyfile') && destination.committed?.key === undefined) {
+  if (!destination.encryption.mode.startsWith('keyfile')) return;
+  const file = secretFilePath(input.desired.machine, name, 'key');
+  const adopt = `run \`borgops secrets adopt\` here and commit the output as ${file}`;
+  if (destination.committed?.key === undefined) {
+    out.warnings.push(`${name}: keyfile mode keeps the repository key only on this machine: ${adopt}`);
+    return;
+  }
+  // borg opens the repository with this machine's own key meanwhile: only the way back is broken
+  const secret = input.actual.secrets[name];
+  const committed = secret?.committedKey;
+  if (committed !== undefined && 'unreadable' in committed) {
     out.warnings.push(
-      `${name}: keyfile mode keeps the repository key only on this machine: run \`borgops secrets adopt\` here and commit the output as ${secretFilePath(input.desired.machine, name, 'key')}`,
+      `${name}: ${committed.unreadable}: this machine opens its repository with its own key, but a restore from git after losing it would fail; ${adopt}`,
+    );
+  } else if (
+    committed !== undefined &&
+    secret?.exportedKeyRepository !== undefined &&
+    committed.repository !== secret.exportedKeyRepository
+  ) {
+    const short = (id: string) => id.slice(0, 12);
+    out.warnings.push(
+      `${name}: ${file} is the key of another repository (${short(committed.repository)}…), not of this one (${short(secret.exportedKeyRepository)}…, made anew since): a restore from git after losing this machine would fail; ${adopt}`,
     );
   }
 }

@@ -1,8 +1,17 @@
 import { join } from 'node:path';
+import { committedKeyRepository } from '../../../src/borg/key-file.js';
 import { secretFilePath } from '../../../src/config/files.js';
 import { resourceId } from '../../../src/desired/ids.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
-import { generatePassphrase, type ObservedSecret, observeSecret } from '../../../src/host/secrets.js';
+import type { HostPaths } from '../../../src/host/paths.js';
+import {
+  exportedKeyPath,
+  exportedKeyRepositoryId,
+  generatePassphrase,
+  type ObservedSecret,
+  observeSecret,
+} from '../../../src/host/secrets.js';
+import { borgTarget } from '../../../src/host/targets.js';
 import type { BaseAction } from '../model.js';
 import type { KindModule, PlanInput, PlanOutput, ResourceOf } from './kind.js';
 import { committedPassphrase, repositoryVerdict } from './verdict.js';
@@ -22,6 +31,26 @@ export function missingPassphrase(destination: DesiredDestination, { declared, a
     committedPassphrase(destination) === undefined &&
     !actual.secrets[destination.name]?.passphrase
   );
+}
+
+/**
+ * keyfile modes: which repository the committed key is of, next to the one this machine exported
+ * (apply renews that export when it makes the repository anew). No borg process.
+ */
+async function observeCommittedKey(
+  destination: DesiredDestination,
+  paths: HostPaths,
+): Promise<Pick<ObservedSecret, 'committedKey' | 'exportedKeyRepository'>> {
+  const committed = borgTarget(destination, paths).key;
+  if (committed === undefined) return {};
+  const [named, exported] = await Promise.all([
+    committedKeyRepository(committed),
+    exportedKeyRepositoryId(exportedKeyPath(paths.secretsDir, destination.name)),
+  ]);
+  return {
+    committedKey: named.ok ? { repository: named.id } : { unreadable: named.reason },
+    ...(exported === undefined ? {} : { exportedKeyRepository: exported }),
+  };
 }
 
 /** The errors of a committed passphrase this machine cannot use; true when there is one. */
@@ -50,11 +79,12 @@ export const secret: KindModule<
     const secrets: Record<string, ObservedSecret> = {};
     for (const destination of desired.destinations) {
       const committed = committedPassphrase(destination);
-      secrets[destination.name] = await observeSecret(
+      const observed = await observeSecret(
         context.paths.secretsDir,
         destination.name,
         committed === undefined ? undefined : { armored: committed.armored, identity: context.paths.sshKey },
       );
+      secrets[destination.name] = { ...observed, ...(await observeCommittedKey(destination, context.paths)) };
     }
     return { secrets };
   },

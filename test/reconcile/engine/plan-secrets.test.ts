@@ -99,4 +99,40 @@ describe('plan: where the passphrase comes from', () => {
     );
     expect(quiet.warnings.filter((w) => w.includes('keyfile'))).toEqual([]);
   });
+
+  // the committed key is the way back after losing the machine: one that cannot open the
+  // repository is said, although borg still opens it with the machine's own key
+  it('keyfile mode warns when the committed key is of another repository, or cannot be decrypted', () => {
+    const [old, renewed] = ['a'.repeat(64), 'b'.repeat(64)];
+    const desired = desiredOf(
+      { ...committed, 'machines/jon/secrets/local.key.age': armored },
+      { encryption: { mode: 'keyfile' } },
+    );
+    const planned = (secret: Partial<ActualMachine['secrets'][string]>) =>
+      plan(
+        desired,
+        actual({ passphrase: false, key: true, committed: 'readable', ...secret }, 'recorded'),
+        options,
+      ).warnings.filter((w) => w.includes('local.key.age'));
+    expect(planned({ committedKey: { repository: old }, exportedKeyRepository: renewed })).toEqual([
+      `local: machines/jon/secrets/local.key.age is the key of another repository (aaaaaaaaaaaa…), not of this one (bbbbbbbbbbbb…, made anew since): a restore from git after losing this machine would fail; run \`borgops secrets adopt\` here and commit the output as machines/jon/secrets/local.key.age`,
+    ]);
+    const unreadable = 'cannot decrypt machines/jon/secrets/local.key.age with /k (no identity matched)';
+    expect(planned({ committedKey: { unreadable } })).toEqual([
+      `local: ${unreadable}: this machine opens its repository with its own key, but a restore from git after losing it would fail; run \`borgops secrets adopt\` here and commit the output as machines/jon/secrets/local.key.age`,
+    ]);
+    // the same repository, or no export here yet to compare with: nothing to say
+    expect(planned({ committedKey: { repository: old }, exportedKeyRepository: old })).toEqual([]);
+    expect(planned({ committedKey: { repository: old } })).toEqual([]);
+    // repokey mode keeps its key in the repository: a committed key file is not read at all
+    const repokey = plan(
+      desiredOf({ ...committed, 'machines/jon/secrets/local.key.age': armored }),
+      actual(
+        { passphrase: false, key: true, committed: 'readable', committedKey: { unreadable } },
+        'recorded',
+      ),
+      options,
+    );
+    expect(repokey.warnings.filter((w) => w.includes('local.key.age'))).toEqual([]);
+  });
 });
