@@ -127,6 +127,21 @@ export function machineInfo() {
   return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
 }
 
+/**
+ * How fast the machine is right now: the median wall time of `node -e 0` (7 runs). This VM's
+ * speed moves by up to 1.6× within an hour, so a case's absolute milliseconds are read next to
+ * the probe taken just before it (ratios measured side by side need none).
+ */
+export async function speedProbe(samples = 7) {
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await execa(process.execPath, ['-e', '0']);
+    times.push(performance.now() - started);
+  }
+  return { nodeStartMs: Math.round(median(times)) };
+}
+
 /** A tree of `megabytes` MB: 60% incompressible, 40% text-like, in files of 1 MB under `dir`. */
 export async function dataTree(dir, megabytes) {
   const { randomBytes } = await import('node:crypto');

@@ -2,7 +2,7 @@
 // medians and ratios and writes test/bench/results.json. Pass case names to run only some.
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { machineInfo } from './lib.mjs';
+import { machineInfo, speedProbe } from './lib.mjs';
 
 const all = [
   'plan-noop',
@@ -40,16 +40,18 @@ for (const id of all) {
     if (error?.code === 'ERR_MODULE_NOT_FOUND') continue;
     throw error;
   }
-  process.stderr.write(`bench: ${module.name} …\n`);
+  const probe = await speedProbe();
+  process.stderr.write(`bench: ${module.name} … (node -e 0: ${probe.nodeStartMs} ms)\n`);
   const caseStarted = Date.now();
   try {
     const { rows } = await module.run({ runs });
-    for (const row of rows) results.push({ id, name: module.name, target: module.target, ...row });
+    for (const row of rows) results.push({ id, name: module.name, target: module.target, probe, ...row });
   } catch (error) {
     results.push({
       id,
       name: module.name,
       target: module.target,
+      probe,
       case: 'failed',
       error: String(error?.stack ?? error),
       met: false,
@@ -58,13 +60,15 @@ for (const id of all) {
   process.stderr.write(`bench: ${id} took ${((Date.now() - caseStarted) / 1000).toFixed(1)} s\n`);
 }
 
-const header = ['case', 'measured', 'ms', 'baseline ms', 'ratio', 'extra', 'target', 'met'];
+// `node -e 0`: the speed probe taken before the case (read absolute milliseconds next to it)
+const header = ['case', 'measured', 'ms', 'baseline ms', 'ratio', 'node -e 0', 'extra', 'target', 'met'];
 const lines = results.map((r) => [
   r.name,
   r.case,
   format(r.ms),
   format(r.baselineMs),
   format(r.ratio, 2),
+  format(r.probe?.nodeStartMs),
   [
     r.borgProcesses === undefined ? '' : `${r.borgProcesses} borg proc`,
     r.rssMb === undefined ? '' : `${format(r.rssMb)} MB RSS`,
