@@ -163,6 +163,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
   let attempt: AttemptResult = 'failed';
   let commit: string | undefined;
   let errors: string[] = [];
+  let warnings: readonly string[] = [];
   let actions = 0;
   try {
     const converge = {
@@ -174,6 +175,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
     };
     const planned = await makePlan(converge, saved ? undefined : options.loaded);
     commit = planned.desired.commit;
+    warnings = planned.plan.warnings;
     if (saved) {
       try {
         checkSavedPlan(saved, planned.plan);
@@ -212,6 +214,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       ...(commit === undefined ? {} : { commit }),
       actions,
       errors,
+      warnings,
       durationMs: Date.now() - started,
       at: options.now?.() ?? new Date(),
     }).catch((error: unknown) =>

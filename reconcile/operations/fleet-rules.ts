@@ -141,6 +141,17 @@ export function fleetRules(fleet: readonly FleetMachine[], options: RuleOptions)
             'A commit was refused (invalid, unsigned or refused by a guard); the last applied declarations stay in force. See GET /status on the agent.',
         },
       },
+      {
+        alert: 'BorgopsPlanWarnings',
+        expr: `borgops_reconcile_warnings{machine=${machine}} > 0`,
+        for: wait(3600),
+        labels: { severity: 'warning', machine: m.machine },
+        annotations: {
+          summary: `${m.machine}: the last reconcile's plan warned ({{ $value }})`,
+          description:
+            'Backups run, but something is wrong that only shows later: a passphrase or repository key that lives only on this machine (lost with it), a committed key that cannot restore, a public key a server will refuse. `borgops status` on the machine (or GET /status, lastAttempt.warnings) lists them.',
+        },
+      },
     );
     for (const d of m.destinations) backups.push(...destinationRules(m, d, job, wait));
     for (const s of m.served) {

@@ -91,6 +91,7 @@ export function formatHealth(report: HealthReport, now: Date): string {
     lines.push(
       `  last reconcile: ${report.lastAttempt.result} ${ago(now, report.lastAttempt.at)} (${plural(report.lastAttempt.actions, 'action')})`,
     );
+    for (const warning of report.lastAttempt.warnings ?? []) lines.push(`  warning: ${warning}`);
   }
   for (const d of report.destinations) {
     const parts = [

@@ -212,6 +212,13 @@ export function renderMetrics(report: HealthReport, counters: Counters): string 
     'The applied commit of the declarations.',
     report.appliedCommit ? [[{ machine, commit: report.appliedCommit }, 1]] : [],
   );
+  family(
+    lines,
+    'borgops_reconcile_warnings',
+    'gauge',
+    "Warnings of the last reconcile's plan (a passphrase or key only on this machine, a committed key that cannot restore, …); `borgops status` lists them.",
+    report.lastAttempt === undefined ? [] : [[{ machine }, report.lastAttempt.warnings?.length ?? 0]],
+  );
   for (const condition of report.conditions) {
     const name = `borgops_${condition.type.toLowerCase()}`;
     family(lines, name, 'gauge', `1 when the ${condition.type} condition is true.`, [

@@ -58,6 +58,12 @@ export function renderStatusPage(report: HealthReport, now: Date): string {
     verified(d.drill),
     esc(d.lastError),
   ]);
+  // the last reconcile's plan warnings: backups run, but the way back may be at risk
+  const warned = report.lastAttempt?.warnings ?? [];
+  const warnings =
+    warned.length === 0
+      ? ''
+      : `<h2>Warnings</h2>\n<ul>\n${warned.map((w) => `<li class="bad">${esc(w)}</li>`).join('\n')}\n</ul>\n`;
   const served = (report.served ?? []).map((s) => [
     `${esc(s.client)} (${esc(s.instance)})`,
     `<span class="${s.stale ? 'bad' : 'good'}">${s.stale ? 'STALE' : 'fresh'}</span>`,
@@ -93,7 +99,7 @@ caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
 <ul>
 ${conditions.join('\n')}
 </ul>
-${table('Destinations', ['destination', 'state', 'last backup', 'archives', 'next run', 'last check', 'last drill', 'last error'], destinations)}
+${warnings}${table('Destinations', ['destination', 'state', 'last backup', 'archives', 'next run', 'last check', 'last drill', 'last error'], destinations)}
 ${table('Served clients', ['client', 'state', 'last write', 'bytes', 'quota', 'problem'], served)}
 <p>Generated ${when(now, now.toISOString(), '')}. The same data as JSON: <a href="/status">/status</a>; metrics: <a href="/metrics">/metrics</a>.</p>
 </main>

@@ -16,6 +16,12 @@ export const ReconcileAttempt = z.object({
   reason: z.string().optional(),
   actions: z.number(),
   errors: z.array(z.string()),
+  /**
+   * What the plan warned about (a passphrase or key only on this machine, a committed key that
+   * cannot restore, a public key a server will refuse): kept so `status`, /status and /metrics
+   * show it between applies, not only the terminal or journal of the apply that said it.
+   */
+  warnings: z.array(z.string()).optional(),
   durationMs: z.number(),
 });
 export type ReconcileAttempt = z.infer<typeof ReconcileAttempt>;
@@ -76,6 +82,7 @@ export interface AttemptRecord {
   commit?: string;
   actions: number;
   errors: string[];
+  warnings?: readonly string[];
   durationMs: number;
   at: Date;
 }
@@ -84,12 +91,21 @@ export interface AttemptRecord {
 export async function recordAttempt(path: string, attempt: AttemptRecord): Promise<void> {
   const at = attempt.at.toISOString();
   const { commit, result, actions, errors, durationMs } = attempt;
+  const warnings = attempt.warnings ?? [];
   const applied = result === 'applied' || result === 'partial';
   await updateStatus(path, (status) => ({
     ...status,
     machine: attempt.machine,
     ...(applied && commit !== undefined ? { appliedCommit: commit, appliedAt: at } : {}),
-    lastAttempt: { at, ...(commit === undefined ? {} : { commit }), result, actions, errors, durationMs },
+    lastAttempt: {
+      at,
+      ...(commit === undefined ? {} : { commit }),
+      result,
+      actions,
+      errors,
+      ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
+      durationMs,
+    },
   }));
 }
 

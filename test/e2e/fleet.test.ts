@@ -40,7 +40,7 @@ interface Alert {
 }
 
 describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, () => {
-  it('fires exactly the never-reported, stale and agent-down alerts it should; the status page renders in Chromium', async () => {
+  it('fires exactly the never-reported, stale, agent-down and plan-warning alerts it should; the status page renders in Chromium', async () => {
     const dir = await tempDir('borgops-fleet-');
     const config = join(dir, 'config');
     const roots = { jon: join(dir, 'jon'), sara: join(dir, 'sara') };
@@ -131,7 +131,8 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
     const rulesCheck = await execa('promtool', ['check', 'rules', join(out, 'rules.yaml')], {
       reject: false,
     });
-    expect(rulesCheck.stdout).toContain('SUCCESS: 21 rules found');
+    // per machine: agent down, stalled, plan warnings; per destination: stale, never reported, check, drill, overdue
+    expect(rulesCheck.stdout).toContain('SUCCESS: 24 rules found');
     expect(rulesCheck.exitCode).toBe(0);
     expect(JSON.parse(await readFile(join(out, 'targets.json'), 'utf8'))).toEqual([
       { targets: [agents.jon], labels: { machine: 'jon', role: 'client', instance: 'jon' } },
@@ -192,10 +193,14 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
     );
     expect(health).toEqual({ jon: 'up', sara: 'up', kim: 'down' });
 
+    // jon and sara generated their passphrases themselves (no admin recipients declared): their
+    // plans warn that each dies with its machine, and the fleet hears it
     const expected = [
       'BorgBackupNeverReported sara usb',
       'BorgBackupStale sara usb',
       'BorgopsAgentDown kim -',
+      'BorgopsPlanWarnings jon -',
+      'BorgopsPlanWarnings sara -',
     ];
     const firing = await waitFor(
       'the expected alerts to fire',
@@ -209,7 +214,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
       },
       90_000,
     );
-    // exactly these: nothing for jon, which backed up, and no "never reported" for kim, whose agent is down
+    // exactly these: no backup alert for jon, which backed up, and no "never reported" for kim, whose agent is down
     expect(firing).toEqual(expected);
 
     // jon's status page, as a person sees it

@@ -63,9 +63,19 @@ describe('a committed keyfile key that no longer opens the repository is a plan 
     // the text output says it too; backups keep working meanwhile (the machine's own key)
     expect((await borgops(['plan', ...converge])).stdout).toContain(STALE);
     expectOk(await borgops(['backups', 'create', 'jon', ...on]), 'backups create with a stale committed key');
+    // an apply (the agent's, on a fleet) keeps the warning for status, /status and /metrics
+    expectOk(await borgops(['apply', ...converge]), 'apply with a stale committed key');
+    const status = async () =>
+      JSON.parse((await borgops(['status', '--json', ...on])).stdout) as {
+        lastAttempt: { warnings?: string[] };
+      };
+    expect((await status()).lastAttempt.warnings).toEqual(stale);
+    expect((await borgops(['status', ...on])).stdout).toContain(`warning: ${stale[0]}`);
 
     const good = await adopt('escrow the new key');
     expect((await plan()).filter((w) => w.includes(keyFile))).toEqual([]);
+    expectOk(await borgops(['apply', ...converge]), 'apply with the new key committed');
+    expect((await status()).lastAttempt.warnings).toBeUndefined();
 
     // a key.age this machine cannot decrypt (tampered in git)
     const lines = good.split('\n');

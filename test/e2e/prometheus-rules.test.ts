@@ -63,6 +63,31 @@ tests:
     );
   });
 
+  it('fires the plan-warnings alert for exactly the machine whose plan warned, after an hour', async () => {
+    await promtoolTest(
+      `evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'borgops_reconcile_warnings{machine="jon"}'
+        values: '2x90'
+      - series: 'borgops_reconcile_warnings{machine="sara"}'
+        values: '0x90'
+    alert_rule_test:
+      - eval_time: 30m
+        alertname: BorgopsPlanWarnings
+        exp_alerts: []
+      - eval_time: 80m
+        alertname: BorgopsPlanWarnings
+        exp_alerts:
+          - exp_labels: { severity: warning, machine: jon }
+            exp_annotations:
+              summary: "jon: the last reconcile's plan warned (2)"
+              description: "\`borgops status\` on the machine (or GET /status, lastAttempt.warnings) lists the warnings and the command that fixes each."
+`,
+    );
+  });
+
   it('fires the check, drill and overdue alerts for exactly the failing destination', async () => {
     const at = (destination: string) => `machine="jon",destination="${destination}"`;
     await promtoolTest(

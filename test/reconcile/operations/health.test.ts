@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startClocks } from '../../../reconcile/engine/apply.js';
 import { healthReport, maxAgeOf } from '../../../reconcile/operations/health.js';
+import { formatHealth } from '../../../reconcile/operations/status.js';
 import { renderMetrics } from '../../../reconcile/render/metrics.js';
 import type { DesiredDestination } from '../../../src/desired/types.js';
 import type { DestinationRun, Runs } from '../../../src/host/runs.js';
@@ -327,5 +328,49 @@ describe('maxAgeOf', () => {
     expect(maxAgeOf(destinationOf({ maxAgeSeconds: 60 }), at)).toBe(60);
     expect(maxAgeOf(destinationOf({ startAt: ['hourly'], staggerSeconds: 30 }), at)).toBe(7230);
     expect(maxAgeOf(destinationOf({ startAt: ['not a calendar'] }), at)).toBeUndefined();
+  });
+});
+
+// a plan warning (a passphrase or key only on this machine) said only on the terminal of the apply
+// that planned it would be lost on an agent-run fleet: status, /status and /metrics keep it
+describe("the last reconcile's plan warnings", () => {
+  const warned = (warnings?: string[]) =>
+    healthReport({
+      machine: 'jon',
+      status: {
+        version: 1,
+        appliedCommit: 'a'.repeat(40),
+        appliedAt: '2026-03-01T11:59:59Z',
+        lastAttempt: {
+          at: '2026-03-01T11:59:59Z',
+          result: 'applied',
+          actions: 0,
+          errors: [],
+          ...(warnings === undefined ? {} : { warnings }),
+          durationMs: 5,
+        },
+      },
+      runs: { version: 1, destinations: { local: { lastSuccess: '2026-03-01T11:30:00Z' } } },
+      firstApplied: { local: '2026-01-01T00:00:00Z' },
+      destinations: [destination],
+      now,
+    });
+  const warning =
+    'local: its passphrase exists only on this machine (/var/lib/borgops/secrets/local.passphrase) and dies with it: run `borgops secrets adopt` here';
+
+  it('are listed by status and counted by /metrics; none is a 0, not a missing series', () => {
+    const report = warned([warning]);
+    expect(report.lastAttempt?.warnings).toEqual([warning]);
+    expect(formatHealth(report, now)).toContain(`\n  warning: ${warning}\n`);
+    expect(renderMetrics(report, { reconciles: {} })).toContain(
+      'borgops_reconcile_warnings{machine="jon"} 1\n',
+    );
+    const quiet = warned();
+    expect(formatHealth(quiet, now)).not.toContain('warning:');
+    expect(renderMetrics(quiet, { reconciles: {} })).toContain(
+      'borgops_reconcile_warnings{machine="jon"} 0\n',
+    );
+    // Ready is about backups being fresh and verified; a warning does not make the machine not Ready
+    expect(report.conditions[0]).toMatchObject({ status: true, reason: 'Fresh' });
   });
 });

@@ -32,4 +32,33 @@ describe('renderStatusPage', () => {
     expect(html).toContain('never backed up');
     expect(html).toContain('<span class="bad">FAILED (mismatch)</span>; last pass');
   });
+
+  it("lists the last reconcile's plan warnings, escaped; none, no section", () => {
+    const now = new Date('2026-11-30T12:00:00Z');
+    const report = (warnings?: string[]) =>
+      healthReport({
+        machine: 'jon',
+        status: {
+          version: 1,
+          appliedCommit: 'a'.repeat(40),
+          appliedAt: '2026-11-30T11:00:00Z',
+          lastAttempt: {
+            at: '2026-11-30T11:00:00Z',
+            result: 'applied',
+            actions: 0,
+            errors: [],
+            ...(warnings === undefined ? {} : { warnings }),
+            durationMs: 1,
+          },
+        },
+        runs: { version: 1, destinations: {} },
+        destinations: [],
+        now,
+      });
+    const html = renderStatusPage(report(['local: <b>only</b> on this machine & lost with it']), now);
+    expect(html).toContain(
+      '<h2>Warnings</h2>\n<ul>\n<li class="bad">local: &lt;b&gt;only&lt;/b&gt; on this machine &amp; lost with it</li>\n</ul>',
+    );
+    expect(renderStatusPage(report(), now)).not.toContain('Warnings');
+  });
 });

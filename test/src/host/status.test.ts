@@ -51,6 +51,28 @@ describe('status.json, written by one store', () => {
     expect(cleared.appliedCommit).toBe('c3');
   });
 
+  it("keeps an apply's plan warnings with its attempt, and drops them when the next has none", async () => {
+    const path = join(await tempDir(), 'status.json');
+    const attempt = {
+      machine: 'jon',
+      result: 'applied' as const,
+      commit: 'c1',
+      actions: 0,
+      errors: [],
+      durationMs: 1,
+      at,
+    };
+    await recordAttempt(path, {
+      ...attempt,
+      warnings: ['local: keyfile mode keeps the repository key only on this machine'],
+    });
+    expect((await readStatus(path)).lastAttempt?.warnings).toEqual([
+      'local: keyfile mode keeps the repository key only on this machine',
+    ]);
+    await recordAttempt(path, { ...attempt, warnings: [] });
+    expect((await readStatus(path)).lastAttempt).not.toHaveProperty('warnings');
+  });
+
   it('loses no field when the agent and an apply write at once', async () => {
     const path = join(await tempDir(), 'status.json');
     await Promise.all(
