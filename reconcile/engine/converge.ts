@@ -163,7 +163,8 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
   let attempt: AttemptResult = 'failed';
   let commit: string | undefined;
   let errors: string[] = [];
-  let warnings: readonly string[] = [];
+  // undefined until the plan is made: an attempt that never planned keeps the warnings on record
+  let warnings: readonly string[] | undefined;
   let actions = 0;
   try {
     const converge = {
@@ -214,7 +215,7 @@ export async function runApply(options: ApplyOptions): Promise<Applied> {
       ...(commit === undefined ? {} : { commit }),
       actions,
       errors,
-      warnings,
+      ...(warnings === undefined ? {} : { warnings }),
       durationMs: Date.now() - started,
       at: options.now?.() ?? new Date(),
     }).catch((error: unknown) =>

@@ -17,9 +17,11 @@ export const ReconcileAttempt = z.object({
   actions: z.number(),
   errors: z.array(z.string()),
   /**
-   * What the plan warned about (a passphrase or key only on this machine, a committed key that
-   * cannot restore, a public key a server will refuse): kept so `status`, /status and /metrics
-   * show it between applies, not only the terminal or journal of the apply that said it.
+   * What the plan of the last attempt that planned warned about (a passphrase or key only on this
+   * machine, a committed key that cannot restore, a public key a server will refuse): kept so
+   * `status`, /status and /metrics show it between applies, not only the terminal or journal of
+   * the apply that said it. An attempt that never planned (a refused or unfetchable commit)
+   * keeps the warnings before it: the applied declarations they are about are still in force.
    */
   warnings: z.array(z.string()).optional(),
   durationMs: z.number(),
@@ -82,16 +84,22 @@ export interface AttemptRecord {
   commit?: string;
   actions: number;
   errors: string[];
+  /** The plan's warnings; undefined when the attempt never planned (the earlier ones are kept). */
   warnings?: readonly string[];
   durationMs: number;
   at: Date;
+}
+
+/** The plan warnings a new attempt carries: its own when it planned, else those on record. */
+function warningsOf(status: MachineStatus, planned?: readonly string[]): { warnings?: string[] } {
+  const warnings = planned ?? status.lastAttempt?.warnings ?? [];
+  return warnings.length === 0 ? {} : { warnings: [...warnings] };
 }
 
 /** Records an apply's attempt; an applied (or partly applied) commit becomes the applied one. */
 export async function recordAttempt(path: string, attempt: AttemptRecord): Promise<void> {
   const at = attempt.at.toISOString();
   const { commit, result, actions, errors, durationMs } = attempt;
-  const warnings = attempt.warnings ?? [];
   const applied = result === 'applied' || result === 'partial';
   await updateStatus(path, (status) => ({
     ...status,
@@ -103,7 +111,7 @@ export async function recordAttempt(path: string, attempt: AttemptRecord): Promi
       result,
       actions,
       errors,
-      ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
+      ...warningsOf(status, attempt.warnings),
       durationMs,
     },
   }));
@@ -131,7 +139,15 @@ export async function recordFailedCommit(path: string, failed: FailedCommit): Pr
     return {
       ...status,
       failedCommit: { commit, reason, message },
-      lastAttempt: { at: failed.at.toISOString(), commit, result, actions: 0, errors: [message], durationMs },
+      lastAttempt: {
+        at: failed.at.toISOString(),
+        commit,
+        result,
+        actions: 0,
+        errors: [message],
+        ...warningsOf(status),
+        durationMs,
+      },
     };
   });
   return fresh;
@@ -170,6 +186,7 @@ export async function recordEarlyFailure(
       reason,
       actions: 0,
       errors: [error],
+      ...warningsOf(status),
       durationMs,
     },
   }));

@@ -4,6 +4,7 @@ import {
   clearFailedCommit,
   readStatus,
   recordAttempt,
+  recordEarlyFailure,
   recordFailedCommit,
 } from '../../../src/host/status.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -51,8 +52,9 @@ describe('status.json, written by one store', () => {
     expect(cleared.appliedCommit).toBe('c3');
   });
 
-  it("keeps an apply's plan warnings with its attempt, and drops them when the next has none", async () => {
+  it('keeps the plan warnings of the last attempt that planned; one that never planned keeps them', async () => {
     const path = join(await tempDir(), 'status.json');
+    const warning = 'local: keyfile mode keeps the repository key only on this machine';
     const attempt = {
       machine: 'jon',
       result: 'applied' as const,
@@ -62,13 +64,25 @@ describe('status.json, written by one store', () => {
       durationMs: 1,
       at,
     };
-    await recordAttempt(path, {
-      ...attempt,
-      warnings: ['local: keyfile mode keeps the repository key only on this machine'],
+    const warnings = async () => (await readStatus(path)).lastAttempt?.warnings;
+    await recordAttempt(path, { ...attempt, warnings: [warning] });
+    expect(await warnings()).toEqual([warning]);
+    // the agent refuses a commit, cannot fetch, or apply fails before planning: the applied
+    // declarations are still in force, and so is what their plan warned about
+    await recordFailedCommit(path, {
+      commit: 'c2',
+      reason: 'InvalidDeclarations',
+      message: 'invalid',
+      result: 'invalid',
+      durationMs: 1,
+      at,
     });
-    expect((await readStatus(path)).lastAttempt?.warnings).toEqual([
-      'local: keyfile mode keeps the repository key only on this machine',
-    ]);
+    expect(await warnings()).toEqual([warning]);
+    await recordEarlyFailure(path, { reason: 'FetchFailed', error: 'cannot fetch', durationMs: 1, at });
+    expect(await warnings()).toEqual([warning]);
+    await recordAttempt(path, { ...attempt, result: 'failed', errors: ['cannot read the config'] });
+    expect(await warnings()).toEqual([warning]);
+    // a plan without warnings clears them
     await recordAttempt(path, { ...attempt, warnings: [] });
     expect((await readStatus(path)).lastAttempt).not.toHaveProperty('warnings');
   });
