@@ -10,6 +10,7 @@ import {
   parseCreateOutput,
   toCreateProgress,
 } from './create.js';
+import { findDirectStart } from './direct-start.js';
 import type { SshTimeouts } from './env.js';
 import { type BorgCommand, BorgError, FAILURE_TEXT, isBorgError } from './errors.js';
 import { ITEM_FORMAT, parseArchiveInfo, parseItems, SHAPE_FORMAT } from './items.js';
@@ -47,6 +48,8 @@ export interface BorgAdapterOptions {
    * A file remembering the version checkVersion read, keyed by the borg executable's real path,
    * inode, size and change time: each borgops command then starts no `borg --version` (~0.3 s of
    * Python start-up) until another borg is installed. Used only with a plain `command` of one word.
+   * With checkVersion, it also remembers whether borg starts the same without its console-script
+   * wrapper (src/borg/direct-start.ts), and every borg process is then started that way.
    */
   versionCache?: string;
 }
@@ -113,11 +116,17 @@ function warningsOf(outcome: BorgOutcome): string[] {
   return warnings.length > 0 ? warnings : [`borg exited with warnings (exit code ${outcome.exitCode})`];
 }
 
+/** The installed borg: its version, and the argv that starts it. */
+interface Installed {
+  version: BorgVersion;
+  command: RunContext['command'];
+}
+
 /** The borg CLI behind the `Borg` contract: one process per call, argv arrays, no shell. */
 export function createBorg(options: BorgAdapterOptions = {}): Borg {
   const logger = options.logger ?? silentLogger();
   let processCount = 0;
-  let version: Promise<BorgVersion> | undefined;
+  let installed: Promise<Installed> | undefined;
   const context: RunContext = {
     command: options.command ?? ['borg'],
     get env() {
@@ -132,7 +141,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
 
   /** Runs borg and throws a classified BorgError unless it succeeded or only warned. */
   async function succeed(target: BorgTarget, invocation: BorgInvocation): Promise<BorgOutcome> {
-    const outcome = await runBorg(context, { ...invocation, target });
+    const outcome = await run({ ...invocation, target });
     if (outcome.aborted || exitKind(outcome.exitCode) === 'error') {
       throw failure(target, invocation.command, outcome);
     }
@@ -146,13 +155,20 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     return outcome;
   }
 
-  async function readVersion(): Promise<BorgVersion> {
+  /** `borg --version` of borg started by `command`, and the version it printed. */
+  async function versionOf(
+    command: RunContext['command'],
+  ): Promise<{ outcome: BorgOutcome; parsed: BorgVersion | undefined }> {
     // not counted in processCount: that counts the processes that touch repositories
     const outcome = await runBorg(
-      { ...context, env: context.env, started: () => undefined },
+      { ...context, command, env: context.env, started: () => undefined },
       { command: 'version', options: ['--version'] },
     );
-    const parsed = outcome.exitCode === 0 ? parseVersion(outcome.stdout) : undefined;
+    return { outcome, parsed: outcome.exitCode === 0 ? parseVersion(outcome.stdout) : undefined };
+  }
+
+  async function readVersion(): Promise<BorgVersion> {
+    const { outcome, parsed } = await versionOf(context.command);
     if (parsed === undefined) {
       throw new BorgError(`borg --version failed (exit code ${outcome.exitCode})`, {
         command: 'version',
@@ -163,39 +179,70 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
     return parsed;
   }
 
-  /** readVersion, or the version the cache file remembers for the borg installed now. */
-  async function rememberedVersion(): Promise<BorgVersion> {
+  /**
+   * The installed borg's version, and how to start it: readVersion, or what the cache file
+   * remembers for the borg installed now; without its wrapper when that printed the same version.
+   */
+  async function rememberedInstall(): Promise<Installed> {
     const file = options.versionCache;
     const command = context.command;
-    if (file === undefined || command.length !== 1) return readVersion();
+    if (file === undefined || command.length !== 1) return { version: await readVersion(), command };
     const fingerprint = await executableFingerprint(command[0], context.env.PATH);
-    if (fingerprint === undefined) return readVersion();
-    const known = await readVersionCache(file, fingerprint);
-    if (known !== undefined) return known;
-    const read = await readVersion();
-    await writeVersionCache(file, fingerprint, read);
-    return read;
+    if (fingerprint === undefined) return { version: await readVersion(), command };
+    const [known, direct] = await Promise.all([
+      readVersionCache(file, fingerprint),
+      findDirectStart(command[0], context.env.PATH),
+    ]);
+    const checked = direct === undefined || known?.direct?.interpreter === direct.interpreter;
+    if (known !== undefined && checked) {
+      return {
+        version: known.version,
+        command: direct !== undefined && known.direct?.ok ? direct.command : command,
+      };
+    }
+    const version = known?.version ?? (await readVersion());
+    const ok = direct !== undefined && (await versionOf(direct.command)).parsed?.text === version.text;
+    await writeVersionCache(file, {
+      fingerprint,
+      version,
+      ...(direct === undefined ? {} : { direct: { interpreter: direct.interpreter, ok } }),
+    });
+    if (direct !== undefined && !ok)
+      logger.debug(
+        { command: direct.command[0] },
+        'borg without its wrapper did not start the same: kept the wrapper',
+      );
+    return { version, command: ok && direct !== undefined ? direct.command : command };
   }
 
-  function cachedVersion(): Promise<BorgVersion> {
-    version ??= rememberedVersion().catch((error: unknown) => {
-      version = undefined;
+  function cachedInstall(): Promise<Installed> {
+    installed ??= rememberedInstall().catch((error: unknown) => {
+      installed = undefined;
       throw error;
     });
-    return version;
+    return installed;
   }
 
   async function supported(): Promise<void> {
     if (options.checkVersion !== true) return;
-    const problem = unsupportedVersion(await cachedVersion());
+    const problem = unsupportedVersion((await cachedInstall()).version);
     if (problem !== undefined) throw new BorgopsError('E_BORG', problem);
+  }
+
+  /** runBorg with the command the installed borg starts with (its wrapper, or without it). */
+  async function run(invocation: BorgInvocation): Promise<BorgOutcome> {
+    const command =
+      options.checkVersion === true && options.versionCache !== undefined
+        ? (await cachedInstall()).command
+        : context.command;
+    return runBorg({ ...context, env: context.env, command }, invocation);
   }
 
   async function list(target: BorgTarget): Promise<RepositoryObservation> {
     // outside the try: an unsupported borg fails the command once, not each destination
     await supported();
     try {
-      const outcome = await runBorg(context, {
+      const outcome = await run({
         command: 'list',
         target,
         // checkpoints too (borg 1.2 hides them): retention deletes this machine's leftovers, as
@@ -255,7 +302,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
 
   async function check(target: BorgTarget, options: CheckOptions): Promise<CheckOutcome> {
     assertArchiveName(`${options.archivePrefix}x`);
-    const outcome = await runBorg(context, {
+    const outcome = await run({
       command: 'check',
       target,
       // exactly `<prefix><YYYY-MM-DDTHH:MM:SS>`: never another machine's, never a `.failed` leftover
@@ -336,7 +383,7 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   }
 
   return {
-    version: cachedVersion,
+    version: async () => (await cachedInstall()).version,
     list,
     async init(target: BorgTarget, encryption: EncryptionMode) {
       if (ENCRYPTED.has(encryption) && target.passphrase.kind === 'none') {

@@ -31,19 +31,24 @@ const VersionCache = z.object({
     patch: z.number().int(),
     text: z.string(),
   }),
+  /**
+   * Whether starting borg without its wrapper (src/borg/direct-start.ts) printed the same
+   * version, for the interpreter with this fingerprint.
+   */
+  direct: z.object({ interpreter: z.string(), ok: z.boolean() }).optional(),
 });
+export type VersionCacheEntry = z.infer<typeof VersionCache>;
 
-/** The borg version remembered for this fingerprint (`<state>/borg-version.json`), if it is still the one installed. */
-export async function readVersionCache(file: string, fingerprint: string): Promise<BorgVersion | undefined> {
+/** What `<state>/borg-version.json` remembers for this fingerprint, if it is still the borg installed. */
+export async function readVersionCache(
+  file: string,
+  fingerprint: string,
+): Promise<VersionCacheEntry | undefined> {
   const cached = await readCache(file, VersionCache);
-  return cached?.fingerprint === fingerprint ? cached.version : undefined;
+  return cached?.fingerprint === fingerprint ? cached : undefined;
 }
 
 /** Remembers the version; a cache that cannot be written only costs the next run one `borg --version`. */
-export async function writeVersionCache(
-  file: string,
-  fingerprint: string,
-  version: BorgVersion,
-): Promise<void> {
-  await writeCache(file, { fingerprint, version });
+export async function writeVersionCache(file: string, entry: VersionCacheEntry): Promise<void> {
+  await writeCache(file, entry);
 }

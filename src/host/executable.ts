@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * The executable a command name runs: the first `name` on PATH that is an executable file (as
  * execvp finds it), or `name` itself when it holds a slash.
  */
-async function resolveExecutable(name: string, path: string | undefined): Promise<string | undefined> {
+export async function resolveExecutable(name: string, path: string | undefined): Promise<string | undefined> {
   if (name.includes('/')) return name;
   for (const dir of (path ?? '').split(':')) {
     const candidate = join(dir === '' ? '.' : dir, name);
