@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createBorg } from '../../../src/borg/adapter.js';
 import { directCommand, findDirectStart, wrapperInterpreter } from '../../../src/borg/direct-start.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { tempDir } from '../../helpers/temp.js';
 
 // Debian's wrapper, as bookworm installs it (the test below also reads the real one when present)
@@ -103,20 +102,20 @@ describe('which borg wrappers are started without the wrapper', () => {
   });
 });
 
+/** An unencrypted repository `repo` under `dir`. */
+function plainTarget(dir: string) {
+  return { destination: 'a', repo: join(dir, 'repo'), passphrase: { kind: 'none' }, lockWait: 1 } as const;
+}
+
+/** A debug logger, and the argv of each borg it saw start. */
 function debugLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
+  const { logger, lines } = recordingLogger('debug');
   const argvs = () =>
     lines
       .map((line) => JSON.parse(line) as { msg: string; argv?: string })
       .filter((entry) => entry.msg === 'borg started')
       .map((entry) => entry.argv ?? '');
-  return { logger: pino({ level: 'debug' }, stream), argvs };
+  return { logger, argvs };
 }
 
 describe.runIf(realIsDebian)("Debian's borg started without its wrapper (real borg)", () => {
@@ -131,12 +130,7 @@ describe.runIf(realIsDebian)("Debian's borg started without its wrapper (real bo
       argvs: logger.argvs,
     });
     const first = adapter();
-    const target = {
-      destination: 'a',
-      repo: join(dir, 'repo'),
-      passphrase: { kind: 'none' },
-      lockWait: 1,
-    } as const;
+    const target = plainTarget(dir);
     await first.borg.init(target, 'none');
     // the first adapter asked both forms; every repository command then ran without the wrapper
     const asked = first.argvs();
@@ -204,12 +198,7 @@ describe.runIf(realIsDebian)("Debian's borg started without its wrapper (real bo
         checkVersion: true,
         versionCache: cache,
       });
-      const target = {
-        destination: 'a',
-        repo: join(dir, 'repo'),
-        passphrase: { kind: 'none' },
-        lockWait: 1,
-      } as const;
+      const target = plainTarget(dir);
       await borg.init(target, 'none');
       expect((await borg.version()).text, what).toMatch(/^1\./);
       expect(JSON.parse(await readFile(cache, 'utf8')), what).toMatchObject({ direct: { ok: false } });

@@ -1,7 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createBorg } from '../../../src/borg/adapter.js';
 import { borgKeysDir, hasLocalKey, keyRepositoryId } from '../../../src/borg/key-file.js';
@@ -9,6 +7,7 @@ import type { BorgTarget, CommittedKey } from '../../../src/borg/types.js';
 import { encryptTo } from '../../../src/secrets/age.js';
 import { adminKey } from '../../helpers/age.js';
 import { type BorgSandbox, borgSandbox } from '../../helpers/borg.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const PASSPHRASE = 'keyfile-test-passphrase';
@@ -49,17 +48,6 @@ async function keyfileRepository(sandbox: BorgSandbox, name: string) {
   return { repo, key: await readFile(exported) };
 }
 
-function recordingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: pino({ level: 'warn' }, stream), lines };
-}
-
 /** An adapter whose borg home has no key (a new machine), temporary files under its own TMPDIR. */
 async function newMachine(env: Record<string, string>) {
   const dir = await tempDir('borgops-newhost-');
@@ -72,7 +60,7 @@ async function newMachine(env: Record<string, string>) {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
   });
-  const { logger, lines } = recordingLogger();
+  const { logger, lines } = recordingLogger('warn');
   const borgEnv = { ...env, BORG_BASE_DIR: home };
   return {
     borg: createBorg({ env: borgEnv, logger }),

@@ -1,23 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isBorgError } from '../../../src/borg/errors.js';
 import { borgSandbox, holdLock, sourceTree } from '../../helpers/borg.js';
-
-/** A logger at trace level that keeps every line it writes. */
-function recordingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), lines };
-}
+import { recordingLogger } from '../../helpers/logger.js';
 
 /** Processes whose argv contains every one of `needles` (read from /proc, like `ps` does). */
 async function processesWith(needles: readonly string[]): Promise<{ pid: string; argv: string[] }[]> {
