@@ -177,7 +177,7 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
     );
 
     const health = await waitFor(
-      'three targets scraped',
+      'jon and sara scraped up, kim down',
       async () => {
         const body = (await (await fetch(`${api}/targets`)).json()) as {
           data: { activeTargets: { labels: Record<string, string>; health: string }[] };
@@ -185,9 +185,11 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
         const byMachine = Object.fromEntries(
           body.data.activeTargets.map((t) => [t.labels.machine, t.health]),
         );
-        return Object.values(byMachine).every((h) => h !== 'unknown') && Object.keys(byMachine).length === 3
-          ? byMachine
-          : undefined;
+        // a loaded machine (CI's 2 cores) can miss the 1 s scrape timeout once: a target is
+        // judged on a later scrape, and the timeout names what was seen last
+        if (byMachine.jon !== 'up' || byMachine.sara !== 'up' || byMachine.kim !== 'down')
+          throw new Error(`targets: ${JSON.stringify(byMachine)}`);
+        return byMachine;
       },
       60_000,
     );
@@ -210,7 +212,9 @@ describe('the fleet on Prometheus, generated from git', { timeout: 300_000 }, ()
           .filter((a) => a.state === 'firing')
           .map((a) => `${a.labels.alertname} ${a.labels.machine} ${a.labels.destination ?? '-'}`)
           .sort();
-        return expected.every((e) => names.includes(e)) ? names : undefined;
+        // exactly these, eventually: an agent-down alert of a scrape missed under load resolves
+        if (names.join('\n') !== expected.join('\n')) throw new Error(`firing: ${names.join(', ')}`);
+        return names;
       },
       90_000,
     );
