@@ -1,6 +1,6 @@
 import type { EncryptionMode } from '../config/model.js';
 import { BorgopsError } from '../errors.js';
-import { executableFingerprint } from '../host/executable.js';
+import { locateExecutable } from '../host/executable.js';
 import { type Logger, silentLogger } from '../log.js';
 import { diagnose, exitKind } from './classify.js';
 import {
@@ -186,32 +186,35 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
   async function rememberedInstall(): Promise<Installed> {
     const file = options.versionCache;
     const command = context.command;
-    if (file === undefined || command.length !== 1) return { version: await readVersion(), command };
-    const fingerprint = await executableFingerprint(command[0], context.env.PATH);
-    if (fingerprint === undefined) return { version: await readVersion(), command };
+    const borg =
+      file === undefined || command.length !== 1
+        ? undefined
+        : await locateExecutable(command[0], context.env.PATH);
+    if (file === undefined || borg === undefined) return { version: await readVersion(), command };
     const [known, direct] = await Promise.all([
-      readVersionCache(file, fingerprint),
-      findDirectStart(command[0], context.env.PATH),
+      readVersionCache(file, borg.fingerprint),
+      findDirectStart(borg),
     ]);
-    const checked = direct === undefined || known?.direct?.interpreter === direct.interpreter;
-    if (known !== undefined && checked) {
-      return {
-        version: known.version,
-        command: direct !== undefined && known.direct?.ok ? direct.command : command,
-      };
+    let version = known?.version;
+    let ok = known?.direct?.ok === true;
+    // a borg not asked yet, or another interpreter behind its wrapper: ask (and remember)
+    if (
+      version === undefined ||
+      (direct !== undefined && known?.direct?.interpreter !== direct.interpreter)
+    ) {
+      version ??= await readVersion();
+      ok = direct !== undefined && (await versionOf(direct.command)).parsed?.text === version.text;
+      await writeVersionCache(file, {
+        fingerprint: borg.fingerprint,
+        version,
+        ...(direct === undefined ? {} : { direct: { interpreter: direct.interpreter, ok } }),
+      });
+      if (direct !== undefined && !ok)
+        logger.debug(
+          { command: direct.command[0] },
+          'borg without its wrapper did not start the same: kept the wrapper',
+        );
     }
-    const version = known?.version ?? (await readVersion());
-    const ok = direct !== undefined && (await versionOf(direct.command)).parsed?.text === version.text;
-    await writeVersionCache(file, {
-      fingerprint,
-      version,
-      ...(direct === undefined ? {} : { direct: { interpreter: direct.interpreter, ok } }),
-    });
-    if (direct !== undefined && !ok)
-      logger.debug(
-        { command: direct.command[0] },
-        'borg without its wrapper did not start the same: kept the wrapper',
-      );
     return { version, command: ok && direct !== undefined ? direct.command : command };
   }
 
@@ -231,10 +234,8 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
 
   /** runBorg with the command the installed borg starts with (its wrapper, or without it). */
   async function run(invocation: BorgInvocation): Promise<BorgOutcome> {
-    const command =
-      options.checkVersion === true && options.versionCache !== undefined
-        ? (await cachedInstall()).command
-        : context.command;
+    // without checkVersion no version is asked, and so borg starts as it is
+    const command = options.checkVersion === true ? (await cachedInstall()).command : context.command;
     return runBorg({ ...context, env: context.env, command }, invocation);
   }
 

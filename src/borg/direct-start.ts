@@ -1,5 +1,4 @@
-import { realpath } from 'node:fs/promises';
-import { executableFingerprint, resolveExecutable } from '../host/executable.js';
+import { type Executable, locateExecutable } from '../host/executable.js';
 import { readSmall } from '../host/small-file.js';
 
 /*
@@ -88,24 +87,18 @@ export function directCommand(interpreter: string, script: string): [string, ...
 }
 
 /**
- * How to start the borg that `name` runs (a command name looked up on `path`, or a path) without
- * its wrapper; undefined for anything but the known wrapper (read without following a link of
- * its own: the wrapper itself may be reached through one, as PATH lookups are).
+ * How to start the borg `wrapper` is (as locateExecutable found it) without the wrapper;
+ * undefined for anything but the known wrapper (its real path read without following a link).
  */
-export async function findDirectStart(
-  name: string,
-  path: string | undefined,
-): Promise<DirectStart | undefined> {
-  const found = await resolveExecutable(name, path);
-  if (found === undefined) return undefined;
+export async function findDirectStart(wrapper: Executable): Promise<DirectStart | undefined> {
   try {
-    const text = (await readSmall(await realpath(found), 16 * 1024))?.toString('utf8');
+    const text = (await readSmall(wrapper.real, 16 * 1024))?.toString('utf8');
     const interpreter = text === undefined ? undefined : wrapperInterpreter(text);
     if (interpreter === undefined) return undefined;
-    const fingerprint = await executableFingerprint(interpreter, undefined);
-    if (fingerprint === undefined) return undefined;
+    const python = await locateExecutable(interpreter, undefined);
+    if (python === undefined) return undefined;
     // the path the kernel would hand the interpreter (the wrapper's argv[0]), not its real path
-    return { command: directCommand(interpreter, found), interpreter: fingerprint };
+    return { command: directCommand(interpreter, wrapper.path), interpreter: python.fingerprint };
   } catch {
     return undefined;
   }

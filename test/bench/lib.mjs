@@ -134,11 +134,7 @@ export function machineInfo() {
  */
 export async function speedProbe(samples = 7) {
   const times = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    await execa(process.execPath, ['-e', '0']);
-    times.push(performance.now() - started);
-  }
+  for (let i = 0; i < samples; i++) times.push((await timed(() => execa(process.execPath, ['-e', '0']))).ms);
   return { nodeStartMs: Math.round(median(times)) };
 }
 

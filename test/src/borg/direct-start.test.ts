@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { createBorg } from '../../../src/borg/adapter.js';
 import { directCommand, findDirectStart, wrapperInterpreter } from '../../../src/borg/direct-start.js';
+import { locateExecutable } from '../../../src/host/executable.js';
 import { recordingLogger } from '../../helpers/logger.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -44,6 +46,12 @@ if __name__ == '__main__':
 `;
 
 const REAL_WRAPPER = '/usr/bin/borg';
+
+/** How `borg` on `path` starts without its wrapper, if it can. */
+async function directOn(path: string) {
+  const wrapper = await locateExecutable('borg', path);
+  return wrapper === undefined ? undefined : findDirectStart(wrapper);
+}
 const realIsDebian = existsSync(REAL_WRAPPER);
 
 describe('which borg wrappers are started without the wrapper', () => {
@@ -84,21 +92,37 @@ describe('which borg wrappers are started without the wrapper', () => {
     ]);
   });
 
+  // a PATH directory may hold any byte but NUL: the path must reach Python as one string literal
+  it.runIf(existsSync('/usr/bin/python3'))(
+    'hands a wrapper path with quotes, backslashes, a newline and non-ASCII to Python as exactly that string',
+    async () => {
+      const script = `/tmp/we"ird\\dir'\n"; import os; os.system('x') #/ü/borg`;
+      const [, , , code] = directCommand('/usr/bin/python3', script);
+      const parsed = await execa('/usr/bin/python3', [
+        '-P',
+        '-c',
+        'import ast, sys; body = ast.parse(sys.argv[1]).body; print(len(body)); print(body[1].value.value, end="")',
+        code!,
+      ]);
+      expect(parsed.stdout).toBe(`4\n${script}`);
+    },
+  );
+
   it('finds a wrapper on PATH through a link, and nothing for a missing interpreter or a non-wrapper', async () => {
     const dir = await tempDir('borgops-direct-');
     const bin = join(dir, 'bin');
     await mkdir(bin);
     await writeFile(join(dir, 'borg-wrapper'), DEBIAN(), { mode: 0o755 });
     await symlink(join(dir, 'borg-wrapper'), join(bin, 'borg'));
-    const found = await findDirectStart('borg', bin);
+    const found = await directOn(bin);
     expect(found?.command.slice(0, 3)).toEqual(['/usr/bin/python3', '-P', '-c']);
     // argv[0] is the path the kernel would have handed the interpreter: the one found on PATH
     expect(found?.command[3]).toContain(JSON.stringify(join(bin, 'borg')));
     await writeFile(join(dir, 'borg-wrapper'), DEBIAN(join(dir, 'no-python3')), { mode: 0o755 });
-    expect(await findDirectStart('borg', bin)).toBeUndefined();
+    expect(await directOn(bin)).toBeUndefined();
     await writeFile(join(dir, 'borg-wrapper'), '#!/bin/sh\necho "borg 1.2.4"\n', { mode: 0o755 });
-    expect(await findDirectStart('borg', bin)).toBeUndefined();
-    expect(await findDirectStart('borg', join(dir, 'empty'))).toBeUndefined();
+    expect(await directOn(bin)).toBeUndefined();
+    expect(await directOn(join(dir, 'empty'))).toBeUndefined();
   });
 });
 
