@@ -2,12 +2,14 @@ import { parseBorgSize } from '../../src/borg/size.js';
 import type { Declarations } from '../../src/config/model.js';
 import { compile } from '../../src/desired/compile.js';
 import type { DesiredDestination, ServedRepository } from '../../src/desired/types.js';
+import { underlyingErrno } from '../../src/host/fs-error.js';
 import { type HostPaths, underRoot } from '../../src/host/paths.js';
 import {
   nextRecord,
   readServedHistory,
+  recordServedSamples,
   type ServedHistory,
-  writeServedHistory,
+  type ServedSample,
 } from '../../src/host/served-history.js';
 import { observeServedRepository } from '../../src/host/served-watch.js';
 import { mapBounded } from '../../src/util/pool.js';
@@ -85,20 +87,18 @@ export async function servedHealth(input: ServedHealthInput): Promise<ServedHeal
     return maxAges.get(key);
   };
   // served.json is written only when a repository changed: /metrics is scraped every few seconds
-  let changed = false;
+  const changed = new Map<string, ServedSample>();
   const results = observed.map(({ served, observation }): ServedHealth => {
     const destination = clientDestination(input.declarations, input.server, served);
     const maxAge = destination === undefined ? undefined : maxAgeFor(destination);
     const known = history.repositories[served.path];
-    const record = nextRecord(known, {
+    const sample: ServedSample = {
       at: now.toISOString(),
       bytes: observation.bytes,
       ...(observation.transaction === undefined ? {} : { transaction: observation.transaction }),
-    });
-    if (observation.exists && record !== known) {
-      history.repositories[served.path] = record;
-      changed = true;
-    }
+    };
+    const record = nextRecord(known, sample);
+    if (observation.exists && record !== known) changed.set(served.path, sample);
     const growth = record.previous === undefined ? undefined : record.current.bytes - record.previous.bytes;
     const since = observation.lastWrite ?? observation.createdAt;
     const quotaBytes = served.quota === undefined ? undefined : parseBorgSize(served.quota);
@@ -132,12 +132,13 @@ export async function servedHealth(input: ServedHealthInput): Promise<ServedHeal
         : { problem: observation.problem }),
     };
   });
-  if (input.record && changed) {
+  if (input.record && changed.size > 0) {
     try {
-      await writeServedHistory(paths.served, history);
+      await recordServedSamples(paths.served, changed);
     } catch (error: unknown) {
       // a status read by a user who cannot write the state directory still reports; growth waits for the agent
-      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      // (the write's error is borgops's, naming the file; the errno is its cause)
+      const code = underlyingErrno(error);
       if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
     }
   }

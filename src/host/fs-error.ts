@@ -23,6 +23,16 @@ export function errnoCode(error: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
+/**
+ * The errno under borgops's own wrapping: a write error names the file as a BorgopsError
+ * (`E_HOST`) whose cause is the system's error.
+ */
+export function underlyingErrno(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof BorgopsError; depth++) current = current.cause;
+  return errnoCode(current);
+}
+
 /** The error is "no such file": the only read error that means "absent". */
 export function isNotFound(error: unknown): boolean {
   return errnoCode(error) === 'ENOENT';
