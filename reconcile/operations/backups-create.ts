@@ -14,6 +14,7 @@ import { sameData } from '../../src/util/same-data.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { backupDestination, type DestinationResult } from './backup-destination.js';
 import { countingNotifier, resultMessage, startMessage } from './backup-notify.js';
+import { overdueVerificationMessages } from './notify-overdue.js';
 
 export type RunEvent =
   | { type: 'waiting'; message: string }
@@ -162,11 +163,28 @@ export async function createBackups(options: CreateBackupsOptions): Promise<Back
   let run: BackupRun | undefined;
   try {
     run = await lockedRun(options, { desired, commit, destinations, notifier });
+    await tellOverdueVerifications(options, desired, destinations, notifier);
   } finally {
     const notifications = await notifier.settle();
     if (run) run.notifications = notifications;
   }
   return run;
+}
+
+/** A check or drill overdue is told once, after a backup (never in its way, never its failure). */
+async function tellOverdueVerifications(
+  options: CreateBackupsOptions,
+  desired: DesiredMachine,
+  destinations: readonly DesiredDestination[],
+  notifier: Notifier,
+): Promise<void> {
+  try {
+    const now = options.now?.() ?? new Date();
+    const messages = await overdueVerificationMessages(options.paths, desired, destinations, now);
+    for (const message of messages) notifier.send(message);
+  } catch (error: unknown) {
+    options.logger.warn({ err: errorMessage(error) }, 'cannot tell overdue checks and drills');
+  }
 }
 
 /**

@@ -33,6 +33,8 @@ export interface HostPaths {
   status: string;
   /** Notifications receivers did not take, counted per receiver (`borgops_notify_failures_total`). */
   notify: string;
+  /** Which overdue checks and drills were notified, so each overdue spell is told once. */
+  overdueNotices: string;
   /** The embedded scheduler's table. */
   schedule: string;
   /** On a server: the last observations of each served repository (growth, shrinks). */
@@ -62,6 +64,7 @@ export function hostPaths(root: string, stateDir?: string): HostPaths {
     bashSyntax: join(state, 'bash-syntax.json'),
     status: join(state, 'status.json'),
     notify: join(state, 'notify.json'),
+    overdueNotices: join(state, 'overdue-notices.json'),
     schedule: join(state, 'schedule.json'),
     served: join(state, 'served.json'),
     mirrors: join(state, 'mirrors'),

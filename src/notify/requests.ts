@@ -116,10 +116,10 @@ function requestOf(
       const style = NTFY[message.event];
       const what =
         message.destination === undefined ? message.machine : `${message.machine}/${message.destination}`;
-      // a check or drill says which and how: `check failed`, `drill passed`
+      // a check or drill says which and how: `check failed`, `drill passed`, `drill overdue`
       const title =
         message.event === 'verification'
-          ? `${message.verification ?? style.title} ${message.result === 'failure' ? 'failed' : 'passed'}`
+          ? `${message.verification ?? style.title} ${message.result === 'failure' ? (message.failure === 'overdue' ? 'overdue' : 'failed') : 'passed'}`
           : style.title;
       return {
         url: secrets.url,

@@ -6,6 +6,7 @@ import { readApplied } from '../../../src/host/applied.js';
 import { readLedger } from '../../../src/host/ledger.js';
 import { acquireLock } from '../../../src/host/lock.js';
 import { readNotifyFailures } from '../../../src/host/notify-failures.js';
+import { readOverdueNotices } from '../../../src/host/overdue-notices.js';
 import { readRuns } from '../../../src/host/runs.js';
 import { readScheduleTable } from '../../../src/host/schedulers/embedded.js';
 import { readServedHistory } from '../../../src/host/served-history.js';
@@ -102,6 +103,16 @@ const cases: StateFileCase[] = [
     wrong: { version: 1, failures: { hc: { count: 'two', lastAt: at, lastEvent: 'fail', lastError: 'x' } } },
     wrongPath: 'failures.hc.count',
     absent: { version: 1, failures: {} },
+  },
+  {
+    file: 'overdue-notices.json',
+    what: 'overdue verification notices',
+    read: (dir) => readOverdueNotices(join(dir, 'overdue-notices.json')),
+    previous: { version: 1, sent: { 'local/drill': { since: at, at } } },
+    parsed: { sent: { 'local/drill': { since: at } } },
+    wrong: { version: 1, sent: { 'local/drill': { since: 7, at } } },
+    wrongPath: 'sent.local/drill.since',
+    absent: { version: 1, sent: {} },
   },
   {
     file: 'served.json',
