@@ -15,7 +15,7 @@ const KINDS: readonly VerificationKind[] = ['check', 'drill'];
 /**
  * The `verification` messages (result `failure`, class `overdue`) for the scheduled checks and
  * drills of `destinations` that have had no success for longer than twice their calendar's gap
- * plus the stagger: the same rule as `status`, /metrics and the `BorgopsVerificationOverdue`
+ * plus the stagger: the same rule as `status`, /metrics and the `BorgVerificationOverdue`
  * alert. Each overdue spell is told once (`overdue-notices.json`); a success ends it.
  *
  * Run after each `backups create`: the backup job runs on every machine, with or without the
