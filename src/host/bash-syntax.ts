@@ -14,7 +14,13 @@ const ARGUMENT_MAX = 100 * 1024;
 /** A driver that answers nothing for this long is killed; what it was asked gets no verdict. */
 const SILENCE_MS = 30_000;
 
-const verdicts = new Map<string, Promise<string | undefined>>();
+const verdicts = new Map<string, Promise<Verdict>>();
+
+/**
+ * bash's answer: parsed, a complaint, or none (no bash to ask, a check killed or silent). Only
+ * `accepted` is remembered across runs: a missing answer is asked again next time.
+ */
+type Verdict = { accepted: true } | { accepted: false; complaint?: string };
 
 /** bash's complaint in one line: `line 2: syntax error near unexpected token ... (in `code')`. */
 function complaint(stderr: string): string {
@@ -169,6 +175,10 @@ function stdinCheck(script: string): Promise<BashResult> {
       (error, _stdout, stderr) => {
         if (error === null) return resolve({ exitCode: 0, stderr });
         const code = (error as { code?: unknown }).code;
+        // over 1 MB of complaints (bash quotes the offending line, which may be that long): a
+        // complaint, never "no verdict", which would let the script through
+        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return resolve({ exitCode: 2, stderr: String(stderr) });
         resolve({ exitCode: typeof code === 'number' ? code : undefined, stderr: String(stderr).trimEnd() });
       },
     );
@@ -178,23 +188,31 @@ function stdinCheck(script: string): Promise<BashResult> {
   });
 }
 
-async function check(script: string): Promise<string | undefined> {
+async function check(script: string): Promise<Verdict> {
   const inline = Buffer.byteLength(script) <= ARGUMENT_MAX && !script.includes('\0');
   const result = await (inline ? driverCheck(script) : stdinCheck(script));
   // no bash to ask (a minimal CI image): the hooks cannot run there either, nothing to say here;
   // 126 and up is not bash's verdict (not executable, not found, killed by a signal)
-  if (result.exitCode === undefined || result.exitCode >= 126) return undefined;
-  return result.exitCode === 0 ? undefined : complaint(result.stderr);
+  if (result.exitCode === undefined || result.exitCode >= 126) return { accepted: false };
+  return result.exitCode === 0
+    ? { accepted: true }
+    : { accepted: false, complaint: complaint(result.stderr) };
 }
 
-/** `bash -n` of a hook script: undefined when bash parses it, else bash's complaint in one line. */
-export function bashSyntax(script: string): Promise<string | undefined> {
+/** bash's verdict on a script, asked once per process. */
+function verdictOf(script: string): Promise<Verdict> {
   const known = verdicts.get(script);
   if (known !== undefined) return known;
   if (verdicts.size >= REMEMBERED) verdicts.clear();
   const verdict = check(script);
   verdicts.set(script, verdict);
   return verdict;
+}
+
+/** `bash -n` of a hook script: undefined when bash parses it (or gave no answer), else bash's complaint in one line. */
+export async function bashSyntax(script: string): Promise<string | undefined> {
+  const verdict = await verdictOf(script);
+  return verdict.accepted ? undefined : verdict.complaint;
 }
 
 /** Scripts kept in `<state>/bash-syntax.json`: the newest this many. */
@@ -224,18 +242,20 @@ export async function rememberingBashSyntax(
   const added = new Set<string>();
   // this run's verdicts (a fleet repeats its scripts), apart from the process's: a long-running
   // agent reads the file again on each commit
-  const asked = new Map<string, Promise<string | undefined>>();
+  const asked = new Map<string, Promise<Verdict>>();
   return {
     async check(script) {
       const hash = digest(script);
       if (known.has(hash)) return undefined;
-      let verdict = asked.get(hash);
-      if (verdict === undefined) {
-        verdict = check(script);
-        asked.set(hash, verdict);
+      let asking = asked.get(hash);
+      if (asking === undefined) {
+        asking = check(script);
+        asked.set(hash, asking);
       }
-      if ((await verdict) === undefined) added.add(hash);
-      return verdict;
+      const verdict = await asking;
+      // only what bash parsed is remembered: no answer (a check killed, bash gone) is asked again
+      if (verdict.accepted) added.add(hash);
+      return verdict.accepted ? undefined : verdict.complaint;
     },
     async save() {
       if (added.size === 0) return;

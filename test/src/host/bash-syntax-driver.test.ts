@@ -49,6 +49,15 @@ describe('bashSyntax through the drivers', () => {
     });
   });
 
+  // bash quotes the offending line: a 1.5 MB line with an error is over 1 MB of complaint, which
+  // once read as "no verdict" and let the script through
+  it('a script whose complaint is over 1 MB is refused, with a one-line message', async () => {
+    const long = `echo ${'a'.repeat(1_500_000)} )\n`;
+    const verdict = await bashSyntax(long);
+    expect(verdict).toBe("bash -n: line 1: syntax error near unexpected token `)'");
+    expect(await bashSyntax(`echo ${'a'.repeat(1_500_000)}\n`)).toBeUndefined();
+  });
+
   it('never runs a script: quotes, substitutions and NULs stay data', async () => {
     const marker = join(dir, 'pwned');
     const hostile = [

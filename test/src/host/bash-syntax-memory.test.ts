@@ -53,6 +53,28 @@ describe('rememberingBashSyntax', () => {
     expect(await bash.asked()).toEqual(['echo one', 'echo (broken', 'echo (broken', 'echo two']);
   });
 
+  // a check killed, or a bash that cannot run, says nothing about the script: remembering it as
+  // accepted would skip it on every later run
+  it('does not remember a script bash gave no answer about; it is asked again', async () => {
+    const bash = await countingBash('silent');
+    // this bash answers nothing about a script holding NOANSWER (as if killed: 137)
+    await writeFile(
+      join(bash.bin, 'bash'),
+      `#!/bin/sh\nprintf '%s\\n' "$3" | head -n 1 >> '${join(dir, 'silent.log')}'\nif [ "$1" = -n ] && printf '%s' "$3" | grep -q NOANSWER; then exit 137; fi\nexec /bin/bash "$@"\n`,
+    );
+    process.env.PATH = `${bash.bin}:${previousPath}`;
+    const file = join(dir, 'bash-syntax.json');
+    const first = await rememberingBashSyntax(file);
+    expect(await first.check('echo NOANSWER (broken')).toBeUndefined();
+    expect(await first.check('echo fine')).toBeUndefined();
+    await first.save();
+    const second = await rememberingBashSyntax(file);
+    expect(await second.check('echo NOANSWER (broken')).toBeUndefined();
+    expect(await second.check('echo fine')).toBeUndefined();
+    const asked = (await bash.asked()).filter((line) => !line.startsWith('while'));
+    expect(asked).toEqual(['echo NOANSWER (broken', 'echo fine', 'echo NOANSWER (broken']);
+  });
+
   it('asks again for another bash, and after a damaged or linked file (never read through the link)', async () => {
     const file = join(dir, 'bash-syntax.json');
     const a = await countingBash('a');
