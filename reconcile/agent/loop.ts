@@ -77,6 +77,10 @@ async function runLoop(context: ReconcileContext, triggers: Triggers): Promise<v
   const { options } = context;
   const random = options.random ?? Math.random;
   let retry: RetryState = { failures: 0, retryAt: 0 };
+  // what is overdue (a backup job that stopped, a drill that never runs) is looked at as often as
+  // drift, every 5 minutes when drift is off: its clocks are hours and days
+  const overdueEveryMs = (options.driftSeconds > 0 ? options.driftSeconds : 300) * 1000;
+  let overdueAt = 0;
   while (!options.signal.aborted) {
     const reason = triggers.pending;
     if (reason === undefined || Date.now() < retry.retryAt) {
@@ -112,6 +116,10 @@ async function runLoop(context: ReconcileContext, triggers: Triggers): Promise<v
     if (next.retry && triggers.pending === undefined) triggers.pending = 'retry';
     logOutcome(options.logger, outcome);
     options.onReconcile?.(outcome);
+    if (Date.now() >= overdueAt) {
+      overdueAt = Date.now() + overdueEveryMs;
+      context.notices.overdue();
+    }
   }
 }
 

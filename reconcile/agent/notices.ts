@@ -5,6 +5,7 @@ import { logTail } from '../../src/notify/log-tail.js';
 import type { NotifyMessage } from '../../src/notify/message.js';
 import { appliedMachine } from '../operations/applied-machine.js';
 import { countingNotifier } from '../operations/backup-notify.js';
+import { overdueMessages } from '../operations/notify-overdue.js';
 
 /** The agent's own events: a commit it would not apply (`stalled`), and the return to Ready. */
 export interface AgentNotices {
@@ -12,6 +13,11 @@ export interface AgentNotices {
   stalled(commit: string, reason: string, problems: readonly string[]): void;
   /** The receivers of the declarations just applied hear it. */
   ready(commit: string, receivers: readonly ResolvedReceiver[]): void;
+  /**
+   * What is overdue on this machine, by the applied declarations' receivers: a backup with no
+   * success within maxAge, a scheduled check or drill. Each spell once (overdue-notices.json).
+   */
+  overdue(): void;
   /** Resolves when what was sent is settled (each receiver bounded by its timeout). */
   idle(): Promise<void>;
 }
@@ -76,6 +82,23 @@ export function agentNotices(options: {
         log: '',
         at: new Date().toISOString(),
       });
+    },
+    overdue() {
+      queue = queue
+        .then(async () => {
+          // nothing applied yet (or no longer loadable): no receiver is known, no clock runs
+          const applied = await appliedMachine(paths, machine).catch(() => undefined);
+          if (applied === undefined) return;
+          const { desired } = applied;
+          const messages = await overdueMessages(paths, desired, desired.destinations, new Date(), {
+            backups: true,
+          });
+          if (messages.length === 0) return;
+          const notifier = countingNotifier(paths, desired.receivers, logger, options.retryDelaysMs);
+          for (const message of messages) notifier.send(message);
+          await notifier.settle();
+        })
+        .catch((error: unknown) => logger.warn({ err: String(error) }, 'cannot tell what is overdue'));
     },
     idle: () => queue,
   };

@@ -14,7 +14,7 @@ import { sameData } from '../../src/util/same-data.js';
 import { appliedMachine, findDestination } from './applied-machine.js';
 import { backupDestination, type DestinationResult } from './backup-destination.js';
 import { countingNotifier, resultMessage, startMessage } from './backup-notify.js';
-import { overdueVerificationMessages } from './notify-overdue.js';
+import { overdueMessages } from './notify-overdue.js';
 
 export type RunEvent =
   | { type: 'waiting'; message: string }
@@ -180,7 +180,8 @@ async function tellOverdueVerifications(
 ): Promise<void> {
   try {
     const now = options.now?.() ?? new Date();
-    const messages = await overdueVerificationMessages(options.paths, desired, destinations, now);
+    // stale backups are the agent's to tell: this run is a backup attempt, told on its own
+    const messages = await overdueMessages(options.paths, desired, destinations, now);
     for (const message of messages) notifier.send(message);
   } catch (error: unknown) {
     options.logger.warn({ err: errorMessage(error) }, 'cannot tell overdue checks and drills');

@@ -117,10 +117,13 @@ function requestOf(
       const what =
         message.destination === undefined ? message.machine : `${message.machine}/${message.destination}`;
       // a check or drill says which and how: `check failed`, `drill passed`, `drill overdue`
+      // a stale backup (no success within maxAge, told by the agent) reads `backup overdue`
       const title =
         message.event === 'verification'
           ? `${message.verification ?? style.title} ${message.result === 'failure' ? (message.failure === 'overdue' ? 'overdue' : 'failed') : 'passed'}`
-          : style.title;
+          : message.event === 'fail' && message.failure === 'stale'
+            ? 'backup overdue'
+            : style.title;
       return {
         url: secrets.url,
         headers: {
