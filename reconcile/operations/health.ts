@@ -76,19 +76,32 @@ function iso(date: Date | undefined): string | undefined {
   return date === undefined ? undefined : date.toISOString();
 }
 
+/**
+ * A destination's backup clock: its maxAge, since when the clock runs (the last success, else
+ * the first apply: a reconcile never resets it), and whether it ran out (`BackupStale`).
+ */
+export function backupClock(
+  destination: DesiredDestination,
+  lastSuccess: string | undefined,
+  firstApplied: string | undefined,
+  now: Date,
+): { maxAge?: number; since?: string; stale: boolean } {
+  const maxAge = maxAgeOf(destination, now);
+  const since = lastSuccess ?? firstApplied;
+  const stale =
+    maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
+  return { ...(maxAge === undefined ? {} : { maxAge }), ...(since === undefined ? {} : { since }), stale };
+}
+
 function destinationHealth(
   destination: HealthInput['destinations'][number],
   input: HealthInput,
 ): DestinationHealth {
   const { runs, now } = input;
   const run = runs.destinations[destination.name] ?? {};
-  const maxAge = maxAgeOf(destination, now);
-  // a reconcile never resets the clock: it runs from the first apply until a backup succeeds
-  const since = run.lastSuccess ?? input.firstApplied?.[destination.name];
-  const stale =
-    maxAge !== undefined && since !== undefined && now.getTime() - Date.parse(since) > maxAge * 1000;
-  const next = input.nextRun?.(destination);
   const first = input.firstApplied?.[destination.name];
+  const { maxAge, stale } = backupClock(destination, run.lastSuccess, first, now);
+  const next = input.nextRun?.(destination);
   const check = verificationHealth(destination, 'check', run.check, first, now);
   const drill = verificationHealth(destination, 'drill', run.drill, first, now);
   return {

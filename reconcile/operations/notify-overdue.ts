@@ -2,35 +2,80 @@ import type { DesiredDestination, DesiredMachine } from '../../src/desired/types
 import { readLedger } from '../../src/host/ledger.js';
 import { claimOverdueNotices, type OverdueObservation } from '../../src/host/overdue-notices.js';
 import type { HostPaths } from '../../src/host/paths.js';
-import { readRuns } from '../../src/host/runs.js';
+import { type DestinationRun, readRuns } from '../../src/host/runs.js';
 import type { NotifyMessage } from '../../src/notify/message.js';
 import { formatDuration } from '../../src/util/duration.js';
-import { maxAgeOf } from './health.js';
+import { ago } from '../../src/util/words.js';
+import { backupClock } from './health.js';
 import type { VerificationKind } from './verification.js';
 import { verificationHealth } from './verification-health.js';
 
 type Machine = Pick<DesiredMachine, 'machine' | 'commit' | 'receivers'>;
 
-const KINDS: readonly VerificationKind[] = ['check', 'drill'];
+/** One thing that may be overdue, and when it is, what its message says. */
+interface Spell extends OverdueObservation {
+  destination: string;
+  /** `check`, `drill` (a `verification` event), or `backup` (a `fail`). */
+  what: VerificationKind | 'backup';
+  /** Why it is overdue, in words (present exactly when `since` is). */
+  text?: string;
+}
 
-/** What is overdue, told once per spell: a check or drill (`verification`), or a backup (`fail`). */
-type Overdue =
-  | { what: 'verification'; destination: string; kind: VerificationKind; text: string }
-  | { what: 'backup'; destination: string; text: string };
+/** A scheduled check or drill: overdue by the rule of `status`, /metrics and `BorgVerificationOverdue`. */
+function verificationSpell(
+  destination: DesiredDestination,
+  kind: VerificationKind,
+  run: DestinationRun | undefined,
+  first: string | undefined,
+  now: Date,
+): Spell {
+  const spell: Spell = { key: `${destination.name}/${kind}`, destination: destination.name, what: kind };
+  const health = verificationHealth(destination, kind, run?.[kind], first, now);
+  const since = health?.lastSuccess ?? first;
+  if (health?.overdue !== true || since === undefined) return spell;
+  const last =
+    health.lastSuccess === undefined
+      ? `no successful ${kind} yet (applied ${ago(now, since)})`
+      : `no successful ${kind} since ${health.lastSuccess} (${ago(now, since)})`;
+  const attempt =
+    health.lastAttempt === undefined
+      ? ''
+      : `; the last attempt, ${health.lastAttempt}, ${health.ok === false ? `failed (${health.failure ?? 'other'})` : 'passed'}`;
+  const expected = formatDuration(health.overdueAfterSeconds ?? 0, 'age');
+  return { ...spell, since, text: `${last}; expected within ${expected}${attempt}` };
+}
 
-const ago = (now: Date, since: string) => formatDuration((now.getTime() - Date.parse(since)) / 1000, 'ago');
+/** A destination's backups: overdue when stale by the rule of Ready's `BackupStale`. */
+function backupSpell(
+  destination: DesiredDestination,
+  run: DestinationRun | undefined,
+  first: string | undefined,
+  now: Date,
+): Spell {
+  const spell: Spell = { key: `${destination.name}/backup`, destination: destination.name, what: 'backup' };
+  const { maxAge, since, stale } = backupClock(destination, run?.lastSuccess, first, now);
+  if (!stale || since === undefined || maxAge === undefined) return spell;
+  const last =
+    run?.lastSuccess === undefined
+      ? `no successful backup yet (applied ${ago(now, since)})`
+      : `no successful backup since ${run.lastSuccess} (${ago(now, since)})`;
+  const attempt =
+    run?.lastAttempt === undefined || run.lastAttempt === run.lastSuccess
+      ? ''
+      : `; the last attempt, ${run.lastAttempt}${run.error === undefined ? '' : `, failed: ${run.error}`}`;
+  return { ...spell, since, text: `${last}; maxAge ${formatDuration(maxAge, 'age')}${attempt}` };
+}
 
 /**
  * The messages for what is overdue among `destinations`, each told once per spell
  * (`overdue-notices.json`, claimed under a lock; a success ends a spell, a later one is told again):
  *
  * - a scheduled check or drill with no success for longer than twice its calendar's gap plus the
- *   stagger (the rule of `status`, /metrics and the `BorgVerificationOverdue` alert): a
- *   `verification` failure of class `overdue`. `backups create` tells these after each run: the
- *   backup job runs on every machine, with or without the agent;
+ *   stagger: a `verification` failure of class `overdue`. `backups create` tells these after each
+ *   run: the backup job runs on every machine, with or without the agent;
  * - with `backups` (the agent, which runs whether or not the backup job does), a destination with
- *   no successful backup within its maxAge (`BackupStale`): a `fail` of class `stale`, for a
- *   backup job that stopped running (a disabled timer, a unit that no longer starts borgops).
+ *   no successful backup within its maxAge: a `fail` of class `stale`, for a backup job that
+ *   stopped running (a disabled timer, a unit that no longer starts borgops).
  */
 export async function overdueMessages(
   paths: HostPaths,
@@ -46,82 +91,34 @@ export async function overdueMessages(
   // no receiver wants it: nothing to read or write
   if (!verifications && !backups) return [];
   const [runs, ledger] = await Promise.all([readRuns(paths.runs), readLedger(paths.ledger)]);
-  const observations: OverdueObservation[] = [];
-  const details = new Map<string, Overdue>();
-  for (const destination of destinations) {
+  const spells = destinations.flatMap((destination) => {
     const first = ledger.destinations?.[destination.name]?.firstAppliedAt;
     const run = runs.destinations[destination.name];
-    for (const kind of verifications ? KINDS : []) {
-      const health = verificationHealth(destination, kind, run?.[kind], first, now);
-      const key = `${destination.name}/${kind}`;
-      const since = health?.lastSuccess ?? first;
-      if (health?.overdue !== true || since === undefined) {
-        observations.push({ key });
-        continue;
-      }
-      observations.push({ key, since });
-      const expected = formatDuration(health.overdueAfterSeconds ?? 0, 'age');
-      const last =
-        health.lastSuccess === undefined
-          ? `no successful ${kind} yet (applied ${ago(now, since)})`
-          : `no successful ${kind} since ${health.lastSuccess} (${ago(now, since)})`;
-      const attempt =
-        health.lastAttempt === undefined
-          ? ''
-          : `; the last attempt, ${health.lastAttempt}, ${health.ok === false ? `failed (${health.failure ?? 'other'})` : 'passed'}`;
-      details.set(key, {
-        what: 'verification',
-        destination: destination.name,
-        kind,
-        text: `${last}; expected within ${expected}${attempt}`,
-      });
-    }
-    if (backups) {
-      const key = `${destination.name}/backup`;
-      const maxAge = maxAgeOf(destination, now);
-      const since = run?.lastSuccess ?? first;
-      if (maxAge === undefined || since === undefined || now.getTime() - Date.parse(since) <= maxAge * 1000) {
-        observations.push({ key });
-        continue;
-      }
-      observations.push({ key, since });
-      const last =
-        run?.lastSuccess === undefined
-          ? `no successful backup yet (applied ${ago(now, since)})`
-          : `no successful backup since ${run.lastSuccess} (${ago(now, since)})`;
-      const attempt =
-        run?.lastAttempt === undefined || run.lastAttempt === run.lastSuccess
-          ? ''
-          : `; the last attempt, ${run.lastAttempt}${run.error === undefined ? '' : `, failed: ${run.error}`}`;
-      details.set(key, {
-        what: 'backup',
-        destination: destination.name,
-        text: `${last}; maxAge ${formatDuration(maxAge, 'age')}${attempt}`,
-      });
-    }
-  }
-  const claimed = await claimOverdueNotices(paths.overdueNotices, observations, now);
-  return claimed.flatMap((key) => {
-    const detail = details.get(key);
-    return detail === undefined ? [] : [messageOf(desired, detail, now)];
+    return [
+      ...(verifications
+        ? (['check', 'drill'] as const).map((kind) => verificationSpell(destination, kind, run, first, now))
+        : []),
+      ...(backups ? [backupSpell(destination, run, first, now)] : []),
+    ];
   });
+  const claimed = await claimOverdueNotices(paths.overdueNotices, spells, now);
+  return claimed.map((spell) => messageOf(desired, spell, now));
 }
 
-function messageOf(desired: Machine, overdue: Overdue, now: Date): NotifyMessage {
-  const what = overdue.what === 'backup' ? 'backup' : overdue.kind;
-  const summary = `${desired.machine}/${overdue.destination}: ${what} overdue: ${overdue.text}`;
-  const job = overdue.what === 'backup' ? 'backups create' : overdue.kind;
+function messageOf(desired: Machine, spell: Spell, now: Date): NotifyMessage {
+  const summary = `${desired.machine}/${spell.destination}: ${spell.what} overdue: ${spell.text ?? ''}`;
+  const job = spell.what === 'backup' ? 'backups create' : spell.what;
   return {
-    ...(overdue.what === 'backup'
+    ...(spell.what === 'backup'
       ? { event: 'fail', failure: 'stale' }
-      : { event: 'verification', verification: overdue.kind, failure: 'overdue' }),
+      : { event: 'verification', verification: spell.what, failure: 'overdue' }),
     result: 'failure',
     machine: desired.machine,
-    destination: overdue.destination,
+    destination: spell.destination,
     warnings: [],
     ...(desired.commit === undefined ? {} : { commit: desired.commit }),
     summary,
-    log: `${summary}\nIs its scheduled job still installed and running (systemctl list-timers 'borgbackup-*', or the agent's embedded schedule)? By hand: borgops ${job} ${desired.machine} --destination ${overdue.destination}\n`,
+    log: `${summary}\nIs its scheduled job still installed and running (systemctl list-timers 'borgbackup-*', or the agent's embedded schedule)? By hand: borgops ${job} ${desired.machine} --destination ${spell.destination}\n`,
     at: now.toISOString(),
   };
 }

@@ -196,26 +196,30 @@ export function createBorg(options: BorgAdapterOptions = {}): Borg {
       findDirectStart(borg),
     ]);
     let version = known?.version;
-    let ok = known?.direct?.ok === true;
-    // a borg not asked yet, or another interpreter behind its wrapper: ask (and remember)
-    if (
-      version === undefined ||
-      (direct !== undefined && known?.direct?.interpreter !== direct.interpreter)
-    ) {
-      version ??= await readVersion();
-      ok = direct !== undefined && (await versionOf(direct.command)).parsed?.text === version.text;
+    if (version === undefined) {
+      version = await readVersion();
+      // a cache that cannot be written (no state directory yet, a read-only one) would make every
+      // command ask both forms again: borg keeps its wrapper, one `--version` per command as before
+      if (!(await writeVersionCache(file, { fingerprint: borg.fingerprint, version })))
+        return { version, command };
+    }
+    if (direct === undefined) return { version, command };
+    let ok = known?.direct?.interpreter === direct.interpreter && known.direct.ok;
+    // not asked yet, or another interpreter behind the wrapper: ask (and remember)
+    if (known?.direct?.interpreter !== direct.interpreter) {
+      ok = (await versionOf(direct.command)).parsed?.text === version.text;
       await writeVersionCache(file, {
         fingerprint: borg.fingerprint,
         version,
-        ...(direct === undefined ? {} : { direct: { interpreter: direct.interpreter, ok } }),
+        direct: { interpreter: direct.interpreter, ok },
       });
-      if (direct !== undefined && !ok)
+      if (!ok)
         logger.debug(
           { command: direct.command[0] },
           'borg without its wrapper did not start the same: kept the wrapper',
         );
     }
-    return { version, command: ok && direct !== undefined ? direct.command : command };
+    return { version, command: ok ? direct.command : command };
   }
 
   function cachedInstall(): Promise<Installed> {

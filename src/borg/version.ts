@@ -48,7 +48,10 @@ export async function readVersionCache(
   return cached?.fingerprint === fingerprint ? cached : undefined;
 }
 
-/** Remembers the version; a cache that cannot be written only costs the next run one `borg --version`. */
-export async function writeVersionCache(file: string, entry: VersionCacheEntry): Promise<void> {
-  await writeCache(file, entry);
+/**
+ * Remembers the version; a cache that cannot be written only costs the next run one `borg
+ * --version`. False when it was not written.
+ */
+export async function writeVersionCache(file: string, entry: VersionCacheEntry): Promise<boolean> {
+  return writeCache(file, entry);
 }

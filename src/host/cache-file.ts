@@ -21,12 +21,15 @@ export async function readCache<T>(file: string, schema: z.ZodType<T>): Promise<
   }
 }
 
-export async function writeCache(file: string, value: unknown): Promise<void> {
+/** Writes the cache; false when it was not written (no state directory yet, a read-only one). */
+export async function writeCache(file: string, value: unknown): Promise<boolean> {
   try {
     // never the first file of a state directory: a command that writes nothing else creates none
-    if (!(await stat(dirname(file))).isDirectory()) return;
+    if (!(await stat(dirname(file))).isDirectory()) return false;
     await writeJsonAtomic(file, value);
+    return true;
   } catch {
     // a read-only state directory (a dry run, a rescue system)
+    return false;
   }
 }

@@ -23,7 +23,7 @@ export async function readOverdueNotices(path: string): Promise<OverdueNotices> 
   return (await readStateFile(path, overdueNoticesFile)) ?? { version: 1, sent: {} };
 }
 
-/** One verification kind of one destination as observed now: overdue since `since`, or not. */
+/** One thing that can be overdue (`<destination>/<check|drill|backup>`): overdue since `since`, or not. */
 export interface OverdueObservation {
   key: string;
   /** When the overdue clock started; absent when it is not overdue. */
@@ -31,21 +31,22 @@ export interface OverdueObservation {
 }
 
 /**
- * Marks the overdue spells not told yet as told and returns their keys; forgets the spells that
- * ended (not overdue any more). Under a short lock: the backup jobs of two schedules may end at
- * once, and only one of them may tell a spell.
+ * Marks the overdue spells not told yet as told and returns their observations; forgets the
+ * spells that ended (not overdue any more). Under a short lock: the backup jobs of two schedules
+ * and the agent may look at once, and only one of them may tell a spell.
  */
-export async function claimOverdueNotices(
+export async function claimOverdueNotices<T extends OverdueObservation>(
   path: string,
-  observations: readonly OverdueObservation[],
+  observations: readonly T[],
   at: Date,
-): Promise<string[]> {
+): Promise<T[]> {
   if (observations.length === 0) return [];
   return withShortLock(`${path}.lock`, 'overdue notice update', async () => {
     const file = await readOverdueNotices(path);
-    const claimed: string[] = [];
+    const claimed: T[] = [];
     let changed = false;
-    for (const { key, since } of observations) {
+    for (const observation of observations) {
+      const { key, since } = observation;
       const told = file.sent[key];
       if (since === undefined) {
         if (told !== undefined) {
@@ -54,7 +55,7 @@ export async function claimOverdueNotices(
         }
       } else if (told?.since !== since) {
         file.sent[key] = { since, at: at.toISOString() };
-        claimed.push(key);
+        claimed.push(observation);
         changed = true;
       }
     }

@@ -41,7 +41,7 @@ export function nextRecord(record: ServedRecord | undefined, sample: ServedSampl
   return changed ? { current: sample, previous: record.current } : record;
 }
 
-export async function writeServedHistory(path: string, history: ServedHistory): Promise<void> {
+async function writeServedHistory(path: string, history: ServedHistory): Promise<void> {
   await writeJsonAtomic(path, history);
 }
 

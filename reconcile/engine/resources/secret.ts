@@ -40,12 +40,14 @@ export function missingPassphrase(destination: DesiredDestination, { declared, a
 async function observeCommittedKey(
   destination: DesiredDestination,
   paths: HostPaths,
+  exportedKey: boolean,
 ): Promise<Pick<ObservedSecret, 'committedKey' | 'exportedKeyRepository'>> {
   const committed = borgTarget(destination, paths).key;
   if (committed === undefined) return {};
   const [named, exported] = await Promise.all([
     committedKeyRepository(committed),
-    exportedKeyRepositoryId(exportedKeyPath(paths.secretsDir, destination.name)),
+    // observeSecret found no export (its lstat): nothing to read
+    exportedKey ? exportedKeyRepositoryId(exportedKeyPath(paths.secretsDir, destination.name)) : undefined,
   ]);
   return {
     committedKey: named.ok ? { repository: named.id } : { unreadable: named.reason },
@@ -84,7 +86,10 @@ export const secret: KindModule<
         destination.name,
         committed === undefined ? undefined : { armored: committed.armored, identity: context.paths.sshKey },
       );
-      secrets[destination.name] = { ...observed, ...(await observeCommittedKey(destination, context.paths)) };
+      secrets[destination.name] = {
+        ...observed,
+        ...(await observeCommittedKey(destination, context.paths, observed.key)),
+      };
     }
     return { secrets };
   },

@@ -197,6 +197,28 @@ describe.runIf(realIsDebian)("Debian's borg started without its wrapper (real bo
     ).toBe(true);
   });
 
+  // before the first apply there is no state directory to remember in: asking both forms on
+  // every command would double its `--version` (~0.25 s), so borg keeps its wrapper there
+  it('asks one version and keeps the wrapper when the cache cannot be written', async () => {
+    const dir = await tempDir('borgops-direct-nocache-');
+    const cache = join(dir, 'no-state-dir', 'borg-version.json');
+    const env = { PATH: '/usr/bin:/bin', BORG_BASE_DIR: join(dir, 'base'), HOME: dir };
+    const target = plainTarget(dir);
+    for (const round of [1, 2]) {
+      const logger = debugLogger();
+      const borg = createBorg({ env, logger: logger.logger, checkVersion: true, versionCache: cache });
+      if (round === 1) await borg.init(target, 'none');
+      else expect((await borg.list(target)).state).toBe('present');
+      const versions = logger.argvs().filter((argv) => argv.endsWith('--version'));
+      expect(versions, `round ${round}`).toEqual(['borg --version']);
+      expect(
+        logger.argvs().every((argv) => argv.startsWith('borg ')),
+        `round ${round}`,
+      ).toBe(true);
+    }
+    expect(existsSync(cache)).toBe(false);
+  });
+
   it('keeps the wrapper when the interpreter prints another version or has no -P (Python before 3.11)', async () => {
     for (const [what, fake] of [
       ['another version', 'echo "borg 9.9.9"; exit 0'],

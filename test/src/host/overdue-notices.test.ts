@@ -7,24 +7,26 @@ import { tempDir } from '../../helpers/temp.js';
 const built = new URL('../../../dist/src/host/overdue-notices.js', import.meta.url).pathname;
 const at = new Date('2026-12-01T06:00:00.000Z');
 
+/** The keys of the spells a claim took (it returns the observations themselves). */
+const claimed = async (
+  path: string,
+  observations: Parameters<typeof claimOverdueNotices>[1],
+): Promise<string[]> => (await claimOverdueNotices(path, observations, at)).map(({ key }) => key);
+
 describe('claimOverdueNotices (overdue-notices.json)', () => {
   it('claims a spell once, forgets it when it ends, and claims the next one', async () => {
     const path = join(await tempDir(), 'overdue-notices.json');
     const spell = '2026-11-01T00:00:00.000Z';
-    expect(
-      await claimOverdueNotices(path, [{ key: 'local/drill', since: spell }, { key: 'local/check' }], at),
-    ).toEqual(['local/drill']);
-    expect(await claimOverdueNotices(path, [{ key: 'local/drill', since: spell }], at)).toEqual([]);
-    expect(await claimOverdueNotices(path, [{ key: 'local/drill' }], at)).toEqual([]);
-    expect((await readOverdueNotices(path)).sent).toEqual({});
-    expect(await claimOverdueNotices(path, [{ key: 'local/drill', since: spell }], at)).toEqual([
+    expect(await claimed(path, [{ key: 'local/drill', since: spell }, { key: 'local/check' }])).toEqual([
       'local/drill',
     ]);
+    expect(await claimed(path, [{ key: 'local/drill', since: spell }])).toEqual([]);
+    expect(await claimed(path, [{ key: 'local/drill' }])).toEqual([]);
+    expect((await readOverdueNotices(path)).sent).toEqual({});
+    expect(await claimed(path, [{ key: 'local/drill', since: spell }])).toEqual(['local/drill']);
     // a success moved the clock: another spell
     const later = '2026-11-20T00:00:00.000Z';
-    expect(await claimOverdueNotices(path, [{ key: 'local/drill', since: later }], at)).toEqual([
-      'local/drill',
-    ]);
+    expect(await claimed(path, [{ key: 'local/drill', since: later }])).toEqual(['local/drill']);
     expect((await readOverdueNotices(path)).sent).toEqual({
       'local/drill': { since: later, at: at.toISOString() },
     });
